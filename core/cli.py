@@ -1,0 +1,84 @@
+"""Administration commands: `python -m core.cli --help`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+
+from core.config import get_settings
+from core.db import dispose_engine, get_sessionmaker
+from core.errors import AppError
+from models import Bank
+from models.enums import Role
+
+
+async def _create_user(args) -> None:
+    from services.users import create_staff_user
+
+    password = args.password or getpass.getpass("password: ")
+    async with get_sessionmaker()() as session:
+        user = await create_staff_user(session, username=args.username, password=password, name=args.name,
+                                       role=Role(args.role), bank_code=args.bank)
+    print(f"created {args.role} user {user.username} (id {user.id})")
+
+
+async def _create_bank(args) -> None:
+    async with get_sessionmaker()() as session:
+        session.add(Bank(code=args.code, name=args.name, account_name=args.account_name,
+                         account_number=args.account_number))
+        await session.commit()
+    print(f"created bank {args.code}")
+
+
+async def _demo(_args) -> None:
+    from services.demo import load_demo_data
+
+    async with get_sessionmaker()() as session:
+        print("demo data loaded" if await load_demo_data(session) else "demo data already present")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m core.cli", description="wxfund administration")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply the database migrations")
+    sub.add_parser("demo", help="load the demo data (once)")
+    u = sub.add_parser("create-user", help="create a clerk, bank or admin account")
+    u.add_argument("--role", required=True, choices=["CLERK", "BANK", "ADMIN"])
+    u.add_argument("--username", required=True)
+    u.add_argument("--name", required=True)
+    u.add_argument("--password", help="asked for when omitted")
+    u.add_argument("--bank", help="the bank code of a BANK user")
+    b = sub.add_parser("create-bank", help="create a 专户银行")
+    for name in ("code", "name", "account-name", "account-number"):
+        b.add_argument(f"--{name}", required=True)
+    args = parser.parse_args(argv)
+    if not get_settings().database_url:
+        from core.embedded import ensure_servers
+
+        ensure_servers(get_settings().data_dir)
+        get_settings.cache_clear()
+    if args.command == "migrate":
+        from core.migrate import upgrade
+
+        upgrade()
+        return 0
+    handler = {"demo": _demo, "create-user": _create_user, "create-bank": _create_bank}[args.command]
+
+    async def run() -> None:
+        try:
+            await handler(args)
+        finally:
+            await dispose_engine()
+
+    try:
+        asyncio.run(run())
+    except AppError as exc:
+        print(f"{exc.code}: {exc.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Configuration, read once from environment variables (documented in README.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str
+    data_dir: Path
+    secret_key: str
+    token_ttl_hours: int
+    max_upload_mb: int
+    max_request_mb: int
+    login_slow_after: int
+    login_block_after: int
+    login_window_seconds: int
+    max_query_depth: int
+    max_query_tokens: int
+    max_query_aliases: int
+    max_query_cost: int
+    document_url_ttl_seconds: int
+    argon2_time_cost: int
+    argon2_memory_kib: int
+    log_level: str
+
+    @property
+    def storage_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The asyncpg flavour of DATABASE_URL (postgresql://… is accepted as is)."""
+        url = self.database_url
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+asyncpg://" + url[len(prefix):]
+        return url
+
+
+def _secret_key(data_dir: Path) -> str:
+    """SECRET_KEY, or one generated once and kept in the data folder (single-machine use)."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    data_dir = Path(os.environ.get("DATA_DIR", PROJECT_ROOT / ".data")).resolve()
+    return Settings(
+        database_url=os.environ.get("DATABASE_URL", ""),
+        redis_url=os.environ.get("REDIS_URL", ""),
+        data_dir=data_dir,
+        secret_key=_secret_key(data_dir),
+        token_ttl_hours=_int("TOKEN_TTL_HOURS", 12),
+        max_upload_mb=_int("MAX_UPLOAD_MB", 10),
+        max_request_mb=_int("MAX_REQUEST_MB", 60),
+        login_slow_after=_int("LOGIN_SLOW_AFTER", 3),
+        login_block_after=_int("LOGIN_BLOCK_AFTER", 10),
+        login_window_seconds=_int("LOGIN_WINDOW_SECONDS", 900),
+        max_query_depth=_int("MAX_QUERY_DEPTH", 12),
+        max_query_tokens=_int("MAX_QUERY_TOKENS", 5000),
+        max_query_aliases=_int("MAX_QUERY_ALIASES", 30),
+        max_query_cost=_int("MAX_QUERY_COST", 50000),
+        document_url_ttl_seconds=_int("DOCUMENT_URL_TTL_SECONDS", 900),
+        argon2_time_cost=_int("ARGON2_TIME_COST", 3),
+        argon2_memory_kib=_int("ARGON2_MEMORY_KIB", 65536),
+        log_level=os.environ.get("LOG_LEVEL", "INFO"),
+    )

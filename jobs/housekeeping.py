@@ -1,0 +1,12 @@
+"""Housekeeping jobs."""
+
+from __future__ import annotations
+
+from core.db import get_sessionmaker
+from services.auth import purge_expired_sessions as purge
+
+
+async def purge_expired_sessions(ctx) -> int:
+    """Deletes login sessions that expired or were revoked more than a day ago (idempotent)."""
+    async with get_sessionmaker()() as session:
+        return await purge(session)

@@ -1,0 +1,29 @@
+"""arq worker settings: `arq jobs.worker.WorkerSettings` (the launcher starts it)."""
+
+from __future__ import annotations
+
+from arq import cron
+from arq.connections import RedisSettings
+
+from core.config import get_settings
+from core.db import dispose_engine
+from core.logs import configure_logging
+from jobs.housekeeping import purge_expired_sessions
+
+
+async def startup(ctx) -> None:
+    configure_logging(get_settings().log_level)
+
+
+async def shutdown(ctx) -> None:
+    await dispose_engine()
+
+
+class WorkerSettings:
+    functions = [purge_expired_sessions]
+    cron_jobs = [cron(purge_expired_sessions, minute={7}, run_at_startup=False)]
+    on_startup = startup
+    on_shutdown = shutdown
+    redis_settings = RedisSettings.from_dsn(get_settings().redis_url) if get_settings().redis_url else RedisSettings()
+    max_jobs = 10
+    job_timeout = 3600

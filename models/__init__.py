@@ -1,0 +1,12 @@
+"""SQLAlchemy tables, nothing else. Import every module here so Alembic sees all tables."""
+
+from models.base import Base
+from models.accounts import Bank, Organization, User, UserSession
+from models.documents import Document
+from models.estate import Building, Estate, House, LedgerEntry, Owner
+from models.audit import AuditEvent
+
+__all__ = [
+    "AuditEvent", "Bank", "Base", "Building", "Document", "Estate", "House", "LedgerEntry",
+    "Organization", "Owner", "User", "UserSession",
+]

@@ -1,0 +1,85 @@
+"""Resolvers of accounts and organisations: permission, then a service call, then a record."""
+
+from __future__ import annotations
+
+from core.errors import NotFound, Unauthenticated
+from core.ids import decode_id
+from models.enums import Role, UserStatus
+from services import auth, organizations, users
+from services.access import require_role, require_viewer
+from services.records import OrganizationRecord, UserRecord, from_model
+
+
+async def me(info):
+    """Null without a token; a token that is unknown, expired, revoked or of a deactivated
+    user is refused with UNAUTHENTICATED, so a client knows to log in again."""
+    viewer = info.context.viewer
+    if viewer is None and info.context.token_rejected:
+        raise Unauthenticated()
+    return None if viewer is None else await info.context.loaders.user_by_id.load(viewer.user_id)
+
+
+async def login(info, *, username: str, password: str):
+    async with info.context.sessions() as session:
+        result = await auth.login(session, username=username, password=password)
+    return result.token, result.expires_at, from_model(UserRecord, result.user)
+
+
+async def logout(info) -> bool:
+    viewer = require_viewer(info.context.viewer)
+    async with info.context.sessions() as session:
+        await auth.logout(session, viewer)
+    return True
+
+
+async def change_password(info, *, old_password: str, new_password: str) -> bool:
+    viewer = require_viewer(info.context.viewer)
+    async with info.context.sessions() as session:
+        await auth.change_password(session, viewer, old_password=old_password, new_password=new_password)
+    return True
+
+
+async def register_developer(info, data: organizations.Registration):
+    async with info.context.sessions() as session:
+        result = await organizations.register_developer(session, data)
+    return result.token, result.expires_at, from_model(UserRecord, result.user)
+
+
+async def update_organization(info, changes: dict):
+    viewer = require_role(info.context.viewer, Role.ORG_ADMIN)
+    async with info.context.sessions() as session:
+        org = await organizations.update_organization(session, viewer, changes)
+    return from_model(OrganizationRecord, org)
+
+
+async def mark_materials_verified(info, organization_id: str):
+    viewer = require_role(info.context.viewer, Role.CLERK)
+    pk = decode_id(organization_id, "Organization")
+    if pk is None:
+        raise NotFound("机构不存在", field="organizationId")
+    async with info.context.sessions() as session:
+        org = await organizations.mark_materials_verified(session, viewer, pk)
+    return from_model(OrganizationRecord, org)
+
+
+async def create_org_user(info, *, username, password, name, phone, roles):
+    viewer = require_role(info.context.viewer, Role.ORG_ADMIN)
+    async with info.context.sessions() as session:
+        user = await users.create_org_user(session, viewer, username=username, password=password, name=name,
+                                           phone=phone, roles=roles)
+    return from_model(UserRecord, user)
+
+
+async def update_org_user(info, gid: str, *, name, phone, roles, password):
+    viewer = require_role(info.context.viewer, Role.ORG_ADMIN, Role.ADMIN)
+    async with info.context.sessions() as session:
+        user = await users.update_org_user(session, viewer, decode_id(gid, "User"), name=name, phone=phone,
+                                           roles=roles, password=password)
+    return from_model(UserRecord, user)
+
+
+async def set_user_status(info, gid: str, status: UserStatus):
+    viewer = require_role(info.context.viewer, Role.ORG_ADMIN, Role.ADMIN)
+    async with info.context.sessions() as session:
+        user = await users.set_status(session, viewer, decode_id(gid, "User"), status)
+    return from_model(UserRecord, user)

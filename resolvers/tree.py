@@ -1,0 +1,173 @@
+"""Resolvers of the estate tree and of organisations: check who may see, call services/tree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.errors import Forbidden, NotFound, ValidationFailed
+from core.ids import decode_any, decode_id
+from models.enums import RecordStatus, Role
+from services import tree
+from services.documents_read import document_by_id
+from services.access import require_role, require_tree_reader, require_viewer
+
+
+def _viewer(info):
+    return info.context.viewer
+
+
+def _visible(info, record: Any, org_id_attr: str) -> Any:
+    """The record if the viewer may see it, else None (never a hint that it exists)."""
+    viewer = info.context.viewer
+    if record is None or viewer is None:
+        return None
+    return record if viewer.can_see_record(getattr(record, org_id_attr), getattr(record, "status", RecordStatus.ACTIVE)) else None
+
+
+async def estate(info, gid: str):
+    viewer = _viewer(info)
+    if viewer is None or not (viewer.is_staff or viewer.organization_id):
+        return None
+    pk = decode_id(gid, "Estate")
+    return None if pk is None else _visible(info, await info.context.loaders.estate_by_id.load(pk), "developer_id")
+
+
+async def building(info, gid: str):
+    viewer = _viewer(info)
+    if viewer is None or not (viewer.is_staff or viewer.organization_id):
+        return None
+    pk = decode_id(gid, "Building")
+    return None if pk is None else _visible(info, await info.context.loaders.building_by_id.load(pk), "developer_id")
+
+
+async def house(info, gid: str):
+    viewer = _viewer(info)
+    if viewer is None or not (viewer.is_staff or viewer.organization_id):
+        return None
+    pk = decode_id(gid, "House")
+    return None if pk is None else _visible(info, await info.context.loaders.house_by_id.load(pk), "developer_id")
+
+
+async def organization(info, gid: str):
+    viewer = _viewer(info)
+    pk = decode_id(gid, "Organization")
+    if viewer is None or pk is None or not viewer.can_see_org(pk):
+        return None
+    return await info.context.loaders.organization_by_id.load(pk)
+
+
+async def user(info, gid: str):
+    viewer = _viewer(info)
+    pk = decode_id(gid, "User")
+    if viewer is None or pk is None:
+        return None
+    record = await info.context.loaders.user_by_id.load(pk)
+    if record is None:
+        return None
+    if pk == viewer.user_id or viewer.has(Role.ADMIN):
+        return record
+    if record.organization_id is not None and viewer.can_see_org(record.organization_id):
+        return record if (viewer.is_staff or viewer.has(Role.ORG_ADMIN)) else None
+    return None
+
+
+async def bank(info, gid: str):
+    viewer = _viewer(info)
+    pk = decode_id(gid, "Bank")
+    return None if viewer is None or pk is None else await info.context.loaders.bank_by_id.load(pk)
+
+
+async def document(info, gid: str):
+    viewer = _viewer(info)
+    pk = decode_id(gid, "Document")
+    if viewer is None or pk is None:
+        return None
+    record = await document_by_id(info.context.sessions, pk)
+    if record is None or not (viewer.is_staff or (record.organization_id and viewer.can_see_org(record.organization_id))):
+        return None
+    return record
+
+
+NODE_LOOKUPS = {
+    "Estate": estate, "Building": building, "House": house, "Organization": organization, "User": user,
+    "Bank": bank, "Document": document,
+}
+
+
+async def node(info, gid: str):
+    decoded = decode_any(gid)
+    if decoded is None or decoded[0] not in NODE_LOOKUPS:
+        return None
+    return await NODE_LOOKUPS[decoded[0]](info, gid)
+
+
+async def banks(info):
+    require_viewer(_viewer(info))
+    async with info.context.sessions() as session:
+        return await tree.all_banks(session)
+
+
+async def organizations(info, *, first, after, search, materials_verified):
+    require_role(_viewer(info), Role.CLERK, Role.ADMIN)
+    async with info.context.sessions() as session:
+        return await tree.organizations_page(session, first=first, after=after, search=search,
+                                             materials_verified=materials_verified)
+
+
+async def organization_users(info, org) -> list[Any]:
+    viewer = require_viewer(_viewer(info))
+    if not (viewer.is_staff or (viewer.organization_id == org.id and viewer.has(Role.ORG_ADMIN))):
+        raise Forbidden("只有机构管理员可以查看本机构的用户")
+    return await info.context.loaders.users_by_organization_id.load(org.id)
+
+
+async def organization_estates(info, org, *, first, after):
+    viewer = require_tree_reader(_viewer(info))
+    if not viewer.can_see_org(org.id):
+        raise NotFound()
+    async with info.context.sessions() as session:
+        return await tree.estates_of_organization_page(session, viewer, org.id, first=first, after=after)
+
+
+def _filter_id(gid: str | None, type_name: str, field: str) -> int | None:
+    if gid is None:
+        return None
+    pk = decode_id(gid, type_name)
+    if pk is None:
+        raise NotFound(f"{field} 不存在", field=field)
+    return pk
+
+
+async def estates(info, *, first, after, filter):
+    viewer = require_tree_reader(_viewer(info))
+    f = filter
+    developer_id = _filter_id(f.developer_id, "Organization", "filter.developerId") if f and f.developer_id else None
+    async with info.context.sessions() as session:
+        return await tree.estates_page(
+            session, viewer, first=first, after=after,
+            search=f.search if f else None, district=f.district if f else None,
+            developer_id=developer_id, developer_filter_given=bool(f and f.developer_id),
+            status=f.status if f else None,
+        )
+
+
+async def houses(info, *, filter, first, after):
+    viewer = require_tree_reader(_viewer(info))
+    f = filter
+    if not (f.estate_id or f.building_id or (f.search and f.search.strip())):
+        raise ValidationFailed("请指定物业区域、楼幢或搜索条件", field="filter")
+    estate_id = _filter_id(f.estate_id, "Estate", "filter.estateId")
+    building_id = _filter_id(f.building_id, "Building", "filter.buildingId")
+    if estate_id is not None and await estate(info, f.estate_id) is None:
+        raise NotFound("物业区域不存在", field="filter.estateId")
+    if building_id is not None and await building(info, f.building_id) is None:
+        raise NotFound("楼幢不存在", field="filter.buildingId")
+    async with info.context.sessions() as session:
+        return await tree.houses_page(
+            session, viewer, first=first, after=after, estate_id=estate_id, building_id=building_id,
+            search=f.search, status=f.status, sales_status=f.sales_status, unpaid=f.unpaid,
+        )
+
+
+def floor_plan(houses: list[Any]):
+    return tree.floor_plan(houses)

@@ -1,0 +1,99 @@
+"""Per request: the viewer, the request id and the DataLoaders. Every batch load opens its own
+short session, so concurrently resolved sibling fields never share one AsyncSession."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Awaitable, Callable, Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from strawberry.dataloader import DataLoader
+
+from services import tree
+from services.access import Viewer
+
+
+class Loaders:
+    """Named XByYLoader after Saleor; one set per request (or per subscription event)."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
+        self._sessions = sessions
+
+    def _loader(self, fn: Callable[[AsyncSession, Sequence[int]], Awaitable[list[Any]]]) -> DataLoader:
+        async def load(keys: list[int]) -> list[Any]:
+            async with self._sessions() as session:
+                return await fn(session, keys)
+
+        return DataLoader(load_fn=load, max_batch_size=20000)
+
+    @cached_property
+    def estate_by_id(self) -> DataLoader:
+        return self._loader(tree.estates_by_id)
+
+    @cached_property
+    def building_by_id(self) -> DataLoader:
+        return self._loader(tree.buildings_by_id)
+
+    @cached_property
+    def house_by_id(self) -> DataLoader:
+        return self._loader(tree.houses_by_id)
+
+    @cached_property
+    def organization_by_id(self) -> DataLoader:
+        return self._loader(tree.organizations_by_id)
+
+    @cached_property
+    def bank_by_id(self) -> DataLoader:
+        return self._loader(tree.banks_by_id)
+
+    @cached_property
+    def user_by_id(self) -> DataLoader:
+        return self._loader(tree.users_by_id)
+
+    @cached_property
+    def buildings_by_estate_id(self) -> DataLoader:
+        return self._loader(tree.buildings_by_estate)
+
+    @cached_property
+    def houses_by_building_id(self) -> DataLoader:
+        return self._loader(tree.houses_by_building)
+
+    @cached_property
+    def owners_by_house_id(self) -> DataLoader:
+        return self._loader(tree.owners_by_house)
+
+    @cached_property
+    def ledger_by_house_id(self) -> DataLoader:
+        return self._loader(tree.ledger_by_house)
+
+    @cached_property
+    def users_by_organization_id(self) -> DataLoader:
+        return self._loader(tree.users_by_organization)
+
+    @cached_property
+    def attachments_by_organization_id(self) -> DataLoader:
+        return self._loader(tree.attachments_by_organization)
+
+    @cached_property
+    def totals_by_building_id(self) -> DataLoader:
+        return self._loader(tree.building_totals)
+
+    @cached_property
+    def totals_by_estate_id(self) -> DataLoader:
+        return self._loader(tree.estate_totals)
+
+
+@dataclass
+class Context:
+    sessions: async_sessionmaker[AsyncSession]
+    viewer: Viewer | None
+    request_id: str | None
+    request: Any = None
+    response: Any = None
+    connection_params: dict[str, Any] | None = None
+    token_rejected: bool = False
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.sessions)

@@ -1,0 +1,18 @@
+"""The contract's enums, exposed from models.enums (one definition for tables, services and API)."""
+
+import strawberry
+
+from models import enums
+
+Role = strawberry.enum(enums.Role)
+UserStatus = strawberry.enum(enums.UserStatus)
+RecordStatus = strawberry.enum(enums.RecordStatus)
+DepositTiming = strawberry.enum(enums.DepositTiming)
+BuildingStructure = strawberry.enum(enums.BuildingStructure)
+HouseUsage = strawberry.enum(enums.HouseUsage)
+SalesStatus = strawberry.enum(enums.SalesStatus)
+AccountStatus = strawberry.enum(enums.AccountStatus)
+IdType = strawberry.enum(enums.IdType)
+LedgerKind = strawberry.enum(enums.LedgerKind)
+DocumentKind = strawberry.enum(enums.DocumentKind)
+RegistrationFileKind = strawberry.enum(enums.RegistrationFileKind)

@@ -1,0 +1,57 @@
+"""The one place where failures become GraphQL errors with `extensions.code`:
+AppError subclasses keep their code; parse and validation errors (including variables that
+fail coercion) become VALIDATION_FAILED or QUERY_TOO_COMPLEX; anything else is INTERNAL with
+the request id, logged with its stack, and shows no detail."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+
+from core.errors import AppError
+from core.logs import request_id_var
+from strawberry.extensions import SchemaExtension
+
+log = logging.getLogger("wxfund.errors")
+
+TOO_COMPLEX = re.compile(r"exceeds maximum operation depth|aliases found|more than \d+ tokens|查询代价")
+
+MESSAGES = {
+    "QUERY_TOO_COMPLEX": "查询过于复杂（层级、别名、长度或数据量超过上限），请拆分查询",
+    "INTERNAL": "系统内部错误，请稍后重试；如仍失败请把请求编号告知管理员",
+}
+
+
+def _with(error: GraphQLError, message: str, extensions: dict) -> GraphQLError:
+    return GraphQLError(message, nodes=error.nodes, source=error.source, positions=error.positions,
+                        path=error.path, original_error=None, extensions=extensions)
+
+
+def coded(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, AppError):
+        return error if error.extensions.get("code") == original.code else _with(error, original.message, original.extensions)
+    if original is None and error.path is None:  # syntax, validation or variable coercion
+        if TOO_COMPLEX.search(error.message):
+            return _with(error, MESSAGES["QUERY_TOO_COMPLEX"], {"code": "QUERY_TOO_COMPLEX", "detail": error.message})
+        return _with(error, f"请求不正确：{error.message}", {"code": "VALIDATION_FAILED"})
+    if isinstance(original, ValueError) and error.path is None:
+        return _with(error, f"请求不正确：{error.message}", {"code": "VALIDATION_FAILED"})
+    request_id = request_id_var.get()
+    log.error("unexpected error at %s", ".".join(map(str, error.path or [])) or "-",
+              exc_info=(type(original), original, original.__traceback__) if original else None)
+    return _with(error, MESSAGES["INTERNAL"], {"code": "INTERNAL", "requestId": request_id})
+
+
+class ErrorCodes(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and getattr(result, "errors", None):
+            result.errors = [coded(e) for e in result.errors]
+        pre = self.execution_context.pre_execution_errors
+        if pre:
+            self.execution_context.pre_execution_errors = [coded(e) for e in pre]

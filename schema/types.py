@@ -1,0 +1,346 @@
+"""Object types of the contract. They read leaf fields straight off the read-side records of
+services/records.py; lists come through the request's DataLoaders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.types import Info
+
+from core.ids import encode_id
+from resolvers import tree as tree_resolvers
+from schema.enums import (
+    AccountStatus, BuildingStructure, DepositTiming, DocumentKind, HouseUsage, IdType, LedgerKind, RecordStatus,
+    Role, SalesStatus, UserStatus,
+)
+from schema.permissions import IsAuthenticated
+from services import documents, records
+from services.tree import Page
+
+
+def _is(record_cls: type):
+    @classmethod  # type: ignore[misc]
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, (record_cls, cls))
+
+    return is_type_of
+
+
+@strawberry.interface
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+def page_info(page: Page) -> PageInfo:
+    return PageInfo(
+        has_next_page=page.has_next, has_previous_page=page.has_previous,
+        start_cursor=page.cursors[0] if page.cursors else None,
+        end_cursor=page.cursors[-1] if page.cursors else None,
+    )
+
+
+@strawberry.type(description="专户银行: a bank that holds fund accounts; each estate pays into one of them.")
+class Bank(Node):
+    is_type_of = _is(records.BankRecord)
+    code: str
+    name: str
+    account_name: str
+    account_number: str
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("Bank", self.id))
+
+
+@strawberry.type
+class Document(Node):
+    is_type_of = _is(records.DocumentRecord)
+    kind: DocumentKind
+    filename: str
+    content_type: str
+    size_bytes: int
+    created_at: datetime
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("Document", self.id))
+
+    @strawberry.field(description="a time-limited link that downloads the file without further credentials")
+    def url(self) -> str:
+        return documents.signed_url(self.id)
+
+
+@strawberry.type(description="机构注册协议: the text a registering developer accepts; the accepted version is stored.")
+class Agreement:
+    version: str
+    text: str
+
+
+@strawberry.type
+class User(Node):
+    is_type_of = _is(records.UserRecord)
+    username: str
+    name: str
+    phone: str | None
+    status: UserStatus
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("User", self.id))
+
+    @strawberry.field
+    def roles(self) -> list[Role]:
+        return [Role(r) for r in self.roles]
+
+    @strawberry.field(description="the developer organisation of an org user; null for clerks, banks and admins")
+    async def organization(self, info: Info) -> Annotated["Organization", strawberry.lazy("schema.types")] | None:
+        if self.organization_id is None:
+            return None
+        return await info.context.loaders.organization_by_id.load(self.organization_id)
+
+    @strawberry.field(description="the bank of a BANK user")
+    async def bank(self, info: Info) -> Bank | None:
+        return None if self.bank_id is None else await info.context.loaders.bank_by_id.load(self.bank_id)
+
+
+@strawberry.type
+class Organization(Node):
+    is_type_of = _is(records.OrganizationRecord)
+    name: str
+    credit_code: str = strawberry.field(description="统一社会信用代码")
+    legal_representative: str
+    contact_name: str
+    contact_phone: str
+    address: str
+    materials_verified: bool = strawberry.field(description="paper copies of the registration materials received by a clerk")
+    created_at: datetime
+    agreement_version: str = strawberry.field(description="the version of the registration agreement accepted")
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("Organization", self.id))
+
+    @strawberry.field
+    async def attachments(self, info: Info) -> list[Document]:
+        return await info.context.loaders.attachments_by_organization_id.load(self.id)
+
+    @strawberry.field(description="the organisation's users: for its org admins, clerks and admins")
+    async def users(self, info: Info) -> list[User]:
+        return await tree_resolvers.organization_users(info, self)
+
+    @strawberry.field
+    async def estates(self, info: Info, first: int | None = None, after: str | None = None) -> "EstateConnection":
+        page = await tree_resolvers.organization_estates(info, self, first=first, after=after)
+        return EstateConnection.of(page)
+
+
+@strawberry.type
+class LoginPayload:
+    token: str
+    expires_at: datetime
+    user: User
+
+
+# ---------------------------------------------------------------- the estate tree
+
+@strawberry.type
+class Owner:
+    name: str
+    id_type: IdType
+    id_number: str
+    phone: str
+    share: Decimal | None
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("Owner", self.id))
+
+
+@strawberry.type
+class LedgerEntry:
+    kind: LedgerKind
+    amount: Decimal
+    balance_after: Decimal
+    at: datetime
+    memo: str | None
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("LedgerEntry", self.id))
+
+
+@strawberry.type
+class Estate(Node):
+    is_type_of = _is(records.EstateRecord)
+    code: str = strawberry.field(description="物业区域编号")
+    name: str
+    district: str = strawberry.field(description="行政区域, e.g. 蓬江区")
+    address: str
+    remark: str | None
+    deposit_timing: DepositTiming
+    status: RecordStatus
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("Estate", self.id))
+
+    @strawberry.field
+    async def developer(self, info: Info) -> Organization:
+        return await info.context.loaders.organization_by_id.load(self.developer_id)
+
+    @strawberry.field(description="the bank whose fund account the estate pays into")
+    async def bank(self, info: Info) -> Bank:
+        return await info.context.loaders.bank_by_id.load(self.bank_id)
+
+    @strawberry.field
+    async def buildings(self, info: Info) -> list[Annotated["Building", strawberry.lazy("schema.types")]]:
+        return await info.context.loaders.buildings_by_estate_id.load(self.id)
+
+    @strawberry.field
+    async def house_count(self, info: Info) -> int:
+        return (await info.context.loaders.totals_by_estate_id.load(self.id)).house_count
+
+    @strawberry.field
+    async def total_building_area(self, info: Info) -> Decimal:
+        return (await info.context.loaders.totals_by_estate_id.load(self.id)).total_building_area
+
+    @strawberry.field
+    async def deposit_due(self, info: Info) -> Decimal:
+        return (await info.context.loaders.totals_by_estate_id.load(self.id)).deposit_due
+
+    @strawberry.field
+    async def deposit_paid(self, info: Info) -> Decimal:
+        return (await info.context.loaders.totals_by_estate_id.load(self.id)).deposit_paid
+
+    @strawberry.field
+    async def balance(self, info: Info) -> Decimal:
+        return (await info.context.loaders.totals_by_estate_id.load(self.id)).balance
+
+
+@strawberry.type
+class House(Node):
+    is_type_of = _is(records.HouseRecord)
+    code: str = strawberry.field(description="房屋编号: unique, human-readable, stable; used in exported workbooks")
+    unit: str | None = strawberry.field(description="单元")
+    floor: int = strawberry.field(description="楼层; negative below ground")
+    room_number: str = strawberry.field(description="房号")
+    address: str = strawberry.field(description="房屋坐落")
+    usage: HouseUsage
+    has_elevator: bool
+    building_area: Decimal = strawberry.field(description="建筑面积, m²")
+    inner_area: Decimal | None = strawberry.field(description="套内面积, m²")
+    price: Decimal | None = strawberry.field(description="房款, yuan")
+    real_estate_unit_number: str | None = strawberry.field(description="不动产单元号")
+    sales_status: SalesStatus
+    deposit_timing: DepositTiming = strawberry.field(description="交存时点 of the collection or supplement that created the house")
+    status: RecordStatus
+    account_status: AccountStatus
+    account_number: str | None = strawberry.field(description="分户账号")
+    deposit_due: Decimal = strawberry.field(description="应交: the first deposit due")
+    deposit_paid: Decimal = strawberry.field(description="Σ DEPOSIT + Σ TRANSFER_IN − Σ TRANSFER_OUT − Σ REFUND")
+    unpaid: Decimal = strawberry.field(description="max(0, depositDue − depositPaid)")
+    balance: Decimal = strawberry.field(description="Σ of all ledger entries")
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("House", self.id))
+
+    @strawberry.field
+    async def building(self, info: Info) -> Annotated["Building", strawberry.lazy("schema.types")]:
+        return await info.context.loaders.building_by_id.load(self.building_id)
+
+    @strawberry.field
+    async def owners(self, info: Info) -> list[Owner]:
+        return await info.context.loaders.owners_by_house_id.load(self.id)
+
+    @strawberry.field
+    async def ledger(self, info: Info) -> list[LedgerEntry]:
+        return await info.context.loaders.ledger_by_house_id.load(self.id)
+
+
+@strawberry.type
+class FloorPlanRow:
+    floor: int
+    houses: list[House]
+
+
+@strawberry.type
+class FloorPlan:
+    units: list[str] = strawberry.field(description="unit labels, left to right")
+    floors: list[FloorPlanRow]
+
+
+@strawberry.type
+class Building(Node):
+    is_type_of = _is(records.BuildingRecord)
+    name: str
+    address: str | None
+    built_year: int | None
+    structure: BuildingStructure | None
+    floors_above_ground: int | None
+    floors_below_ground: int | None
+    status: RecordStatus
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("Building", self.id))
+
+    @strawberry.field
+    async def estate(self, info: Info) -> Estate:
+        return await info.context.loaders.estate_by_id.load(self.estate_id)
+
+    @strawberry.field
+    async def houses(self, info: Info) -> list[House]:
+        return await info.context.loaders.houses_by_building_id.load(self.id)
+
+    @strawberry.field(description="楼盘表: the houses as a grid, highest floor first")
+    async def floor_plan(self, info: Info) -> FloorPlan:
+        return tree_resolvers.floor_plan(await info.context.loaders.houses_by_building_id.load(self.id))
+
+    @strawberry.field
+    async def house_count(self, info: Info) -> int:
+        return (await info.context.loaders.totals_by_building_id.load(self.id)).house_count
+
+    @strawberry.field
+    async def deposit_due(self, info: Info) -> Decimal:
+        return (await info.context.loaders.totals_by_building_id.load(self.id)).deposit_due
+
+    @strawberry.field
+    async def deposit_paid(self, info: Info) -> Decimal:
+        return (await info.context.loaders.totals_by_building_id.load(self.id)).deposit_paid
+
+    @strawberry.field
+    async def balance(self, info: Info) -> Decimal:
+        return (await info.context.loaders.totals_by_building_id.load(self.id)).balance
+
+
+# ---------------------------------------------------------------- connections
+
+def _connection(name: str, node_type: type):
+    edge = strawberry.type(type(f"{name}Edge", (), {"__annotations__": {"node": node_type, "cursor": str}}))
+    conn_annotations = {"edges": list[edge], "page_info": PageInfo, "total_count": int}
+
+    def of(cls, page: Page):
+        return cls(edges=[edge(node=n, cursor=c) for n, c in zip(page.items, page.cursors)],
+                   page_info=page_info(page), total_count=page.total_count)
+
+    conn = strawberry.type(type(f"{name}Connection", (), {"__annotations__": conn_annotations, "of": classmethod(of)}))
+    return conn, edge
+
+
+EstateConnection, EstateEdge = _connection("Estate", Estate)
+HouseConnection, HouseEdge = _connection("House", House)
+OrganizationConnection, OrganizationEdge = _connection("Organization", Organization)
+
+ALL_NODE_TYPES = [Bank, Document, User, Organization, Estate, Building, House]

@@ -1,0 +1,57 @@
+"""Who is asking (Viewer) and what they may see. Rules from SPEC "Who uses it":
+a developer's users see their own organisation's data only; clerks and admins see all;
+a bank sees notices and payments only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.errors import Forbidden, Unauthenticated
+from models.enums import RecordStatus, Role
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    user_id: int
+    username: str
+    roles: frozenset[Role]
+    organization_id: int | None
+    bank_id: int | None
+    session_id: int | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        """Clerks and admins of the fund office see every organisation's data."""
+        return Role.CLERK in self.roles or Role.ADMIN in self.roles
+
+    def has(self, *roles: Role) -> bool:
+        return any(r in self.roles for r in roles)
+
+    def can_see_org(self, organization_id: int | None) -> bool:
+        return self.is_staff or (organization_id is not None and organization_id == self.organization_id)
+
+    def can_see_record(self, organization_id: int, status: RecordStatus) -> bool:
+        """PENDING rows are visible only to their organisation and clerks; the tree is
+        never shown to banks except through their notices."""
+        return self.can_see_org(organization_id)
+
+
+def require_viewer(viewer: Viewer | None) -> Viewer:
+    if viewer is None:
+        raise Unauthenticated()
+    return viewer
+
+
+def require_role(viewer: Viewer | None, *roles: Role) -> Viewer:
+    v = require_viewer(viewer)
+    if not v.has(*roles):
+        raise Forbidden()
+    return v
+
+
+def require_tree_reader(viewer: Viewer | None) -> Viewer:
+    """Estates, buildings and houses: org users of the developer, clerks and admins."""
+    v = require_viewer(viewer)
+    if not (v.is_staff or v.organization_id is not None):
+        raise Forbidden()
+    return v

@@ -1,0 +1,160 @@
+"""Login sessions (登录): opaque bearer tokens stored as hashes, expiring and revocable, and
+throttling of failed logins per username."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import security
+from core.config import get_settings
+from core.errors import RateLimited, Unauthenticated, ValidationFailed
+from core.redis import get_redis
+from models import User, UserSession
+from models.enums import Role, UserStatus
+from services import audit
+from services.access import Viewer
+from services.validators import password_problem
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str
+    expires_at: datetime
+    user: User
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    from argon2 import PasswordHasher
+
+    s = get_settings()
+    return PasswordHasher(time_cost=s.argon2_time_cost, memory_cost=s.argon2_memory_kib).hash("dummy-password-0")
+
+
+def _failures_key(username: str) -> str:
+    return f"login-failures:{username.strip().lower()}"
+
+
+async def _throttle(username: str) -> None:
+    """After LOGIN_SLOW_AFTER failures each attempt waits longer; after LOGIN_BLOCK_AFTER
+    the username is refused until the window ends."""
+    s = get_settings()
+    redis = get_redis()
+    key = _failures_key(username)
+    failures = int(await redis.get(key) or 0)
+    if failures >= s.login_block_after:
+        ttl = await redis.ttl(key)
+        raise RateLimited("登录失败次数过多，请稍后再试", retry_after=max(ttl, 1))
+    if failures >= s.login_slow_after:
+        await asyncio.sleep(min(0.25 * 2 ** (failures - s.login_slow_after), 4.0))
+
+
+async def _record_failure(username: str) -> None:
+    redis = get_redis()
+    key = _failures_key(username)
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.incr(key)
+        pipe.expire(key, get_settings().login_window_seconds, nx=True)
+        await pipe.execute()
+
+
+async def issue_session(session: AsyncSession, user: User) -> LoginResult:
+    token = security.new_token()
+    expires_at = datetime.now(timezone.utc) + timedelta(hours=get_settings().token_ttl_hours)
+    session.add(UserSession(user_id=user.id, token_hash=security.token_hash(token), expires_at=expires_at))
+    return LoginResult(token=token, expires_at=expires_at, user=user)
+
+
+async def login(session: AsyncSession, *, username: str, password: str) -> LoginResult:
+    await _throttle(username)
+    user = await session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    ok = await security.verify_password(user.password_hash if user else _dummy_hash(), password)
+    if not user or not ok or user.status != UserStatus.ACTIVE:
+        await _record_failure(username)
+        raise Unauthenticated("用户名或密码错误，或账号已注销")
+    await get_redis().delete(_failures_key(username))
+    result = await issue_session(session, user)
+    await session.commit()
+    return result
+
+
+async def authenticate(session: AsyncSession, token: str) -> Viewer | None:
+    """The viewer of a bearer token, or None if the token is unknown, expired or revoked, or
+    its user is deactivated. One query."""
+    row = (
+        await session.execute(
+            select(UserSession.id, User)
+            .join(User, User.id == UserSession.user_id)
+            .where(
+                UserSession.token_hash == security.token_hash(token),
+                UserSession.revoked_at.is_(None),
+                UserSession.expires_at > func.now(),
+                User.status == UserStatus.ACTIVE,
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    session_id, user = row
+    return viewer_of(user, session_id)
+
+
+def viewer_of(user: User, session_id: int | None = None) -> Viewer:
+    return Viewer(
+        user_id=user.id,
+        username=user.username,
+        roles=frozenset(Role(r) for r in user.roles),
+        organization_id=user.organization_id,
+        bank_id=user.bank_id,
+        session_id=session_id,
+    )
+
+
+async def logout(session: AsyncSession, viewer: Viewer) -> None:
+    await session.execute(
+        update(UserSession).where(UserSession.id == viewer.session_id).values(revoked_at=func.now())
+    )
+    await session.commit()
+
+
+async def revoke_all_sessions(session: AsyncSession, user_id: int) -> None:
+    await session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+    )
+
+
+async def change_password(session: AsyncSession, viewer: Viewer, *, old_password: str, new_password: str) -> None:
+    user = await session.get_one(User, viewer.user_id)
+    if not await security.verify_password(user.password_hash, old_password):
+        raise ValidationFailed("原密码不正确", field="oldPassword")
+    if problem := password_problem(new_password):
+        raise ValidationFailed(problem, field="newPassword")
+    user.password_hash = await security.hash_password(new_password)
+    # Every other login of the user ends; this one stays.
+    await session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.id != viewer.session_id, UserSession.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+    )
+    audit.record(session, actor=viewer, action="user.change_password", entity_type="User", entity_id=user.id,
+                 organization_id=user.organization_id)
+    await session.commit()
+
+
+async def purge_expired_sessions(session: AsyncSession) -> int:
+    from sqlalchemy import delete, or_
+
+    cutoff = func.now() - timedelta(days=1)
+    result = await session.execute(
+        delete(UserSession).where(or_(UserSession.expires_at < cutoff, UserSession.revoked_at < cutoff))
+    )
+    await session.commit()
+    return result.rowcount or 0

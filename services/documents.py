@@ -1,0 +1,83 @@
+"""Stored documents: uploaded attachments (要件) and generated files, and their signed links."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.config import get_settings
+from core.errors import FileRejected
+from core.security import sign, signature_ok
+from core.storage import get_storage, sha256_hex
+from models import Document
+from models.enums import DocumentKind, RegistrationFileKind
+
+# Attachments are recognised by their first bytes, never by the name the client sent.
+ATTACHMENT_TYPES = {
+    b"%PDF-": ("application/pdf", ".pdf"),
+    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
+}
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    filename: str
+    data: bytes
+
+
+async def read_upload(upload, *, field: str, limit_bytes: int | None = None) -> IncomingFile:
+    """Reads an uploaded file, refusing it once it passes the size limit (MAX_UPLOAD_MB)."""
+    limit = limit_bytes or get_settings().max_upload_mb * 1024 * 1024
+    if upload is None or not hasattr(upload, "read"):
+        raise FileRejected("未收到文件", field=field)
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise FileRejected(f"文件超过 {limit // (1024 * 1024)} MB 的上限", field=field)
+    if not data:
+        raise FileRejected("文件为空", field=field)
+    name = (getattr(upload, "filename", None) or "file").replace("/", "_").replace("\\", "_")[-200:]
+    return IncomingFile(filename=name, data=data)
+
+
+def attachment_type(file: IncomingFile, *, field: str) -> tuple[str, str]:
+    for magic, kind in ATTACHMENT_TYPES.items():
+        if file.data.startswith(magic):
+            return kind
+    raise FileRejected("要件只接受 PDF、JPG 或 PNG 文件", field=field)
+
+
+def store(
+    session: AsyncSession,
+    *,
+    kind: DocumentKind,
+    filename: str,
+    content_type: str,
+    data: bytes,
+    organization_id: int | None,
+    created_by_id: int | None,
+    registration_kind: RegistrationFileKind | None = None,
+    suffix: str = "",
+) -> Document:
+    key = get_storage().put(data, suffix=suffix)
+    document = Document(
+        kind=kind, filename=filename, content_type=content_type, size_bytes=len(data), sha256=sha256_hex(data),
+        storage_key=key, organization_id=organization_id, registration_kind=registration_kind,
+        created_by_id=created_by_id,
+    )
+    session.add(document)
+    return document
+
+
+def signed_url(document_id: int, *, now: float | None = None) -> str:
+    """A link that downloads the file without credentials until it expires (DOCUMENT_URL_TTL_SECONDS)."""
+    expires = int((now or time.time()) + get_settings().document_url_ttl_seconds)
+    return f"/files/{document_id}?expires={expires}&sig={sign(f'document:{document_id}:{expires}')}"
+
+
+def url_is_valid(document_id: int, expires: str, sig: str) -> bool:
+    if not expires.isdigit() or int(expires) < time.time():
+        return False
+    return signature_ok(f"document:{document_id}:{expires}", sig)

@@ -1,0 +1,39 @@
+"""Read-side records: plain slotted dataclasses made from rows, one per table plus the joined
+columns the API needs (the owning organisation for visibility checks). The GraphQL types
+read their leaf fields straight off these."""
+
+from __future__ import annotations
+
+from dataclasses import make_dataclass
+from typing import Any
+
+from sqlalchemy import Table
+
+from models import Bank, Building, Document, Estate, House, LedgerEntry, Organization, Owner, User
+
+
+def _record(name: str, table: Table, *extra: str, skip: tuple[str, ...] = ()) -> type:
+    fields = [c.key for c in table.columns if c.key not in skip] + list(extra)
+    cls = make_dataclass(name, fields, slots=True, frozen=True)
+    cls.columns = tuple(fields)  # type: ignore[attr-defined]
+    return cls
+
+
+BankRecord = _record("BankRecord", Bank.__table__)
+OrganizationRecord = _record("OrganizationRecord", Organization.__table__)
+UserRecord = _record("UserRecord", User.__table__, skip=("password_hash",))
+DocumentRecord = _record("DocumentRecord", Document.__table__)
+EstateRecord = _record("EstateRecord", Estate.__table__)
+BuildingRecord = _record("BuildingRecord", Building.__table__, "developer_id")
+HouseRecord = _record("HouseRecord", House.__table__, "estate_id", "developer_id", "unpaid")
+OwnerRecord = _record("OwnerRecord", Owner.__table__)
+LedgerRecord = _record("LedgerRecord", LedgerEntry.__table__)
+
+
+def to_record(cls: type, row: Any) -> Any:
+    m = row._mapping
+    return cls(*(m[c] for c in cls.columns))
+
+
+def from_model(cls: type, obj: Any) -> Any:
+    return cls(*(getattr(obj, c) for c in cls.columns))

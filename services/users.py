@@ -1,0 +1,183 @@
+"""机构用户管理 org user management: add, edit, deactivate (注销) and re-activate (激活) the
+users of one's own organisation; the last active org admin stays. System admins create clerk,
+bank and admin accounts."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import security
+from core.errors import Conflict, Forbidden, LastAdmin, NotFound, ValidationFailed
+from models import Bank, User
+from models.enums import ORG_ROLES, Role, UserStatus
+from services import audit
+from services.access import Viewer
+from services.auth import revoke_all_sessions
+from services.validators import normalise, password_problem, valid_mobile, valid_username
+
+USER_FIELDS = ("username", "name", "phone", "status", "roles")
+
+
+def _check_username(username: str) -> str:
+    value = valid_username(username)
+    if value is None:
+        raise ValidationFailed("用户名应以字母开头，由 3 至 50 位字母、数字、下划线、点或横线组成", field="input.username")
+    return value
+
+
+def _check_name(name: str) -> str:
+    value = normalise(name)
+    if not value or len(value) > 50:
+        raise ValidationFailed("姓名不能为空且不超过 50 个字", field="input.name")
+    return value
+
+
+def _check_phone(phone: str | None) -> str | None:
+    if phone is None or not normalise(phone):
+        return None
+    value = valid_mobile(phone)
+    if value is None:
+        raise ValidationFailed("手机号码不正确", field="input.phone")
+    return value
+
+
+def _check_password(password: str) -> str:
+    if problem := password_problem(password):
+        raise ValidationFailed(problem, field="input.password")
+    return password
+
+
+def _check_org_roles(roles: list[Role]) -> list[str]:
+    if not roles:
+        raise ValidationFailed("请至少选择一个角色", field="input.roles")
+    if any(r not in ORG_ROLES for r in roles):
+        raise Forbidden("机构管理员只能授予机构管理员、物业区域经办、交款经办角色")
+    return sorted({r.value for r in roles})
+
+
+async def _username_free(session: AsyncSession, username: str) -> None:
+    if await session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+        raise Conflict("用户名已被使用", field="input.username")
+
+
+async def _commit(session: AsyncSession) -> None:
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        await session.rollback()
+        raise Conflict("用户名已被使用", field="input.username") from exc
+
+
+async def get_manageable_user(session: AsyncSession, viewer: Viewer, user_id: int | None, *, lock: bool = False) -> User:
+    """A user the viewer may manage: one of its own organisation for an org admin, anyone for
+    a system admin. Anything else is NOT_FOUND, never a hint that it exists."""
+    if user_id is None:
+        raise NotFound("用户不存在")
+    query = select(User).where(User.id == user_id)
+    if Role.ADMIN not in viewer.roles:
+        query = query.where(User.organization_id == viewer.organization_id)
+    if lock:
+        query = query.with_for_update()
+    user = await session.scalar(query)
+    if user is None:
+        raise NotFound("用户不存在")
+    return user
+
+
+async def _ensure_another_admin(session: AsyncSession, user: User) -> None:
+    """LAST_ADMIN unless another active org admin remains. Locks the organisation's users so
+    two admins demoting each other at once cannot both succeed."""
+    if user.organization_id is None:
+        return
+    admins = (
+        await session.scalars(
+            select(User)
+            .where(User.organization_id == user.organization_id)
+            .order_by(User.id)
+            .with_for_update()
+        )
+    ).all()
+    others = [u for u in admins if u.id != user.id and u.status == UserStatus.ACTIVE and Role.ORG_ADMIN.value in u.roles]
+    if not others:
+        raise LastAdmin("这是本机构最后一个有效的机构管理员，不能注销或撤销其管理员角色")
+
+
+async def create_org_user(session: AsyncSession, viewer: Viewer, *, username: str, password: str, name: str,
+                          phone: str | None, roles: list[Role]) -> User:
+    user = User(
+        username=_check_username(username), name=_check_name(name), phone=_check_phone(phone),
+        roles=_check_org_roles(roles), organization_id=viewer.organization_id, status=UserStatus.ACTIVE,
+        password_hash="",
+    )
+    _check_password(password)
+    await _username_free(session, user.username)
+    user.password_hash = await security.hash_password(password)
+    session.add(user)
+    await session.flush()
+    audit.record(session, actor=viewer, action="user.create", entity_type="User", entity_id=user.id,
+                 organization_id=user.organization_id, after=audit.snapshot(user, USER_FIELDS))
+    await _commit(session)
+    return user
+
+
+async def update_org_user(session: AsyncSession, viewer: Viewer, user_id: int | None, *, name: str | None,
+                          phone: str | None, roles: list[Role] | None, password: str | None) -> User:
+    user = await get_manageable_user(session, viewer, user_id, lock=True)
+    before = audit.snapshot(user, USER_FIELDS)
+    if name is not None:
+        user.name = _check_name(name)
+    if phone is not None:
+        user.phone = _check_phone(phone)
+    if roles is not None:
+        new_roles = _check_org_roles(roles) if user.organization_id is not None else sorted({r.value for r in roles})
+        if Role.ORG_ADMIN.value in user.roles and Role.ORG_ADMIN.value not in new_roles:
+            await _ensure_another_admin(session, user)
+        user.roles = new_roles
+    if password is not None:
+        user.password_hash = await security.hash_password(_check_password(password))
+        await revoke_all_sessions(session, user.id)
+    audit.record(session, actor=viewer, action="user.update", entity_type="User", entity_id=user.id,
+                 organization_id=user.organization_id, before=before,
+                 after={**audit.snapshot(user, USER_FIELDS), "passwordChanged": password is not None})
+    await _commit(session)
+    return user
+
+
+async def set_status(session: AsyncSession, viewer: Viewer, user_id: int | None, status: UserStatus) -> User:
+    """注销 / 激活. Deactivation revokes every token of the user at once."""
+    user = await get_manageable_user(session, viewer, user_id, lock=True)
+    if user.status != status:
+        if status == UserStatus.DEACTIVATED:
+            if Role.ORG_ADMIN.value in user.roles:
+                await _ensure_another_admin(session, user)
+            await revoke_all_sessions(session, user.id)
+        before = audit.snapshot(user, USER_FIELDS)
+        user.status = status
+        audit.record(session, actor=viewer, action=f"user.{status.value.lower()}", entity_type="User",
+                     entity_id=user.id, organization_id=user.organization_id, before=before,
+                     after=audit.snapshot(user, USER_FIELDS))
+    await session.commit()
+    return user
+
+
+async def create_staff_user(session: AsyncSession, *, username: str, password: str, name: str, role: Role,
+                            bank_code: str | None = None, actor: Viewer | None = None) -> User:
+    """Clerk, bank and admin accounts (the CLI and the demo data)."""
+    if role not in (Role.CLERK, Role.BANK, Role.ADMIN):
+        raise ValidationFailed("只能创建受理/审核、银行或系统管理员账号", field="role")
+    bank_id = None
+    if role == Role.BANK:
+        bank_id = await session.scalar(select(Bank.id).where(Bank.code == bank_code))
+        if bank_id is None:
+            raise NotFound("银行不存在", field="bank")
+    user = User(username=_check_username(username), name=_check_name(name), roles=[role.value], bank_id=bank_id,
+                status=UserStatus.ACTIVE, password_hash=await security.hash_password(_check_password(password)))
+    await _username_free(session, user.username)
+    session.add(user)
+    await session.flush()
+    audit.record(session, actor=actor, action="user.create", entity_type="User", entity_id=user.id,
+                 after=audit.snapshot(user, USER_FIELDS))
+    await _commit(session)
+    return user
