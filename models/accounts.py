@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import ARRAY, Boolean, ForeignKey, Index, LargeBinary, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, created_at_column, str_enum
 from models.enums import UserStatus
+
+
+def _now() -> datetime:
+    # Set in Python, so the value is known after commit without a round trip.
+    return datetime.now(timezone.utc)
 
 
 class Bank(Base):
@@ -38,7 +43,7 @@ class Organization(Base):
     materials_verified_at: Mapped[datetime | None]
     materials_verified_by_id: Mapped[int | None]
     created_at: Mapped[datetime] = created_at_column()
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=_now)
 
 
 class User(Base):
@@ -55,7 +60,7 @@ class User(Base):
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     bank_id: Mapped[int | None] = mapped_column(ForeignKey("banks.id"))
     created_at: Mapped[datetime] = created_at_column()
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=_now)
 
 
 class UserSession(Base):

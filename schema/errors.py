@@ -34,11 +34,10 @@ def coded(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if isinstance(original, AppError):
         return error if error.extensions.get("code") == original.code else _with(error, original.message, original.extensions)
-    if original is None and error.path is None:  # syntax, validation or variable coercion
+    if error.path is None and (original is None or isinstance(original, (GraphQLError, ValueError, TypeError))):
+        # syntax, validation, or a variable that failed coercion (bad enum, Decimal, DateTime)
         if TOO_COMPLEX.search(error.message):
             return _with(error, MESSAGES["QUERY_TOO_COMPLEX"], {"code": "QUERY_TOO_COMPLEX", "detail": error.message})
-        return _with(error, f"请求不正确：{error.message}", {"code": "VALIDATION_FAILED"})
-    if isinstance(original, ValueError) and error.path is None:
         return _with(error, f"请求不正确：{error.message}", {"code": "VALIDATION_FAILED"})
     request_id = request_id_var.get()
     log.error("unexpected error at %s", ".".join(map(str, error.path or [])) or "-",

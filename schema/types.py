@@ -14,7 +14,7 @@ from core.ids import encode_id
 from resolvers import tree as tree_resolvers
 from schema.enums import (
     AccountStatus, BuildingStructure, DepositTiming, DocumentKind, HouseUsage, IdType, LedgerKind, RecordStatus,
-    Role, SalesStatus, UserStatus,
+    RegistrationFileKind, Role, SalesStatus, UserStatus,
 )
 from schema.permissions import IsAuthenticated
 from services import documents, records
@@ -67,6 +67,7 @@ class Bank(Node):
 class Document(Node):
     is_type_of = _is(records.DocumentRecord)
     kind: DocumentKind
+    registration_kind: RegistrationFileKind | None = strawberry.field(description="for a registration 要件: which one")
     filename: str
     content_type: str
     size_bytes: int

@@ -59,8 +59,9 @@ async def _record_failure(username: str) -> None:
     redis = get_redis()
     key = _failures_key(username)
     async with redis.pipeline(transaction=True) as pipe:
+        # The window starts at the first failure (SET NX EX works on Redis 6 too).
+        pipe.set(key, 0, ex=get_settings().login_window_seconds, nx=True)
         pipe.incr(key)
-        pipe.expire(key, get_settings().login_window_seconds, nx=True)
         await pipe.execute()
 
 
