@@ -16,6 +16,7 @@ class Fixture:
     org_id: int
     estate_id: int
     estate_gid: str
+    plan_estate_id: int
     plan_building_id: int
     plan_building_gid: str
     buildings: int
@@ -83,5 +84,5 @@ async def seed(buildings: int) -> Fixture:
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text("VACUUM ANALYZE"))
 
-    return Fixture(org_id, estate_id, encode_id("Estate", estate_id), plan_building, encode_id("Building", plan_building),
+    return Fixture(org_id, estate_id, encode_id("Estate", estate_id), plan_estate, plan_building, encode_id("Building", plan_building),
                    buildings, houses, owners, plan_houses)

@@ -47,3 +47,31 @@ class Stopwatch:
 
 def fmt(ms: float) -> str:
     return f"{ms:,.1f} ms" if ms >= 10 else f"{ms:.2f} ms"
+
+
+class GcTimer:
+    """Time spent in the cyclic garbage collector while the block runs (gc.callbacks), and
+    the collections per generation."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.collections = [0, 0, 0]
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+            self.collections[info["generation"]] += 1
+
+    def __enter__(self) -> "GcTimer":
+        import gc
+
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import gc
+
+        gc.callbacks.remove(self._callback)

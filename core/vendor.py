@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.client
 import io
 import json
 import os
@@ -68,7 +69,7 @@ def installed() -> bool:
     for _, _, files in PACKAGES.values():
         for target in files.values():
             path = VENDOR / target
-            if not path.is_file() or path.stat().st_size != sizes.get(target) or not sizes.get(target):
+            if not sizes.get(target) or not path.is_file() or path.stat().st_size != sizes[target]:
                 return False
     return True
 
@@ -83,7 +84,7 @@ def _download(name: str, version: str, integrity: str) -> bytes:
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             data = response.read()
-    except OSError as exc:  # URLError, HTTPError, timeouts, resets
+    except (OSError, http.client.HTTPException, ValueError) as exc:  # URLError, HTTPError, timeouts, cut-offs
         raise AssetError(f"could not download {url}: {exc}") from exc
     algorithm, _, expected = integrity.partition("-")
     actual = base64.b64encode(hashlib.new(algorithm, data).digest()).decode()

@@ -1,25 +1,49 @@
 """The GraphQL schema: Query and Mutation roots, the contract's scalars, and the extensions
-that guard it (error codes, query limits, parser and validation caches)."""
+that guard it (error codes, query limits, parser and validation caches). Extensions are
+passed as factories, so each request gets its own instances."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from core.config import get_settings
 from core.metrics import OperationMetrics
-from schema.cost import QueryCostLimiter
+from schema.cost import make_rule
 from schema.errors import ErrorCodes
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALAR_OVERRIDES
 from schema.types import ALL_NODE_TYPES
+from strawberry.extensions import AddValidationRules
+
+
+class TolerantParserCache(ParserCache):
+    """Strawberry's parser cache raises syntax errors from inside its hook, which skips the
+    other extensions' exit (our error codes); leave bad documents to the normal parse."""
+
+    def on_parse(self) -> Iterator[None]:
+        ctx = self.execution_context
+        try:
+            ctx.graphql_document = self.cached_parse_document(ctx.query, **ctx.parse_options)
+        except GraphQLError:
+            pass
+        yield
+
+
+class Schema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:
+        """Expected errors are not logged; ErrorCodes logs the unexpected ones with their stack."""
 
 
 def build_schema() -> strawberry.Schema:
     s = get_settings()
-    return strawberry.Schema(
+    cost_rule = make_rule(s.max_query_cost)
+    return Schema(
         query=Query,
         mutation=Mutation,
         types=ALL_NODE_TYPES,
@@ -27,12 +51,12 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             ErrorCodes,
             OperationMetrics,
-            MaxTokensLimiter(max_token_count=s.max_query_tokens),
-            ParserCache(maxsize=1000),
-            QueryDepthLimiter(max_depth=s.max_query_depth),
-            MaxAliasesLimiter(max_alias_count=s.max_query_aliases),
-            QueryCostLimiter(max_cost=s.max_query_cost),
-            ValidationCache(maxsize=1000),
+            lambda: MaxTokensLimiter(max_token_count=s.max_query_tokens),
+            lambda: TolerantParserCache(maxsize=1000),
+            lambda: QueryDepthLimiter(max_depth=s.max_query_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=s.max_query_aliases),
+            lambda: AddValidationRules([cost_rule]),
+            lambda: ValidationCache(maxsize=1000),
         ],
     )
 

@@ -8,7 +8,6 @@ from graphql import (
     FieldNode, FragmentSpreadNode, GraphQLError, InlineFragmentNode, IntValueNode, OperationDefinitionNode,
     ValidationContext, ValidationRule,
 )
-from strawberry.extensions import AddValidationRules
 
 from services.tree import MAX_PAGE
 
@@ -52,6 +51,3 @@ def make_rule(max_cost: int) -> type[ValidationRule]:
 
     return CostRule
 
-
-def QueryCostLimiter(max_cost: int) -> AddValidationRules:
-    return AddValidationRules([make_rule(max_cost)])

@@ -72,34 +72,38 @@ async def _commit(session: AsyncSession) -> None:
 
 async def get_manageable_user(session: AsyncSession, viewer: Viewer, user_id: int | None, *, lock: bool = False) -> User:
     """A user the viewer may manage: one of its own organisation for an org admin, anyone for
-    a system admin. Anything else is NOT_FOUND, never a hint that it exists."""
+    a system admin. Anything else is NOT_FOUND, never a hint that it exists. With lock, every
+    user of the organisation is locked in id order (always the same order, so two admins
+    acting on each other at once queue instead of deadlocking)."""
     if user_id is None:
         raise NotFound("用户不存在")
-    query = select(User).where(User.id == user_id)
+    query = select(User.organization_id).where(User.id == user_id)
     if Role.ADMIN not in viewer.roles:
         query = query.where(User.organization_id == viewer.organization_id)
-    if lock:
-        query = query.with_for_update()
-    user = await session.scalar(query)
+    found = (await session.execute(query)).first()
+    if found is None:
+        raise NotFound("用户不存在")
+    if lock and found.organization_id is not None:
+        await session.execute(
+            select(User.id).where(User.organization_id == found.organization_id).order_by(User.id).with_for_update()
+        )
+    user = await session.scalar(select(User).where(User.id == user_id).with_for_update() if lock else select(User).where(User.id == user_id))
     if user is None:
         raise NotFound("用户不存在")
     return user
 
 
 async def _ensure_another_admin(session: AsyncSession, user: User) -> None:
-    """LAST_ADMIN unless another active org admin remains. Locks the organisation's users so
-    two admins demoting each other at once cannot both succeed."""
+    """LAST_ADMIN unless another active org admin remains (the caller holds the organisation's
+    user locks, see get_manageable_user)."""
     if user.organization_id is None:
         return
-    admins = (
-        await session.scalars(
-            select(User)
-            .where(User.organization_id == user.organization_id)
-            .order_by(User.id)
-            .with_for_update()
+    others = await session.scalar(
+        select(func.count()).select_from(User).where(
+            User.organization_id == user.organization_id, User.id != user.id, User.status == UserStatus.ACTIVE,
+            User.roles.any(Role.ORG_ADMIN.value),
         )
-    ).all()
-    others = [u for u in admins if u.id != user.id and u.status == UserStatus.ACTIVE and Role.ORG_ADMIN.value in u.roles]
+    )
     if not others:
         raise LastAdmin("这是本机构最后一个有效的机构管理员，不能注销或撤销其管理员角色")
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-TEST_DATA = ROOT / ".data" / "test"
+# Each run has its own embedded servers and files, so parallel runs never meet.
+TEST_DATA = ROOT / ".data" / "test" / f"run-{os.getpid()}"
 
 
 def _test_database_url(admin_url: str) -> str:
@@ -21,14 +23,21 @@ def _test_database_url(admin_url: str) -> str:
     import asyncpg
 
     parts = urlsplit(admin_url)
-    name = f"wxfund_test_{secrets.token_hex(3)}"
+    name = f"wxfund_test_{int(time.time())}_{secrets.token_hex(3)}"
 
     async def create() -> None:
         conn = await asyncpg.connect(admin_url.replace("postgresql+asyncpg://", "postgresql://"))
         try:
+            # Leftovers of runs that died over six hours ago (parallel runs keep theirs).
             stale = await conn.fetch("SELECT datname FROM pg_database WHERE datname LIKE 'wxfund_test_%'")
             for row in stale:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
+                started = row["datname"].split("_")[2]
+                if not started.isdigit() or time.time() - int(started) < 6 * 3600:
+                    continue
+                try:
+                    await conn.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}"')
+                except asyncpg.ObjectInUseError:
+                    pass
             await conn.execute(f'CREATE DATABASE "{name}"')
         finally:
             await conn.close()
@@ -47,7 +56,7 @@ def pytest_configure(config):
     from core.embedded import start_postgres, start_redis
 
     if not os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"] = start_postgres(TEST_DATA, database="postgres")
+        os.environ["DATABASE_URL"] = start_postgres(TEST_DATA, database="postgres", cleanup_mode="delete")
     if not os.environ.get("REDIS_URL"):
         os.environ["REDIS_URL"] = start_redis(TEST_DATA)
     os.environ["WXFUND_ADMIN_DATABASE_URL"] = os.environ["DATABASE_URL"]
@@ -58,6 +67,33 @@ def pytest_configure(config):
 
     get_settings.cache_clear()
     upgrade()
+
+
+def pytest_unconfigure(config):
+    import asyncio
+
+    import asyncpg
+
+    admin = os.environ.get("WXFUND_ADMIN_DATABASE_URL")
+    name = urlsplit(os.environ.get("DATABASE_URL", "")).path.lstrip("/")
+    if not admin or not name.startswith("wxfund_test_"):
+        return
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(admin)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    try:
+        asyncio.run(drop())
+    except Exception:  # a leftover is dropped by a later run
+        pass
+    finally:
+        import shutil
+
+        shutil.rmtree(TEST_DATA, ignore_errors=True)
 
 
 TABLES = "audit_events, ledger_entries, owners, houses, buildings, estates, documents, user_sessions, users, organizations, banks"

@@ -15,7 +15,8 @@
   var QUERY = [
     "# 维修资金 GraphQL",
     "# 1. 登录 Log in:",
-    '#    mutation { login(username: "…", password: "…") { token expiresAt } }',
+    '#    mutation { login(username: "…", password: "…")',
+    "#               { token expiresAt } }",
     "# 2. 在下方 Headers 填写 Put in Headers below:",
     '#    {"Authorization": "Bearer <token>"}',
     "",

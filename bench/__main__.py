@@ -1,0 +1,71 @@
+"""`python3 dev.py bench [options]` → `.venv/bin/python -m bench [options]`; writes docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from bench.environment import ROOT, prepare
+
+
+def parse(argv: list[str]):
+    p = argparse.ArgumentParser(prog="python3 dev.py bench", description=__doc__)
+    p.add_argument("--runs", type=int, default=15, help="measured runs of the tree query (default 15)")
+    p.add_argument("--warmup", type=int, default=2, help="warm-up runs discarded (default 2)")
+    p.add_argument("--plan-runs", type=int, default=50, help="measured runs of the floor plan (default 50)")
+    p.add_argument("--inproc-runs", type=int, default=5, help="runs of each in-process part (default 5)")
+    p.add_argument("--buildings", type=int, default=100, help="buildings of 100 houses in the tree estate (default 100)")
+    p.add_argument("--profile", action="store_true", help="profile both requests even if the targets are met")
+    p.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md", help="where to write the report")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse(argv)
+    started = datetime.now().astimezone()
+    env = prepare()  # before any application import
+
+    from bench import report
+    from bench.run import Options, run, say
+
+    opts = Options(runs=args.runs, warmup=args.warmup, plan_runs=args.plan_runs, inproc_runs=args.inproc_runs,
+                   buildings=args.buildings, profile=args.profile)
+
+    async def main_async():
+        from sqlalchemy import text
+
+        from core.db import dispose_engine, get_engine
+        from core.redis import close_redis, get_redis
+
+        await get_redis().flushdb()
+        async with get_engine().connect() as conn:
+            pg_version = (await conn.execute(text("SHOW server_version"))).scalar_one()
+        try:
+            return await run(opts), pg_version
+        finally:
+            await dispose_engine()
+            await close_redis()
+
+    try:
+        import uvloop  # the event loop uvicorn uses; the in-process figures run on the same
+        runner = uvloop.run
+    except ImportError:
+        import asyncio
+        runner = asyncio.run
+    results, pg_version = runner(main_async())
+
+    command = "python3 dev.py bench" + ("" if not argv else " " + " ".join(argv))
+    report.write(args.output, report.render(results, env, pg_version, command, started))
+    say(f"tree: HTTP median {results.tree_http.median_ms:.1f} ms (p95 {results.tree_http.p95_ms:.1f}), in-memory median "
+        f"{results.tree_memory.median_ms:.1f} ms, ratio {results.ratio:.2f} (target ≤ 1.5: {'met' if results.tree_ok else 'MISSED'})")
+    say(f"floor plan: HTTP median {results.plan_http.median_ms:.1f} ms (p95 {results.plan_http.p95_ms:.1f}) "
+        f"(target < 30 ms: {'met' if results.plan_ok else 'MISSED'})")
+    say(f"SQL statements: tree {len(results.tree_sql.statements)}, floor plan {len(results.plan_sql.statements)}")
+    say(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

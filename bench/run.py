@@ -1,0 +1,240 @@
+"""One benchmark run, start to finish. Called from bench/__main__.py after the environment is
+prepared; every application import happens in here, after that."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.stats import GcTimer, Stopwatch, Summary
+
+TREE_RATIO_TARGET = 1.5
+PLAN_MEDIAN_TARGET_MS = 30.0
+
+
+@dataclass
+class Options:
+    runs: int = 15
+    warmup: int = 2
+    plan_runs: int = 50
+    inproc_runs: int = 5
+    buildings: int = 100
+    profile: bool = False
+
+
+@dataclass
+class Results:
+    options: Options
+    fixture: Any = None
+    server_command: str = ""
+    tree_bytes: int = 0
+    plan_bytes: int = 0
+    tree_http: Summary | None = None
+    tree_memory: Summary | None = None          # schema.execute on in-memory records
+    tree_memory_core: Summary | None = None     # graphql-core execute() on schema._schema, no extensions
+    tree_json: Summary | None = None            # json.dumps of the result, as Strawberry's view does
+    tree_inproc: Summary | None = None          # the ASGI app in-process (DB, no socket/uvicorn)
+    plan_http: Summary | None = None
+    plan_memory: Summary | None = None
+    plan_inproc: Summary | None = None
+    tree_memory_gc: Summary | None = None       # of which in the cyclic garbage collector
+    tree_inproc_gc: Summary | None = None
+    plan_memory_gc: Summary | None = None
+    plan_inproc_gc: Summary | None = None
+    gc_collections: dict[str, list[int]] = field(default_factory=dict)  # per request, generations 0/1/2
+    tree_sql: Any = None
+    plan_sql: Any = None
+    breakdown: Any = None
+    plan_breakdown: Any = None
+    tree_profile: Any = None
+    plan_profile: Any = None
+    ratio_samples: list[float] = field(default_factory=list)
+    load_before: float = 0.0
+    load_after: float = 0.0
+    elapsed_s: float = 0.0
+
+    @property
+    def ratio(self) -> float:
+        return self.tree_http.median_ms / self.tree_memory.median_ms
+
+    @property
+    def ratio_with_json(self) -> float:
+        return self.tree_http.median_ms / (self.tree_memory.median_ms + self.tree_json.median_ms)
+
+    @property
+    def tree_ok(self) -> bool:
+        return self.ratio <= TREE_RATIO_TARGET
+
+    @property
+    def plan_ok(self) -> bool:
+        return self.plan_http.median_ms < PLAN_MEDIAN_TARGET_MS
+
+
+def say(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+def _check_tree(data: dict, fixture) -> None:
+    estate = data["estate"]
+    assert estate is not None, "estate not visible to the developer admin"
+    assert estate["houseCount"] == fixture.houses, estate["houseCount"]
+    assert len(estate["buildings"]) == fixture.buildings
+    houses = [h for b in estate["buildings"] for h in b["houses"]]
+    assert len(houses) == fixture.houses
+    assert sum(len(h["owners"]) for h in houses) == fixture.owners
+
+
+def _check_plan(data: dict, fixture) -> None:
+    plan = data["building"]["floorPlan"]
+    assert sum(len(row["houses"]) for row in plan["floors"]) == fixture.plan_houses
+
+
+async def run(opts: Options) -> Results:
+    import graphql
+    import httpx
+
+    from bench import breakdown, data, memory, queries, sqlcount
+    from bench.server import Server
+    from core.db import get_engine, get_sessionmaker
+    from schema import schema
+    from services import auth
+
+    res = Results(opts)
+    res.load_before = os.getloadavg()[0]
+    started = time.perf_counter()
+    say(f"seeding: {opts.buildings} buildings × 100 houses, and a 200-house building")
+    with Stopwatch() as w:
+        fx = res.fixture = await data.seed(opts.buildings)
+    say(f"  {fx.houses} houses, {fx.owners} owners in {w.seconds:.1f} s")
+
+    server = Server()
+    res.server_command = server.command
+    say(f"starting uvicorn on {server.base_url}")
+    await server.start()
+    from core.asgi import app  # the same application, in this process, for the in-process figures
+
+    try:
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=300) as client, \
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=300) as local:
+            r = await client.post("/graphql", json={"query": queries.LOGIN, "variables": {"u": data.USERNAME, "p": data.PASSWORD}})
+            token = r.json()["data"]["login"]["token"]
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            async with get_sessionmaker()() as s:
+                viewer = await auth.authenticate(s, token)
+            snap = await memory.snapshot(get_sessionmaker(), [fx.estate_id, fx.plan_estate_id])
+
+            def body(query: str, gid: str, name: str) -> bytes:
+                return json.dumps({"query": query, "variables": {"id": gid}, "operationName": name}).encode()
+
+            tree_body = body(queries.TREE, fx.estate_gid, "EstateTree")
+            plan_body = body(queries.FLOOR_PLAN, fx.plan_building_gid, "FloorPlan")
+
+            async def over_http(payload: bytes) -> tuple[float, bytes]:
+                with Stopwatch() as w:
+                    response = await client.post("/graphql", content=payload, headers=headers)
+                    content = response.content  # the whole body is read before post() returns
+                assert response.status_code == 200, response.text[:500]
+                return w.seconds, content
+
+            async def in_process(payload: bytes, key: str) -> tuple[float, float]:
+                with GcTimer() as g, Stopwatch() as w:
+                    response = await local.post("/graphql", content=payload, headers=headers)
+                assert response.status_code == 200 and b'"errors"' not in response.content[:20], response.text[:300]
+                res.gc_collections[key] = g.collections
+                return w.seconds, g.seconds
+
+            async def in_memory(query: str, gid: str, name: str, key: str) -> tuple[float, float, float, Any]:
+                ctx = memory.memory_context(snap, viewer)
+                with GcTimer() as g, Stopwatch() as w:
+                    result = await schema.execute(query, variable_values={"id": gid}, context_value=ctx, operation_name=name)
+                assert not result.errors, result.errors
+                res.gc_collections[key] = g.collections
+                with Stopwatch() as j:
+                    encoded = json.dumps({"data": result.data}, separators=(",", ":"))
+                return w.seconds, g.seconds, j.seconds, encoded
+
+            tree_doc = graphql.parse(queries.TREE)
+
+            async def graphql_core(gid: str) -> float:
+                ctx = memory.memory_context(snap, viewer)
+                with Stopwatch() as w:
+                    result = await graphql.execute(schema._schema, tree_doc, variable_values={"id": gid}, context_value=ctx)
+                assert not result.errors, result.errors
+                return w.seconds
+
+            # ---- 1 + 2: the tree over HTTP, in memory and in-process, interleaved so all see the same machine
+            say(f"tree query: {opts.warmup} warm-ups + {opts.runs} runs; HTTP, in-memory and in-process interleaved")
+            t = {k: [] for k in ("http", "mem", "mem_gc", "core", "json", "inproc", "inproc_gc")}
+            for i in range(opts.warmup + opts.runs):
+                t_http, content = await over_http(tree_body)
+                t_mem, t_gc, t_json, encoded = await in_memory(queries.TREE, fx.estate_gid, "EstateTree", "tree, in memory")
+                t_core = await graphql_core(fx.estate_gid)
+                t_in, t_in_gc = await in_process(tree_body, "tree, in-process request")
+                if i == 0:
+                    http_data = json.loads(content)
+                    assert "errors" not in http_data, http_data.get("errors")
+                    _check_tree(http_data["data"], fx)
+                    assert http_data["data"] == json.loads(encoded)["data"], "HTTP and in-memory results differ"
+                    res.tree_bytes = len(content)
+                if i >= opts.warmup:
+                    for k, v in zip(t, (t_http, t_mem, t_gc, t_core, t_json, t_in, t_in_gc)):
+                        t[k].append(v)
+                    res.ratio_samples.append(t_http / t_mem)
+                    say(f"  run {i - opts.warmup + 1:2}: HTTP {t_http * 1000:6.0f} ms   in-memory {t_mem * 1000:6.0f} ms"
+                        f" (GC {t_gc * 1000:4.0f})   in-process {t_in * 1000:6.0f} ms   ratio {t_http / t_mem:.2f}")
+            res.tree_http, res.tree_memory, res.tree_memory_gc = Summary.of(t["http"]), Summary.of(t["mem"]), Summary.of(t["mem_gc"])
+            res.tree_memory_core, res.tree_json = Summary.of(t["core"]), Summary.of(t["json"])
+            res.tree_inproc, res.tree_inproc_gc = Summary.of(t["inproc"]), Summary.of(t["inproc_gc"])
+
+            # ---- 3: the floor plan over HTTP (in memory and in-process beside it, for scale)
+            say(f"floor plan: {opts.warmup} warm-ups + {opts.plan_runs} runs")
+            t = {k: [] for k in ("http", "mem", "mem_gc", "inproc", "inproc_gc")}
+            for i in range(opts.warmup + opts.plan_runs):
+                t_http, content = await over_http(plan_body)
+                t_mem, t_gc, _, encoded = await in_memory(queries.FLOOR_PLAN, fx.plan_building_gid, "FloorPlan",
+                                                          "floor plan, in memory")
+                t_in, t_in_gc = await in_process(plan_body, "floor plan, in-process request")
+                if i == 0:
+                    plan_data = json.loads(content)
+                    assert "errors" not in plan_data, plan_data.get("errors")
+                    _check_plan(plan_data["data"], fx)
+                    assert plan_data["data"] == json.loads(encoded)["data"], "HTTP and in-memory floor plans differ"
+                    res.plan_bytes = len(content)
+                if i >= opts.warmup:
+                    for k, v in zip(t, (t_http, t_mem, t_gc, t_in, t_in_gc)):
+                        t[k].append(v)
+            res.plan_http, res.plan_memory, res.plan_memory_gc = Summary.of(t["http"]), Summary.of(t["mem"]), Summary.of(t["mem_gc"])
+            res.plan_inproc, res.plan_inproc_gc = Summary.of(t["inproc"]), Summary.of(t["inproc_gc"])
+            say(f"  floor plan HTTP median {res.plan_http.median_ms:.1f} ms, p95 {res.plan_http.p95_ms:.1f} ms")
+    finally:
+        server.stop()
+
+    # ---- in-process, after the server has stopped: SQL statements, the parts, profiles
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=300) as local:
+        async def inproc(payload: bytes) -> None:
+            response = await local.post("/graphql", content=payload, headers=headers)
+            assert response.status_code == 200 and b'"errors"' not in response.content[:20], response.text[:300]
+
+        for name, payload in [("tree", tree_body), ("plan", plan_body)]:
+            await inproc(payload)
+            with sqlcount.Counter(get_engine()) as counter:
+                await inproc(payload)
+            setattr(res, f"{name}_sql", counter)
+        say(f"SQL statements: tree {len(res.tree_sql.statements)}, floor plan {len(res.plan_sql.statements)}")
+
+        say("breakdown of the requests (in-process)")
+        res.breakdown = await breakdown.measure_tree(token, fx.estate_id, opts.inproc_runs)
+        res.plan_breakdown = await breakdown.measure_plan(token, fx.plan_building_id, max(opts.inproc_runs, 20))
+
+        if opts.profile or not res.tree_ok:
+            say("profiling the tree request (cProfile, in-process)")
+            res.tree_profile = await breakdown.profile(lambda: inproc(tree_body), runs=2)
+        if opts.profile or not res.plan_ok:
+            say("profiling the floor plan request (cProfile, in-process)")
+            res.plan_profile = await breakdown.profile(lambda: inproc(plan_body), runs=50)
+    res.load_after = os.getloadavg()[0]
+    res.elapsed_s = time.perf_counter() - started
+    return res
