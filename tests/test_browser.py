@@ -9,7 +9,6 @@ installs them)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import shutil
