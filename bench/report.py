@@ -190,7 +190,9 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
       "run, as per request. HTTP and in-memory runs alternate so that machine noise falls on both.")
     w("* In-process: `httpx.ASGITransport` on `core.asgi.app` in the bench process (same database), interleaved with "
       "the HTTP runs. SQL counts, the part-by-part breakdown and the profiles run after the server has stopped.")
-    w(f"* Duration of the run: {res.elapsed_s:.0f} s.")
+    w(f"* Duration of the run: {res.elapsed_s:.0f} s." + (
+        f" The server was stopped from outside the bench {res.server_restarts} time(s) during the run; each time it was "
+        "started again on the same port, warmed, and the interrupted sample taken again." if res.server_restarts else ""))
     w(f"* Options: runs={o.runs}, warm-ups={o.warmup}, floor-plan runs={o.plan_runs}, in-process runs={o.inproc_runs}, "
       f"buildings={o.buildings}.")
     return "\n".join(out) + "\n"

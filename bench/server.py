@@ -30,13 +30,14 @@ class Server:
         self.args = [sys.executable, "-m", "uvicorn", "core.asgi:app", "--host", "127.0.0.1", "--port", str(self.port),
                      "--workers", "1", "--no-access-log"]
         self.process: subprocess.Popen | None = None
+        self.log_path.unlink(missing_ok=True)
 
     @property
     def command(self) -> str:
         return "uvicorn core.asgi:app --workers 1 --no-access-log  (uvloop, httptools)"
 
     async def start(self, timeout: float = 60.0) -> None:
-        log = self.log_path.open("wb")
+        log = self.log_path.open("ab")
         self.process = subprocess.Popen(self.args, cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
         log.close()
         deadline = time.monotonic() + timeout

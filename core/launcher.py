@@ -30,6 +30,18 @@ def _print_logins(host: str, port: int) -> None:
     print("\n".join(lines), flush=True)
 
 
+def _wait_until_up(host: str, port: int, api: subprocess.Popen, seconds: float = 60) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and api.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=1):
+                return
+        except OSError:
+            time.sleep(0.3)
+
+
 async def _load_demo() -> None:
     from core.db import dispose_engine, get_sessionmaker
     from services.demo import load_demo_data
@@ -55,9 +67,10 @@ def serve() -> int:
     env = dict(os.environ)
     children = [
         subprocess.Popen([sys.executable, "-m", "uvicorn", "core.asgi:app", "--host", host, "--port", str(port),
-                          "--workers", str(web), "--no-access-log", "--ws", "websockets"], env=env),
+                          "--workers", str(web), "--no-access-log", "--ws", "websockets-sansio"], env=env),
         *[subprocess.Popen([sys.executable, "-m", "arq", "jobs.worker.WorkerSettings"], env=env) for _ in range(workers)],
     ]
+    _wait_until_up(host, port, children[0])
     _print_logins(host, port)
     stop = {"now": False}
 

@@ -16,7 +16,7 @@ from services.organizations import AGREEMENT_VERSION
 from services.validators import credit_code_check_char
 
 DEMO_PASSWORD = "Demo-2026"
-DEMO_CREDIT_BASE = "91440703MA4DEMO01"
+DEMO_CREDIT_BASE = "91440703MA4DEM001"
 DEMO_CREDIT_CODE = DEMO_CREDIT_BASE + credit_code_check_char(DEMO_CREDIT_BASE)
 
 DEMO_LOGINS = (
