@@ -103,7 +103,7 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
     w(f"**Floor plan over HTTP: median {fmt(res.plan_http.median_ms)}, p95 {fmt(res.plan_http.p95_ms)}** — "
       f"target median < {PLAN_MEDIAN_TARGET_MS:.0f} ms: {met(res.plan_ok)}.\n")
     w("\"of which GC\" is the time spent in Python's cyclic garbage collector during the request (gc.callbacks), "
-      "where it can be measured (in the bench process). Collections per request (generations 0/1/2): "
+      "where it can be measured (in the worker process; not inside uvicorn). Collections per request (generations 0/1/2): "
       + "; ".join(f"{k}: {'/'.join(map(str, v))}" for k, v in res.gc_collections.items()) + ".\n")
     w(f"p95 is interpolated between the two nearest of the sorted samples; with {o.runs} runs it sits close to the maximum. "
       f"{o.warmup} warm-up runs of each are discarded.\n")
@@ -188,8 +188,12 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
     w("* In-memory: the same `schema` object and resolvers, with `bench.memory.MemoryLoaders` (a `schema.context.Loaders` "
       "whose DataLoaders return records prefetched once by the same `services/tree` functions). A fresh Loaders per "
       "run, as per request. HTTP and in-memory runs alternate so that machine noise falls on both.")
-    w("* In-process: `httpx.ASGITransport` on `core.asgi.app` in the bench process (same database), interleaved with "
-      "the HTTP runs. SQL counts, the part-by-part breakdown and the profiles run after the server has stopped.")
+    w("* In-memory, in-process, SQL counts, breakdown and profiles run in `bench/worker.py`, a process of its own that "
+      "imports `core.asgi` like the server and holds the prefetched records, so that Python's cyclic garbage collector "
+      "(about half of the tree query's time) sees a heap like the server's rather than the bench's. In-process means "
+      "`httpx.ASGITransport` on `core.asgi.app` there, against the same database. The runs of the three kinds "
+      "alternate with the HTTP runs. SQL counts, the part-by-part breakdown and the profiles come after the server "
+      "has stopped.")
     w(f"* Duration of the run: {res.elapsed_s:.0f} s." + (
         f" The server was stopped from outside the bench {res.server_restarts} time(s) during the run; each time it was "
         "started again on the same port, warmed, and the interrupted sample taken again." if res.server_restarts else ""))

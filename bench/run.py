@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.stats import GcTimer, Stopwatch, Summary
+from bench.stats import Stopwatch, Summary
 
 TREE_RATIO_TARGET = 1.5
 PLAN_MEDIAN_TARGET_MS = 30.0
@@ -94,14 +94,11 @@ def _check_plan(data: dict, fixture) -> None:
 
 
 async def run(opts: Options) -> Results:
-    import graphql
     import httpx
 
-    from bench import breakdown, data, memory, queries, sqlcount
+    from bench import data, queries
     from bench.server import Server
-    from core.db import get_engine, get_sessionmaker
-    from schema import schema
-    from services import auth
+    from bench.worker import WorkerProcess, digest
 
     res = Results(opts)
     res.load_before = os.getloadavg()[0]
@@ -113,31 +110,29 @@ async def run(opts: Options) -> Results:
 
     server = Server()
     res.server_command = server.command
-    say(f"starting uvicorn on {server.base_url}")
+    say(f"starting uvicorn on {server.base_url}, and the in-process worker")
     await server.start()
-    from core.asgi import app  # the same application, in this process, for the in-process figures
-
+    worker = WorkerProcess()
+    await worker.start()
     try:
-        async with httpx.AsyncClient(base_url=server.base_url, timeout=300) as client, \
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=300) as local:
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=300) as client:
             r = await client.post("/graphql", json={"query": queries.LOGIN, "variables": {"u": data.USERNAME, "p": data.PASSWORD}})
             token = r.json()["data"]["login"]["token"]
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-            async with get_sessionmaker()() as s:
-                viewer = await auth.authenticate(s, token)
-            snap = await memory.snapshot(get_sessionmaker(), [fx.estate_id, fx.plan_estate_id])
+            await worker.call("init", token=token, estate_ids=[fx.estate_id, fx.plan_estate_id])
 
-            def body(query: str, gid: str, name: str) -> bytes:
-                return json.dumps({"query": query, "variables": {"id": gid}, "operationName": name}).encode()
+            def body(query: str, gid: str, name: str) -> str:
+                return json.dumps({"query": query, "variables": {"id": gid}, "operationName": name})
 
             tree_body = body(queries.TREE, fx.estate_gid, "EstateTree")
             plan_body = body(queries.FLOOR_PLAN, fx.plan_building_gid, "FloorPlan")
 
-            async def over_http(payload: bytes, restarted: bool = False) -> tuple[float, bytes]:
+            async def over_http(payload: str, restarted: bool = False) -> tuple[float, bytes]:
+                content = payload.encode()
                 try:
                     with Stopwatch() as w:
-                        response = await client.post("/graphql", content=payload, headers=headers)
-                        content = response.content  # the whole body is read before post() returns
+                        response = await client.post("/graphql", content=content, headers=headers)
+                        body_bytes = response.content  # the whole body is read before post() returns
                 except httpx.TransportError:
                     if restarted or server.process is None or server.process.poll() is None:
                         raise
@@ -147,57 +142,39 @@ async def run(opts: Options) -> Results:
                     res.server_restarts += 1
                     await server.start()
                     for _ in range(opts.warmup):
-                        await client.post("/graphql", content=payload, headers=headers)
+                        await client.post("/graphql", content=content, headers=headers)
                     return await over_http(payload, restarted=True)
                 assert response.status_code == 200, response.text[:500]
-                return w.seconds, content
+                return w.seconds, body_bytes
 
-            async def in_process(payload: bytes, key: str) -> tuple[float, float]:
-                with GcTimer() as g, Stopwatch() as w:
-                    response = await local.post("/graphql", content=payload, headers=headers)
-                assert response.status_code == 200 and b'"errors"' not in response.content[:20], response.text[:300]
-                res.gc_collections[key] = g.collections
-                return w.seconds, g.seconds
-
-            async def in_memory(query: str, gid: str, name: str, key: str) -> tuple[float, float, float, Any]:
-                ctx = memory.memory_context(snap, viewer)
-                with GcTimer() as g, Stopwatch() as w:
-                    result = await schema.execute(query, variable_values={"id": gid}, context_value=ctx, operation_name=name)
-                assert not result.errors, result.errors
-                res.gc_collections[key] = g.collections
-                with Stopwatch() as j:
-                    encoded = json.dumps({"data": result.data}, separators=(",", ":"))
-                return w.seconds, g.seconds, j.seconds, encoded
-
-            tree_doc = graphql.parse(queries.TREE)
-
-            async def graphql_core(gid: str) -> float:
-                ctx = memory.memory_context(snap, viewer)
-                with Stopwatch() as w:
-                    result = await graphql.execute(schema._schema, tree_doc, variable_values={"id": gid}, context_value=ctx)
-                assert not result.errors, result.errors
-                return w.seconds
+            def checked(body_bytes: bytes, check) -> str:
+                parsed = json.loads(body_bytes)
+                assert "errors" not in parsed, parsed.get("errors")
+                check(parsed["data"], fx)
+                return digest(parsed["data"])
 
             # ---- 1 + 2: the tree over HTTP, in memory and in-process, interleaved so all see the same machine
             say(f"tree query: {opts.warmup} warm-ups + {opts.runs} runs; HTTP, in-memory and in-process interleaved")
             t = {k: [] for k in ("http", "mem", "mem_gc", "core", "json", "inproc", "inproc_gc")}
             for i in range(opts.warmup + opts.runs):
                 t_http, content = await over_http(tree_body)
-                t_mem, t_gc, t_json, encoded = await in_memory(queries.TREE, fx.estate_gid, "EstateTree", "tree, in memory")
-                t_core = await graphql_core(fx.estate_gid)
-                t_in, t_in_gc = await in_process(tree_body, "tree, in-process request")
+                mem = await worker.call("memory", query=queries.TREE, gid=fx.estate_gid, name="EstateTree", want_digest=i == 0)
+                core = await worker.call("core", query=queries.TREE, gid=fx.estate_gid)
+                inproc = await worker.call("asgi", payload=tree_body)
                 if i == 0:
-                    http_data = json.loads(content)
-                    assert "errors" not in http_data, http_data.get("errors")
-                    _check_tree(http_data["data"], fx)
-                    assert http_data["data"] == json.loads(encoded)["data"], "HTTP and in-memory results differ"
+                    assert checked(content, _check_tree) == mem.digest, "HTTP and in-memory results differ"
                     res.tree_bytes = len(content)
+                del content
                 if i >= opts.warmup:
-                    for k, v in zip(t, (t_http, t_mem, t_gc, t_core, t_json, t_in, t_in_gc)):
+                    for k, v in zip(t, (t_http, mem.seconds, mem.gc_seconds, core.seconds, mem.json_seconds,
+                                        inproc.seconds, inproc.gc_seconds)):
                         t[k].append(v)
-                    res.ratio_samples.append(t_http / t_mem)
-                    say(f"  run {i - opts.warmup + 1:2}: HTTP {t_http * 1000:6.0f} ms   in-memory {t_mem * 1000:6.0f} ms"
-                        f" (GC {t_gc * 1000:4.0f})   in-process {t_in * 1000:6.0f} ms   ratio {t_http / t_mem:.2f}")
+                    res.gc_collections["tree, in memory"] = list(mem.gc_collections)
+                    res.gc_collections["tree, in-process request"] = list(inproc.gc_collections)
+                    res.ratio_samples.append(t_http / mem.seconds)
+                    say(f"  run {i - opts.warmup + 1:2}: HTTP {t_http * 1000:6.0f} ms   in-memory {mem.seconds * 1000:6.0f} ms"
+                        f" (GC {mem.gc_seconds * 1000:4.0f})   in-process {inproc.seconds * 1000:6.0f} ms"
+                        f"   ratio {t_http / mem.seconds:.2f}")
             res.tree_http, res.tree_memory, res.tree_memory_gc = Summary.of(t["http"]), Summary.of(t["mem"]), Summary.of(t["mem_gc"])
             res.tree_memory_core, res.tree_json = Summary.of(t["core"]), Summary.of(t["json"])
             res.tree_inproc, res.tree_inproc_gc = Summary.of(t["inproc"]), Summary.of(t["inproc_gc"])
@@ -207,47 +184,38 @@ async def run(opts: Options) -> Results:
             t = {k: [] for k in ("http", "mem", "mem_gc", "inproc", "inproc_gc")}
             for i in range(opts.warmup + opts.plan_runs):
                 t_http, content = await over_http(plan_body)
-                t_mem, t_gc, _, encoded = await in_memory(queries.FLOOR_PLAN, fx.plan_building_gid, "FloorPlan",
-                                                          "floor plan, in memory")
-                t_in, t_in_gc = await in_process(plan_body, "floor plan, in-process request")
+                mem = await worker.call("memory", query=queries.FLOOR_PLAN, gid=fx.plan_building_gid, name="FloorPlan",
+                                        want_digest=i == 0)
+                inproc = await worker.call("asgi", payload=plan_body)
                 if i == 0:
-                    plan_data = json.loads(content)
-                    assert "errors" not in plan_data, plan_data.get("errors")
-                    _check_plan(plan_data["data"], fx)
-                    assert plan_data["data"] == json.loads(encoded)["data"], "HTTP and in-memory floor plans differ"
+                    assert checked(content, _check_plan) == mem.digest, "HTTP and in-memory floor plans differ"
                     res.plan_bytes = len(content)
                 if i >= opts.warmup:
-                    for k, v in zip(t, (t_http, t_mem, t_gc, t_in, t_in_gc)):
+                    for k, v in zip(t, (t_http, mem.seconds, mem.gc_seconds, inproc.seconds, inproc.gc_seconds)):
                         t[k].append(v)
+                    res.gc_collections["floor plan, in memory"] = list(mem.gc_collections)
+                    res.gc_collections["floor plan, in-process request"] = list(inproc.gc_collections)
             res.plan_http, res.plan_memory, res.plan_memory_gc = Summary.of(t["http"]), Summary.of(t["mem"]), Summary.of(t["mem_gc"])
             res.plan_inproc, res.plan_inproc_gc = Summary.of(t["inproc"]), Summary.of(t["inproc_gc"])
             say(f"  floor plan HTTP median {res.plan_http.median_ms:.1f} ms, p95 {res.plan_http.p95_ms:.1f} ms")
-    finally:
         server.stop()
 
-    # ---- in-process, after the server has stopped: SQL statements, the parts, profiles
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=300) as local:
-        async def inproc(payload: bytes) -> None:
-            response = await local.post("/graphql", content=payload, headers=headers)
-            assert response.status_code == 200 and b'"errors"' not in response.content[:20], response.text[:300]
-
-        for name, payload in [("tree", tree_body), ("plan", plan_body)]:
-            await inproc(payload)
-            with sqlcount.Counter(get_engine()) as counter:
-                await inproc(payload)
-            setattr(res, f"{name}_sql", counter)
+        # ---- in the worker, with the server stopped: SQL statements, the parts, profiles
+        res.tree_sql = await worker.call("sql", payload=tree_body)
+        res.plan_sql = await worker.call("sql", payload=plan_body)
         say(f"SQL statements: tree {len(res.tree_sql.statements)}, floor plan {len(res.plan_sql.statements)}")
-
         say("breakdown of the requests (in-process)")
-        res.breakdown = await breakdown.measure_tree(token, fx.estate_id, opts.inproc_runs)
-        res.plan_breakdown = await breakdown.measure_plan(token, fx.plan_building_id, max(opts.inproc_runs, 20))
-
+        res.breakdown = await worker.call("breakdown_tree", estate_id=fx.estate_id, runs=opts.inproc_runs)
+        res.plan_breakdown = await worker.call("breakdown_plan", building_id=fx.plan_building_id, runs=max(opts.inproc_runs, 20))
         if opts.profile or not res.tree_ok:
             say("profiling the tree request (cProfile, in-process)")
-            res.tree_profile = await breakdown.profile(lambda: inproc(tree_body), runs=2)
+            res.tree_profile = await worker.call("profile", payload=tree_body, runs=2)
         if opts.profile or not res.plan_ok:
             say("profiling the floor plan request (cProfile, in-process)")
-            res.plan_profile = await breakdown.profile(lambda: inproc(plan_body), runs=50)
+            res.plan_profile = await worker.call("profile", payload=plan_body, runs=50)
+    finally:
+        server.stop()
+        await worker.stop()
     res.load_after = os.getloadavg()[0]
     res.elapsed_s = time.perf_counter() - started
     return res

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from arq import cron
 from arq.connections import RedisSettings
 
@@ -9,6 +11,7 @@ from core.config import get_settings
 from core.db import dispose_engine
 from core.logs import configure_logging
 from jobs.housekeeping import purge_expired_sessions
+from jobs.tasks import export_houses, import_houses, render_pdf
 
 
 async def startup(ctx) -> None:
@@ -20,10 +23,12 @@ async def shutdown(ctx) -> None:
 
 
 class WorkerSettings:
-    functions = [purge_expired_sessions]
+    functions = [import_houses, export_houses, render_pdf, purge_expired_sessions]
     cron_jobs = [cron(purge_expired_sessions, minute={7}, run_at_startup=False)]
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = RedisSettings.from_dsn(get_settings().redis_url) if get_settings().redis_url else RedisSettings()
     max_jobs = 10
-    job_timeout = 3600
+    job_timeout = int(os.environ.get("JOB_TIMEOUT_SECONDS", "600"))
+    # A job whose worker died is picked up again once its in-progress key expires; the job
+    # row (services/jobs.py) makes the second run harmless.

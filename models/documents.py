@@ -26,5 +26,7 @@ class Document(Base):
     registration_kind: Mapped[RegistrationFileKind | None] = mapped_column(
         str_enum(RegistrationFileKind, "registration_file_kind")
     )
+    # an attachment of an application (拆分合并 materials)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", use_alter=True, ondelete="SET NULL"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = created_at_column()

@@ -100,3 +100,54 @@ class RegistrationFileKind(str, enum.Enum):
 
 
 DISTRICTS = ("蓬江区", "江海区", "新会区", "台山市", "开平市", "鹤山市", "恩平市")
+
+
+class ApplicationType(str, enum.Enum):
+    ESTATE_COLLECTION = "ESTATE_COLLECTION"
+    BUILDING_CHANGE = "BUILDING_CHANGE"
+    HOUSE_SPLIT_MERGE = "HOUSE_SPLIT_MERGE"
+    HOUSE_SUPPLEMENT = "HOUSE_SUPPLEMENT"
+    HOUSE_INFO_CHANGE = "HOUSE_INFO_CHANGE"
+    OWNERSHIP_CHANGE = "OWNERSHIP_CHANGE"
+    HOUSE_CANCELLATION = "HOUSE_CANCELLATION"
+
+
+APPLICATION_LABELS = {
+    ApplicationType.ESTATE_COLLECTION: "物业区域采集",
+    ApplicationType.BUILDING_CHANGE: "楼幢变更",
+    ApplicationType.HOUSE_SPLIT_MERGE: "房屋拆分合并",
+    ApplicationType.HOUSE_SUPPLEMENT: "房屋补充",
+    ApplicationType.HOUSE_INFO_CHANGE: "房屋信息变更",
+    ApplicationType.OWNERSHIP_CHANGE: "房屋权属批量变更",
+    ApplicationType.HOUSE_CANCELLATION: "房屋注销",
+}
+
+
+class ApplicationStatus(str, enum.Enum):
+    DRAFT = "DRAFT"
+    SUBMITTED = "SUBMITTED"
+    ACCEPTED = "ACCEPTED"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    WITHDRAWN = "WITHDRAWN"
+
+
+class JobKind(str, enum.Enum):
+    HOUSE_IMPORT = "HOUSE_IMPORT"
+    HOUSE_EXPORT = "HOUSE_EXPORT"
+    AMOUNT_EXPORT = "AMOUNT_EXPORT"
+    AMOUNT_IMPORT = "AMOUNT_IMPORT"
+    DEPOSIT_RECALCULATION = "DEPOSIT_RECALCULATION"
+    PDF_RENDER = "PDF_RENDER"
+
+
+class JobStatus(str, enum.Enum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+class TemplateKind(str, enum.Enum):
+    HOUSES = "HOUSES"
+    RENEWAL_AMOUNTS = "RENEWAL_AMOUNTS"

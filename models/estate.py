@@ -30,6 +30,8 @@ class Estate(Base):
     developer_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id"))
     status: Mapped[RecordStatus] = mapped_column(str_enum(RecordStatus, "record_status"))
+    # the application that created it while it is PENDING (deleted with it if withdrawn)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", use_alter=True, ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = created_at_column()
 
 
@@ -45,17 +47,20 @@ class Building(Base):
     floors_above_ground: Mapped[int | None] = mapped_column(SmallInteger)
     floors_below_ground: Mapped[int | None] = mapped_column(SmallInteger)
     status: Mapped[RecordStatus] = mapped_column(str_enum(RecordStatus, "record_status"))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", use_alter=True, ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = created_at_column()
 
 
 class House(Base):
     __tablename__ = "houses"
     __table_args__ = (
-        # 单元+楼层+房号 is unique among a building's houses that are not cancelled.
+        # 单元+楼层+房号 is unique among a building's ACTIVE houses. PENDING houses are checked
+        # by the applications that create them (a split/merge's result may reuse the number of
+        # a house it cancels on approval).
         Index(
             "uq_houses_building_unit_floor_room",
             "building_id", func.coalesce(text("unit"), text("''")), "floor", "room_number",
-            unique=True, postgresql_where=text("status <> 'CANCELLED'"),
+            unique=True, postgresql_where=text("status = 'ACTIVE'"),
         ),
     )
 
@@ -82,6 +87,7 @@ class House(Base):
     deposit_due: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"), server_default="0")
     deposit_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"), server_default="0")
     balance: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"), server_default="0")
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", use_alter=True, ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = created_at_column()
 
 

@@ -88,7 +88,20 @@ async def document(info, gid: str):
     return record
 
 
+async def _application(info, gid):
+    from resolvers.applications import application, job
+
+    return await application(info, gid)
+
+
+async def _job(info, gid):
+    from resolvers.applications import job
+
+    return await job(info, gid)
+
+
 NODE_LOOKUPS = {
+    "Application": _application, "Job": _job,
     "Estate": estate, "Building": building, "House": house, "Organization": organization, "User": user,
     "Bank": bank, "Document": document,
 }

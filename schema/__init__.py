@@ -15,9 +15,11 @@ from core.config import get_settings
 from core.metrics import OperationMetrics
 from schema.cost import make_rule
 from schema.errors import ErrorCodes
+from schema.application_roots import Subscription
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALAR_OVERRIDES
+from schema.applications import Application, Job
 from schema.types import ALL_NODE_TYPES
 from strawberry.extensions import AddValidationRules
 
@@ -46,7 +48,8 @@ def build_schema() -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=ALL_NODE_TYPES,
+        subscription=Subscription,
+        types=[*ALL_NODE_TYPES, Application, Job],
         config=StrawberryConfig(scalar_map=SCALAR_OVERRIDES),
         extensions=[
             ErrorCodes,

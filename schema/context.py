@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
 from services import tree
+from services.applications import read as applications
 from services.access import Viewer
 
 
@@ -82,6 +83,42 @@ class Loaders:
     @cached_property
     def totals_by_estate_id(self) -> DataLoader:
         return self._loader(tree.estate_totals)
+
+    @cached_property
+    def application_by_id(self) -> DataLoader:
+        return self._loader(applications.applications_by_id)
+
+    @cached_property
+    def job_by_id(self) -> DataLoader:
+        return self._loader(applications.jobs_by_id)
+
+    @cached_property
+    def document_by_id(self) -> DataLoader:
+        return self._loader(applications.documents_by_id)
+
+    @cached_property
+    def events_by_application_id(self) -> DataLoader:
+        return self._loader(applications.events_by_application)
+
+    @cached_property
+    def attachments_by_application_id(self) -> DataLoader:
+        return self._loader(applications.attachments_by_application)
+
+    @cached_property
+    def house_change_count_by_application_id(self) -> DataLoader:
+        return self._loader(applications.house_change_counts)
+
+    @cached_property
+    def building_changes_by_application_id(self) -> DataLoader:
+        return self._loader(applications.building_changes_by_application)
+
+    @cached_property
+    def locker_by_house_id(self) -> DataLoader:
+        return self._loader(applications.house_lockers)
+
+    @cached_property
+    def locker_by_building_id(self) -> DataLoader:
+        return self._loader(applications.building_lockers)
 
 
 @dataclass

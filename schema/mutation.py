@@ -5,6 +5,7 @@ from strawberry.types import Info
 
 from models.enums import UserStatus
 from resolvers import accounts
+from schema.application_roots import ApplicationMutation
 from schema.inputs import CreateOrgUserInput, RegisterDeveloperInput, UpdateOrganizationInput, UpdateOrgUserInput
 from schema.types import LoginPayload, Organization, User
 from services.organizations import Registration, RegistrationFile
@@ -16,7 +17,7 @@ def _payload(result) -> LoginPayload:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(ApplicationMutation):
     @strawberry.mutation(description="registers the organisation and its admin, and logs the admin in")
     async def register_developer(self, info: Info, input: RegisterDeveloperInput) -> LoginPayload:
         data = Registration(

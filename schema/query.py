@@ -4,6 +4,7 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers import accounts, tree
+from schema.application_roots import ApplicationQuery
 from schema.inputs import EstateFilter, HouseFilter
 from schema.types import (
     Agreement, Bank, Building, Estate, EstateConnection, House, HouseConnection, Node, Organization,
@@ -13,7 +14,7 @@ from services.organizations import AGREEMENT_TEXT, AGREEMENT_VERSION
 
 
 @strawberry.type
-class Query:
+class Query(ApplicationQuery):
     @strawberry.field
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await tree.node(info, id)

@@ -269,6 +269,12 @@ class House(Node):
     async def ledger(self, info: Info) -> list[LedgerEntry]:
         return await info.context.loaders.ledger_by_house_id.load(self.id)
 
+    @strawberry.field(description="the submitted or accepted application that currently locks this house")
+    async def locked_by(self, info: Info) -> Annotated["Application", strawberry.lazy("schema.applications")] | None:
+        from schema.applications import locked_by
+
+        return await locked_by(info, "locker_by_house_id", self.id)
+
 
 @strawberry.type
 class FloorPlanRow:
@@ -308,6 +314,12 @@ class Building(Node):
     @strawberry.field(description="楼盘表: the houses as a grid, highest floor first")
     async def floor_plan(self, info: Info) -> FloorPlan:
         return tree_resolvers.floor_plan(await info.context.loaders.houses_by_building_id.load(self.id))
+
+    @strawberry.field(description="the submitted or accepted application that currently locks this building")
+    async def locked_by(self, info: Info) -> Annotated["Application", strawberry.lazy("schema.applications")] | None:
+        from schema.applications import locked_by
+
+        return await locked_by(info, "locker_by_building_id", self.id)
 
     @strawberry.field
     async def house_count(self, info: Info) -> int:

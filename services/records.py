@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from models import Bank, Building, Document, Estate, House, LedgerEntry, Organization, Owner, User
+from models import (
+    Application, ApplicationEvent, Bank, Building, Document, Estate, House, Job, LedgerEntry, Organization, Owner, User,
+)
 
 
 def _record(name: str, table: Table, *extra: str, skip: tuple[str, ...] = ()) -> type:
@@ -28,6 +30,9 @@ BuildingRecord = _record("BuildingRecord", Building.__table__, "developer_id")
 HouseRecord = _record("HouseRecord", House.__table__, "estate_id", "developer_id", "unpaid")
 OwnerRecord = _record("OwnerRecord", Owner.__table__)
 LedgerRecord = _record("LedgerRecord", LedgerEntry.__table__)
+ApplicationRecord = _record("ApplicationRecord", Application.__table__)
+ApplicationEventRecord = _record("ApplicationEventRecord", ApplicationEvent.__table__)
+JobRecord = _record("JobRecord", Job.__table__)
 
 
 def to_record(cls: type, row: Any) -> Any:

@@ -12,7 +12,7 @@ from core import security
 from core.errors import Conflict, Forbidden, LastAdmin, NotFound, ValidationFailed
 from models import Bank, User
 from models.enums import ORG_ROLES, Role, UserStatus
-from services import audit
+from services import audit, events
 from services.access import Viewer
 from services.auth import revoke_all_sessions
 from services.validators import normalise, password_problem, valid_mobile, valid_username
@@ -163,6 +163,9 @@ async def set_status(session: AsyncSession, viewer: Viewer, user_id: int | None,
                      entity_id=user.id, organization_id=user.organization_id, before=before,
                      after=audit.snapshot(user, USER_FIELDS))
     await session.commit()
+    if status == UserStatus.DEACTIVATED:
+        # Live subscriptions of the user end at once, on whichever process holds them.
+        await events.publish(events.user_deactivated_channel(user.id), {"userId": user.id})
     return user
 
 

@@ -96,7 +96,6 @@ def pytest_unconfigure(config):
         shutil.rmtree(TEST_DATA, ignore_errors=True)
 
 
-TABLES = "audit_events, ledger_entries, owners, houses, buildings, estates, documents, user_sessions, users, organizations, banks"
 
 
 @pytest.fixture(autouse=True)
@@ -106,8 +105,11 @@ async def clean_state():
     from core.db import get_engine
     from core.redis import get_redis
 
+    from models import Base
+
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     async with get_engine().begin() as conn:
-        await conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     await get_redis().flushdb()
     yield
 
@@ -128,3 +130,22 @@ async def session():
 
     async with get_sessionmaker()() as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+async def worker():
+    """An arq worker on the test's event loop, for jobs the API enqueues."""
+    import asyncio
+
+    from arq.connections import RedisSettings
+    from arq.worker import Worker
+
+    from core.config import get_settings
+    from jobs.worker import WorkerSettings
+
+    w = Worker(functions=WorkerSettings.functions, redis_settings=RedisSettings.from_dsn(get_settings().redis_url),
+               burst=False, poll_delay=0.05, handle_signals=False, max_jobs=4, keep_result=0)
+    task = asyncio.create_task(w.async_run())
+    yield w
+    task.cancel()
+    await w.close()

@@ -1,0 +1,33 @@
+"""arq job functions: each takes a job id and calls the service that does the work. A failure
+that escapes a service marks the job FAILED (with no internal detail) and is logged."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from services import jobs
+from services.applications import files
+
+log = logging.getLogger("wxfund.jobs")
+
+
+async def _guarded(job_id: int, work: Callable[[int], Awaitable[None]]) -> None:
+    try:
+        await work(job_id)
+    except Exception:
+        log.exception("job %s failed", job_id)
+        await jobs.fail(job_id, message="处理失败（系统内部错误），请稍后重试",
+                        errors=[{"row": None, "column": None, "code": "INTERNAL", "message": "系统内部错误"}])
+
+
+async def import_houses(ctx, job_id: int) -> None:
+    await _guarded(job_id, files.run_import)
+
+
+async def export_houses(ctx, job_id: int) -> None:
+    await _guarded(job_id, files.run_export)
+
+
+async def render_pdf(ctx, job_id: int) -> None:
+    await _guarded(job_id, files.run_form)

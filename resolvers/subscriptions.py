@@ -1,0 +1,120 @@
+"""Subscriptions: events arrive through Redis pub/sub (services/events.py), so a subscriber on
+any API process hears changes made anywhere. Each subscription also listens for its user's
+deactivation: it then gets UNAUTHENTICATED and the socket closes."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import datetime
+from typing import Any, AsyncIterator
+
+from sqlalchemy import select
+
+from core.errors import NotFound, Unauthenticated
+from core.ids import decode_id
+from models import User
+from models.enums import ApplicationStatus, JobStatus, UserStatus
+from schema.context import Loaders
+from services import events
+from services.access import Viewer, require_viewer
+
+TERMINAL = (JobStatus.SUCCEEDED.value, JobStatus.FAILED.value)
+CLOSE_UNAUTHORIZED = 4401
+
+
+@dataclasses.dataclass(frozen=True)
+class EventRecord:
+    to_status: ApplicationStatus
+    at: datetime
+    by_id: int | None
+    comment: str | None
+
+
+def _fresh_loaders(info) -> None:
+    info.context.loaders = Loaders(info.context.sessions)
+
+
+async def _still_active(info, viewer: Viewer) -> None:
+    async with info.context.sessions() as session:
+        status = await session.scalar(select(User.status).where(User.id == viewer.user_id))
+    if status != UserStatus.ACTIVE:
+        raise Unauthenticated()
+
+
+def _refuse(info) -> Unauthenticated:
+    """The socket closes just after the error frame is sent."""
+    socket = info.context.request
+    if socket is not None and hasattr(socket, "close"):
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.2, lambda: asyncio.ensure_future(_close(socket)))
+    return Unauthenticated("账号已注销，订阅已终止")
+
+
+async def _close(socket) -> None:
+    try:
+        await socket.close(code=CLOSE_UNAUTHORIZED, reason="Unauthorized")
+    except Exception:  # already closed by the client
+        pass
+
+
+async def job_updated(info, gid: str) -> AsyncIterator[Any]:
+    from services import jobs
+
+    viewer = require_viewer(info.context.viewer)
+    pk = decode_id(gid, "Job")
+    async with events.listen(events.job_channel(pk or 0), events.user_deactivated_channel(viewer.user_id)) as messages:
+        await _still_active(info, viewer)
+        async with info.context.sessions() as session:
+            record = None if pk is None else await jobs.get_record(session, pk)
+        if record is None or not jobs.can_see(viewer, record):
+            raise NotFound("任务不存在", field="id")
+        _fresh_loaders(info)
+        yield record
+        if record.status.value in TERMINAL:
+            return
+        async for channel, payload in messages:
+            if channel.startswith("user:"):
+                raise _refuse(info)
+            _fresh_loaders(info)
+            if payload["status"] in TERMINAL:
+                async with info.context.sessions() as session:
+                    yield await jobs.get_record(session, pk)
+                return
+            record = dataclasses.replace(record, status=JobStatus(payload["status"]), progress=payload["progress"],
+                                         processed=payload["processed"], total=payload["total"],
+                                         message=payload.get("message"))
+            yield record
+
+
+async def application_status_changed(info, application_gid: str | None, organization_gid: str | None) -> AsyncIterator[dict]:
+    viewer = require_viewer(info.context.viewer)
+    app_id = None if application_gid is None else decode_id(application_gid, "Application")
+    org_id = None if organization_gid is None else decode_id(organization_gid, "Organization")
+    if application_gid is not None:
+        found = None if app_id is None else await info.context.loaders.application_by_id.load(app_id)
+        if found is None or not viewer.can_see_org(found.organization_id):
+            raise NotFound("业务单不存在", field="applicationId")
+    if organization_gid is not None and (org_id is None or not viewer.can_see_org(org_id)):
+        raise NotFound("机构不存在", field="organizationId")
+    async with events.listen(events.APPLICATIONS, events.user_deactivated_channel(viewer.user_id)) as messages:
+        await _still_active(info, viewer)
+        async for channel, payload in messages:
+            if channel.startswith("user:"):
+                raise _refuse(info)
+            if not viewer.can_see_org(payload["organizationId"]):
+                continue
+            if app_id is not None and payload["applicationId"] != app_id:
+                continue
+            if org_id is not None and payload["organizationId"] != org_id:
+                continue
+            _fresh_loaders(info)
+            application = await info.context.loaders.application_by_id.load(payload["applicationId"])
+            if application is None:
+                continue
+            yield {
+                "application": application,
+                "from": None if payload["from"] is None else ApplicationStatus(payload["from"]),
+                "event": EventRecord(to_status=ApplicationStatus(payload["to"]), at=datetime.fromisoformat(payload["at"]),
+                                     by_id=payload["byId"], comment=payload["comment"]),
+            }

@@ -1,0 +1,249 @@
+"""物业区域采集 estate collection and 房屋补充 house supplement: estate info and 交存时点, houses
+from the Excel template; on approval the estate, buildings and houses become ACTIVE and every
+house gets its account (开户). Also 物业区域变更, the immediate estate change."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import NotFound, ValidationFailed
+from models import Application, Bank, Building, Estate, House
+from models.enums import DISTRICTS, ApplicationType, DepositTiming, RecordStatus
+from services import audit, codes
+from services.access import Viewer
+from services.applications import houses as H
+from services.applications import lifecycle
+from services.validators import normalise
+
+
+@dataclass
+class EstateInfo:
+    name: str
+    district: str
+    address: str
+    remark: str | None
+    deposit_timing: DepositTiming
+    bank_id: int | None = None
+
+
+def _clean(value: str | None, field: str, limit: int, *, required: bool = True) -> str | None:
+    if value is None:
+        if required:
+            raise ValidationFailed("不能为空", field=field)
+        return None
+    text = normalise(value)
+    if required and not text:
+        raise ValidationFailed("不能为空", field=field)
+    if len(text) > limit:
+        raise ValidationFailed(f"不能超过 {limit} 个字", field=field)
+    return text or None
+
+
+async def _bank_id(session: AsyncSession, bank_id: int | None) -> int:
+    """The estate's 专户银行: the one chosen, or the first bank (by code) when none is given."""
+    if bank_id is not None:
+        if await session.get(Bank, bank_id) is None:
+            raise NotFound("银行不存在", field="input.bankId")
+        return bank_id
+    found = await session.scalar(select(Bank.id).order_by(Bank.code).limit(1))
+    if found is None:
+        raise ValidationFailed("尚未配置专户银行，请联系维修资金管理部门", field="input.bankId")
+    return found
+
+
+async def _apply_info(session: AsyncSession, estate: Estate, info: EstateInfo) -> None:
+    estate.name = _clean(info.name, "input.name", 200)
+    if info.district not in DISTRICTS:
+        raise ValidationFailed("行政区域应为：" + "、".join(DISTRICTS), field="input.district")
+    estate.district = info.district
+    estate.address = _clean(info.address, "input.address", 300)
+    estate.remark = _clean(info.remark, "input.remark", 1000, required=False)
+    estate.deposit_timing = info.deposit_timing
+    estate.bank_id = await _bank_id(session, info.bank_id)
+
+
+async def create_collection(session: AsyncSession, viewer: Viewer, info: EstateInfo) -> Application:
+    viewer = lifecycle.require_estate_operator(viewer)
+    estate = Estate(code=await codes.estate_code(session), developer_id=viewer.organization_id,
+                    status=RecordStatus.PENDING)
+    await _apply_info(session, estate, info)
+    session.add(estate)
+    await session.flush()
+    app = await lifecycle.new_application(session, viewer, ApplicationType.ESTATE_COLLECTION, estate_id=estate.id,
+                                          reason=None, payload={"depositTiming": info.deposit_timing.value})
+    estate.application_id = app.id
+    await lifecycle.commit(session)
+    return app
+
+
+async def update_collection(session: AsyncSession, viewer: Viewer, app_id: int | None, info: EstateInfo) -> Application:
+    app = await _editable(session, viewer, app_id, ApplicationType.ESTATE_COLLECTION)
+    estate = await session.get_one(Estate, app.estate_id)
+    await _apply_info(session, estate, info)
+    app.payload = {"depositTiming": info.deposit_timing.value}
+    await session.execute(update(House).where(House.application_id == app.id).values(deposit_timing=info.deposit_timing))
+    await lifecycle.commit(session)
+    return app
+
+
+async def active_estate_of_viewer(session: AsyncSession, viewer: Viewer, estate_id: int | None, field: str = "input.estateId") -> Estate:
+    estate = None if estate_id is None else await session.get(Estate, estate_id)
+    if estate is None or estate.developer_id != viewer.organization_id:
+        raise NotFound("物业区域不存在", field=field)
+    if estate.status != RecordStatus.ACTIVE:
+        from core.errors import InvalidState
+
+        raise InvalidState("物业区域尚未审核通过", field=field)
+    return estate
+
+
+async def create_supplement(session: AsyncSession, viewer: Viewer, estate_id: int | None, timing: DepositTiming) -> Application:
+    viewer = lifecycle.require_estate_operator(viewer)
+    estate = await active_estate_of_viewer(session, viewer, estate_id)
+    await lifecycle.check_unlocked(session, [("ESTATE", estate.id)])
+    app = await lifecycle.new_application(session, viewer, ApplicationType.HOUSE_SUPPLEMENT, estate_id=estate.id,
+                                          reason=None, payload={"depositTiming": timing.value})
+    await lifecycle.commit(session)
+    return app
+
+
+async def update_supplement(session: AsyncSession, viewer: Viewer, app_id: int | None, estate_id: int | None,
+                            timing: DepositTiming) -> Application:
+    app = await _editable(session, viewer, app_id, ApplicationType.HOUSE_SUPPLEMENT)
+    estate = await active_estate_of_viewer(session, viewer, estate_id)
+    if estate.id != app.estate_id:
+        await H.discard_pending(session, app)  # houses imported for another estate go
+        app.estate_id = estate.id
+    app.payload = {"depositTiming": timing.value}
+    await session.execute(update(House).where(House.application_id == app.id).values(deposit_timing=timing))
+    await lifecycle.commit(session)
+    return app
+
+
+async def _editable(session: AsyncSession, viewer: Viewer, app_id: int | None, kind: ApplicationType) -> Application:
+    viewer = lifecycle.require_estate_operator(viewer)
+    app = await lifecycle.get_for_update(session, viewer, app_id)
+    if app.type != kind:
+        raise NotFound("业务单不存在")
+    lifecycle.require_applicant(viewer, app)
+    lifecycle.require_editable(app)
+    return app
+
+
+async def update_estate(session: AsyncSession, viewer: Viewer, estate_id: int | None, *, address: str | None,
+                        remark: str | None) -> Estate:
+    """物业区域变更: address and remark only, saved at once and audited."""
+    viewer = lifecycle.require_estate_operator(viewer)
+    estate = None if estate_id is None else await session.scalar(select(Estate).where(Estate.id == estate_id).with_for_update())
+    if estate is None or estate.developer_id != viewer.organization_id:
+        raise NotFound("物业区域不存在", field="id")
+    before = audit.snapshot(estate, ("address", "remark"))
+    if address is not None:
+        estate.address = _clean(address, "input.address", 300)
+    if remark is not None:
+        estate.remark = _clean(remark, "input.remark", 1000, required=False)
+    after = audit.snapshot(estate, ("address", "remark"))
+    if before != after:
+        audit.record(session, actor=viewer, action="estate.update", entity_type="Estate", entity_id=estate.id,
+                     organization_id=estate.developer_id, before=before, after=after)
+    await session.commit()
+    return estate
+
+
+# ---------------------------------------------------------------- import and approval
+
+class Creating:
+    """Collection and supplement: houses from the template; supplement may add to ACTIVE buildings."""
+
+    with_code = False
+
+    def __init__(self, supplement: bool):
+        self.supplement = supplement
+
+    async def validate_import(self, session: AsyncSession, app: Application, rows: Sequence[Any]) -> list[dict]:
+        if not self.supplement:
+            return []
+        active = await _active_buildings(session, app.estate_id)
+        taken = await _taken_numbers(session, [b.id for b in active.values()])
+        errors = []
+        for r in rows:
+            building = active.get(r.building_name)
+            if building is not None and (building.id, r.unit or "", r.floor, r.room_number) in taken:
+                errors.append({"row": r.row, "column": "房号", "code": "DUPLICATE",
+                               "message": f"{r.building_name}{r.unit or ''}{r.floor}层{r.room_number}房 已存在"})
+        return errors
+
+    async def apply_import(self, session: AsyncSession, app: Application, rows: Sequence[Any]) -> None:
+        await H.discard_pending(session, app)
+        timing = DepositTiming(app.payload["depositTiming"])
+        active = await _active_buildings(session, app.estate_id) if self.supplement else {}
+        by_name: dict[str, list[Any]] = defaultdict(list)
+        for r in rows:
+            by_name[r.building_name].append(r)
+        building_of: dict[str, int] = {name: b.id for name, b in active.items()}
+        for name, members in by_name.items():
+            if name in building_of:
+                continue
+            first = members[0]
+            above, below = H.floors_of(r.floor for r in members)
+            building = Building(estate_id=app.estate_id, name=name, address=first.building_address,
+                                built_year=first.built_year, structure=first.structure, floors_above_ground=above,
+                                floors_below_ground=below, status=RecordStatus.PENDING, application_id=app.id)
+            session.add(building)
+            await session.flush()
+            building_of[name] = building.id
+        house_ids = await H.insert_houses(session, app, rows, [building_of[r.building_name] for r in rows], timing)
+        codes_of = dict(zip(house_ids, await _codes(session, house_ids)))
+        await H.link_houses(session, app, [(h, None, H.import_snapshot(r, codes_of[h]), None) for h, r in zip(house_ids, rows)])
+
+    async def lock_targets(self, session: AsyncSession, app: Application) -> list[tuple[str, int]]:
+        return [("ESTATE", app.estate_id)]
+
+    async def check_submit(self, session: AsyncSession, app: Application) -> None:
+        count = await session.scalar(select(House.id).where(House.application_id == app.id).limit(1))
+        if count is None:
+            raise ValidationFailed("请先导入房屋信息", field="importHouses")
+
+    async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
+        if not self.supplement:
+            await session.execute(update(Estate).where(Estate.id == app.estate_id)
+                                  .values(status=RecordStatus.ACTIVE, application_id=None))
+        await H.activate_created(session, app)
+
+    async def discard(self, session: AsyncSession, app: Application) -> None:
+        await H.discard_pending(session, app)
+        if not self.supplement:
+            await session.execute(update(Application).where(Application.id == app.id).values(estate_id=None))
+            app.estate_id = None
+            from sqlalchemy import delete
+
+            await session.execute(delete(Estate).where(Estate.application_id == app.id, Estate.status == RecordStatus.PENDING))
+
+
+async def _active_buildings(session: AsyncSession, estate_id: int) -> dict[str, Building]:
+    rows = await session.scalars(select(Building).where(Building.estate_id == estate_id, Building.status == RecordStatus.ACTIVE))
+    return {b.name: b for b in rows}
+
+
+async def _taken_numbers(session: AsyncSession, building_ids: Sequence[int], exclude: set[int] | None = None) -> set[tuple]:
+    if not building_ids:
+        return set()
+    rows = await session.execute(
+        select(House.id, House.building_id, House.unit, House.floor, House.room_number)
+        .where(House.building_id.in_(building_ids), House.status == RecordStatus.ACTIVE)
+    )
+    return {(r.building_id, r.unit or "", r.floor, r.room_number) for r in rows if not exclude or r.id not in exclude}
+
+
+async def _codes(session: AsyncSession, house_ids: Sequence[int]) -> list[str]:
+    found = dict((await session.execute(select(House.id, House.code).where(House.id.in_(house_ids)))).all())
+    return [found[h] for h in house_ids]
+
+
+lifecycle.register(ApplicationType.ESTATE_COLLECTION, Creating(supplement=False))
+lifecycle.register(ApplicationType.HOUSE_SUPPLEMENT, Creating(supplement=True))

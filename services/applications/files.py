@@ -1,0 +1,328 @@
+"""The files of an application: house imports and exports (background jobs), attachments, and
+the printed 申请表 rendered after submit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+from typing import Any, Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.db import get_sessionmaker
+from core.errors import AppError, FileRejected, InvalidState, NotFound, ValidationFailed
+from core.storage import get_storage
+from models import Application, ApplicationHouse, Building, Document, Estate, House, Job, Organization, Owner, User
+from models.enums import APPLICATION_LABELS, ApplicationType, DocumentKind, JobKind, JobStatus, RecordStatus
+from services import documents, jobs
+from services.access import Viewer
+from services.applications import houses as H
+from services.applications import lifecycle
+
+log = logging.getLogger("wxfund.applications")
+
+IMPORTING = (ApplicationType.ESTATE_COLLECTION, ApplicationType.HOUSE_SUPPLEMENT, ApplicationType.HOUSE_SPLIT_MERGE,
+             ApplicationType.HOUSE_INFO_CHANGE)
+WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # zip (.xlsx, .ods), OLE2 (.xls)
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# ---------------------------------------------------------------- import
+
+async def start_import(session: AsyncSession, viewer: Viewer, app_id: int | None, upload: Any) -> Job:
+    from services.workbook import MAX_WORKBOOK_BYTES
+
+    viewer = lifecycle.require_estate_operator(viewer)
+    app = await lifecycle.get_for_update(session, viewer, app_id)
+    lifecycle.require_applicant(viewer, app)
+    if app.type not in IMPORTING:
+        raise InvalidState("该业务不导入房屋")
+    lifecycle.require_editable(app)
+    incoming = await documents.read_upload(upload, field="file", limit_bytes=MAX_WORKBOOK_BYTES)
+    if not incoming.data.startswith(WORKBOOK_MAGIC):
+        raise FileRejected("请上传 Excel（.xlsx、.xls）或 .ods 工作簿", field="file")
+    doc = documents.store(session, kind=DocumentKind.ATTACHMENT, filename=incoming.filename,
+                          content_type="application/octet-stream", data=incoming.data,
+                          organization_id=app.organization_id, created_by_id=viewer.user_id)
+    await session.flush()
+    job = jobs.new_job(session, kind=JobKind.HOUSE_IMPORT, viewer=viewer, organization_id=app.organization_id,
+                       application_id=app.id, input_document_id=doc.id)
+    await session.flush()
+    app.import_job_id = job.id
+    await session.commit()
+    await jobs.enqueue(job.id, job.kind)
+    return job
+
+
+def _error(e: Any) -> dict[str, Any]:
+    if isinstance(e, dict):
+        return e
+    return {"row": e.row, "column": e.column, "code": e.code, "message": e.message}
+
+
+async def run_import(job_id: int) -> None:
+    """Reads the workbook off the event loop, checks every row (in the file, then against the
+    database), and writes nothing unless all pass; the write and SUCCEEDED commit together."""
+    from services.workbook import read_house_sheet
+
+    job = await jobs.start(job_id)
+    if job is None:
+        return
+    loop = asyncio.get_running_loop()
+    latest: dict[str, int | None] = {"processed": 0, "total": None}
+    changed = asyncio.Event()
+
+    def progress(processed: int, total: int) -> None:  # called from the reading thread
+        latest["processed"], latest["total"] = processed, total
+        loop.call_soon_threadsafe(changed.set)
+
+    async def reporter() -> None:
+        sent = -1
+        while True:
+            await changed.wait()
+            changed.clear()
+            if latest["processed"] != sent:
+                sent = latest["processed"]
+                await jobs.report(job_id, processed=sent, total=latest["total"], message="正在读取")
+
+    async with get_sessionmaker()() as session:
+        app = await session.get_one(Application, job.application_id)
+        doc = await session.get_one(Document, job.input_document_id)
+        with_code = getattr(lifecycle.handler_of(app), "with_code", False)
+    data = get_storage().read(doc.storage_key)
+    task = asyncio.create_task(reporter())
+    try:
+        rows, errors = await asyncio.to_thread(read_house_sheet, data, doc.filename, with_code=with_code, progress=progress)
+    except FileRejected as exc:
+        await jobs.fail(job_id, message=exc.message, errors=[{"row": None, "column": None, "code": "FILE_REJECTED", "message": exc.message}])
+        return
+    finally:
+        await asyncio.sleep(0)
+        task.cancel()
+    errors = [_error(e) for e in errors]
+    if not errors and not rows:
+        errors = [{"row": None, "column": None, "code": "REQUIRED", "message": "工作簿中没有房屋数据"}]
+    total = len(rows)
+    async with get_sessionmaker()() as session:
+        app = await session.scalar(select(Application).where(Application.id == job.application_id).with_for_update())
+        handler = lifecycle.handler_of(app)
+        if app.status not in lifecycle.EDITABLE or app.import_job_id != job_id:
+            await session.rollback()
+            await jobs.fail(job_id, message="业务单已提交或有更新的导入，本次导入未写入")
+            return
+        if not errors:
+            errors = [_error(e) for e in await handler.validate_import(session, app, rows)]
+        if errors:
+            await session.rollback()
+            errors.sort(key=lambda e: (e["row"] or 0, e["column"] or ""))
+            await jobs.fail(job_id, message=f"发现 {len(errors)} 处错误，未导入任何数据", errors=errors)
+            return
+        await handler.apply_import(session, app, rows)
+        running = await session.get_one(Job, job_id, with_for_update=True)
+        running.total = total
+        jobs.succeed(running, message=f"已导入 {total} 套房屋")
+        await session.commit()
+    await jobs.publish(running)
+
+
+# ---------------------------------------------------------------- export
+
+async def start_export(session: AsyncSession, viewer: Viewer, house_ids: Sequence[int] | None, app_id: int | None) -> Job:
+    from services.access import require_tree_reader
+
+    viewer = require_tree_reader(viewer)
+    params: dict[str, Any] = {}
+    organization_id = viewer.organization_id
+    if app_id is not None:
+        app = await lifecycle.get_for_update(session, viewer, app_id)
+        params["applicationId"] = app.id
+        organization_id = app.organization_id
+    elif house_ids:
+        if len(house_ids) > 100000:
+            raise ValidationFailed("一次最多导出 100000 套房屋", field="houseIds")
+        visible = select(House.id).join(Building, Building.id == House.building_id).join(Estate, Estate.id == Building.estate_id) \
+            .where(House.id.in_(house_ids))
+        if not viewer.is_staff:
+            visible = visible.where(Estate.developer_id == viewer.organization_id)
+        found = set(await session.scalars(visible))
+        if len(found) != len(set(house_ids)):
+            raise NotFound("房屋不存在", field="houseIds")
+        params["houseIds"] = list(house_ids)
+    else:
+        raise ValidationFailed("请选择房屋或业务单", field="houseIds")
+    job = jobs.new_job(session, kind=JobKind.HOUSE_EXPORT, viewer=viewer, organization_id=organization_id, params=params)
+    await session.commit()
+    await jobs.enqueue(job.id, job.kind)
+    return job
+
+
+async def _export_snapshots(session: AsyncSession, params: dict[str, Any]) -> list[dict[str, Any]]:
+    if "applicationId" in params:
+        rows = (await session.execute(
+            select(ApplicationHouse.house_id, ApplicationHouse.before, ApplicationHouse.after)
+            .where(ApplicationHouse.application_id == params["applicationId"]).order_by(ApplicationHouse.position)
+        )).all()
+        return [r.after or r.before for r in rows if (r.after or r.before)]
+    snaps = await H.current_snapshots(session, params["houseIds"])
+    return [snaps[h] for h in params["houseIds"] if h in snaps]
+
+
+async def run_export(job_id: int) -> None:
+    from services.workbook import write_house_sheet
+
+    job = await jobs.start(job_id)
+    if job is None:
+        return
+    async with get_sessionmaker()() as session:
+        snaps = await _export_snapshots(session, job.params)
+    data = await asyncio.to_thread(write_house_sheet, [snapshot_row(s, i + 2) for i, s in enumerate(snaps)])
+    async with get_sessionmaker()() as session:
+        running = await session.get_one(Job, job_id, with_for_update=True)
+        if running.status != JobStatus.RUNNING:
+            return
+        doc = documents.store(session, kind=DocumentKind.HOUSE_EXPORT, filename=f"房屋导出-{job_id}.xlsx",
+                              content_type=XLSX_TYPE, data=data, organization_id=running.organization_id,
+                              created_by_id=running.created_by_id, suffix=".xlsx")
+        await session.flush()
+        running.total = len(snaps)
+        jobs.succeed(running, message=f"已导出 {len(snaps)} 套房屋", result_document_id=doc.id)
+        await session.commit()
+    await jobs.publish(running)
+
+
+def snapshot_row(snap: dict[str, Any], row: int):
+    """A HouseSnapshot dict as the workbook module's HouseRow (for exports)."""
+    from decimal import Decimal
+
+    from models.enums import BuildingStructure, HouseUsage, IdType, SalesStatus
+    from services.workbook import HouseRow, OwnerRow
+
+    return HouseRow(
+        row=row, code=snap.get("code"), building_name=snap["buildingName"], built_year=snap.get("builtYear"),
+        structure=BuildingStructure(snap["structure"]) if snap.get("structure") else None,
+        building_address=snap.get("buildingAddress"), unit=snap["unit"], floor=snap["floor"],
+        room_number=snap["roomNumber"], address=snap["address"], usage=HouseUsage(snap["usage"]),
+        has_elevator=snap["hasElevator"], building_area=Decimal(snap["buildingArea"]),
+        inner_area=None if snap["innerArea"] is None else Decimal(snap["innerArea"]),
+        price=None if snap["price"] is None else Decimal(snap["price"]),
+        sales_status=SalesStatus(snap["salesStatus"]), real_estate_unit_number=snap["realEstateUnitNumber"],
+        owners=[OwnerRow(name=o["name"], id_type=IdType(o["idType"]), id_number=o["idNumber"], phone=o["phone"])
+                for o in snap["owners"]],
+    )
+
+
+# ---------------------------------------------------------------- attachments
+
+async def add_attachment(session: AsyncSession, viewer: Viewer, app_id: int | None, upload: Any) -> Document:
+    viewer = lifecycle.require_estate_operator(viewer)
+    app = await lifecycle.get_for_update(session, viewer, app_id)
+    lifecycle.require_applicant(viewer, app)
+    lifecycle.require_editable(app)
+    incoming = await documents.read_upload(upload, field="file")
+    content_type, suffix = documents.attachment_type(incoming, field="file")
+    doc = documents.store(session, kind=DocumentKind.ATTACHMENT, filename=incoming.filename, content_type=content_type,
+                          data=incoming.data, organization_id=app.organization_id, created_by_id=viewer.user_id,
+                          suffix=suffix)
+    doc.application_id = app.id
+    await session.commit()
+    return doc
+
+
+async def remove_attachment(session: AsyncSession, viewer: Viewer, app_id: int | None, document_id: int | None) -> Application:
+    viewer = lifecycle.require_estate_operator(viewer)
+    app = await lifecycle.get_for_update(session, viewer, app_id)
+    lifecycle.require_applicant(viewer, app)
+    lifecycle.require_editable(app)
+    doc = None if document_id is None else await session.get(Document, document_id)
+    if doc is None or doc.application_id != app.id:
+        raise NotFound("附件不存在", field="documentId")
+    doc.application_id = None  # the file stays for the audit trail; it is no longer attached
+    await session.commit()
+    return app
+
+
+# ---------------------------------------------------------------- the 申请表
+
+COLUMNS = {"buildingName": "楼幢", "unit": "单元", "floor": "楼层", "roomNumber": "房号", "address": "坐落",
+           "usage": "用途", "hasElevator": "电梯", "buildingArea": "建筑面积", "innerArea": "套内面积",
+           "salesStatus": "销售状态", "owners": "业主"}
+BUILDING_COLUMNS = {"name": "楼幢名称", "address": "楼幢地址", "builtYear": "建成年代", "structure": "建筑结构"}
+LABELS = {"RESIDENTIAL": "住宅", "COMMERCIAL": "商业", "OFFICE": "办公", "GARAGE": "车库", "PARKING_SPACE": "车位",
+          "STORAGE": "储藏", "OTHER": "其他", "SOLD": "已售", "UNSOLD": "未售", "REINFORCED_CONCRETE": "钢混",
+          "MIXED": "混合", "FRAME": "框架", "FRAME_SHEAR_WALL": "框剪", "STEEL": "钢结构", "BRICK_WOOD": "砖木",
+          True: "有", False: "无", "BEFORE_CONTRACT_FILING": "网签备案前", "BEFORE_INITIAL_REGISTRATION": "首次登记前",
+          "BEFORE_HANDOVER": "交付前"}
+
+
+def _cell(key: str, value: Any) -> str:
+    if key == "owners":
+        return "、".join(o["name"] for o in value or [])
+    if value is None:
+        return ""
+    return LABELS.get(value, str(value)) if not isinstance(value, int) or isinstance(value, bool) else str(value)
+
+
+async def form_data(session: AsyncSession, app: Application):
+    from services.pdf import ApplicationForm, ChangeRow
+
+    org = await session.get_one(Organization, app.organization_id)
+    estate = await session.get(Estate, app.estate_id) if app.estate_id else None
+    applicant = await session.get_one(User, app.created_by_id)
+    extra = []
+    if "depositTiming" in app.payload:
+        extra.append(("交存时点", LABELS[app.payload["depositTiming"]]))
+    if app.type == ApplicationType.BUILDING_CHANGE:
+        from models import ApplicationBuilding
+
+        rows = await session.scalars(select(ApplicationBuilding).where(ApplicationBuilding.application_id == app.id)
+                                     .order_by(ApplicationBuilding.position))
+        columns = list(BUILDING_COLUMNS.values())
+        changes = [ChangeRow(label=r.before["name"],
+                             before={BUILDING_COLUMNS[k]: _cell(k, r.before.get(k)) for k in BUILDING_COLUMNS},
+                             after={BUILDING_COLUMNS[k]: _cell(k, r.after.get(k)) for k in BUILDING_COLUMNS}) for r in rows]
+    else:
+        rows = (await session.execute(
+            select(ApplicationHouse.before, ApplicationHouse.after).where(ApplicationHouse.application_id == app.id)
+            .order_by(ApplicationHouse.position))).all()
+        columns = list(COLUMNS.values())
+
+        def side(snap):
+            return None if snap is None else {COLUMNS[k]: _cell(k, snap.get(k)) for k in COLUMNS}
+
+        changes = [ChangeRow(label=(r.after or r.before).get("code") or "新房屋", before=side(r.before), after=side(r.after))
+                   for r in rows]
+    return ApplicationForm(
+        number=app.number, type_label=APPLICATION_LABELS[app.type], organization=org.name, credit_code=org.credit_code,
+        estate=estate.name if estate else None, estate_code=estate.code if estate else None, reason=app.reason,
+        applicant=applicant.name, submitted_at=app.submitted_at or datetime.now(timezone.utc), columns=columns,
+        changes=changes, extra=extra,
+    )
+
+
+async def run_form(job_id: int) -> None:
+    from services.pdf import render_application_form
+
+    job = await jobs.start(job_id)
+    if job is None:
+        return
+    async with get_sessionmaker()() as session:
+        app = await session.get_one(Application, job.application_id)
+        form = await form_data(session, app)
+    pdf = await asyncio.to_thread(render_application_form, form)
+    async with get_sessionmaker()() as session:
+        running = await session.get_one(Job, job_id, with_for_update=True)
+        app = await session.get_one(Application, job.application_id, with_for_update=True)
+        if running.status != JobStatus.RUNNING:
+            return
+        doc = documents.store(session, kind=DocumentKind.APPLICATION_FORM, filename=f"申请表-{app.number}.pdf",
+                              content_type="application/pdf", data=pdf, organization_id=app.organization_id,
+                              created_by_id=running.created_by_id, suffix=".pdf")
+        await session.flush()
+        if app.form_job_id == job_id:
+            app.form_document_id = doc.id
+        running.total = 1
+        jobs.succeed(running, message="申请表已生成", result_document_id=doc.id)
+        await session.commit()
+    await jobs.publish(running)

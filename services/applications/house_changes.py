@@ -1,0 +1,340 @@
+"""房屋信息变更 house info change, 房屋权属批量变更 ownership change and 房屋注销 house
+cancellation: chosen houses with their new values, new owners, or nothing (cancelled)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, Sequence
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import NotFound, ValidationFailed
+from models import Application, ApplicationHouse, Building, House, Owner
+from models.enums import (
+    AccountStatus, ApplicationType, HouseUsage, IdType, RecordStatus, SalesStatus,
+)
+from services.access import Viewer
+from services.applications import houses as H
+from services.applications import lifecycle
+from services.applications.estate_collection import _clean, _editable, active_estate_of_viewer
+from services.validators import normalise, valid_credit_code, valid_mobile, valid_resident_id
+
+TWO = Decimal("0.01")
+
+
+@dataclass
+class OwnerData:
+    name: str
+    id_type: IdType
+    id_number: str
+    phone: str
+    share: Decimal | None = None
+
+
+@dataclass
+class InfoItem:
+    house_id: int | None
+    building_id: int | None = None
+    unit: str | None = None
+    floor: int | None = None
+    room_number: str | None = None
+    address: str | None = None
+    usage: HouseUsage | None = None
+    has_elevator: bool | None = None
+    building_area: Decimal | None = None
+    inner_area: Decimal | None = None
+    price: Decimal | None = None
+    real_estate_unit_number: str | None = None
+    sales_status: SalesStatus | None = None
+
+
+@dataclass
+class OwnershipItem:
+    house_id: int | None
+    owners: list[OwnerData] = field(default_factory=list)
+
+
+def check_owners(owners: Sequence[OwnerData], sales_status: str, path: str) -> list[dict[str, Any]]:
+    """Every owner validated (身份证 check digit, credit code, mobile); shares all or none,
+    each in (0, 1], summing to 1; an unsold house has no owners."""
+    if sales_status == SalesStatus.UNSOLD.value and owners:
+        raise ValidationFailed("未售房屋不能登记业主", field=f"{path}.owners")
+    if len(owners) > 50:
+        raise ValidationFailed("业主最多 50 人", field=f"{path}.owners")
+    result = []
+    for i, o in enumerate(owners):
+        p = f"{path}.owners.{i}"
+        name = normalise(o.name)
+        if not name or len(name) > 100:
+            raise ValidationFailed("业主姓名不能为空且不超过 100 个字", field=f"{p}.name")
+        number = normalise(o.id_number).upper()
+        if o.id_type == IdType.RESIDENT_ID:
+            number = valid_resident_id(number) or ""
+            if not number:
+                raise ValidationFailed("居民身份证号码不正确（校验位或出生日期不符）", field=f"{p}.idNumber")
+        elif o.id_type == IdType.CREDIT_CODE:
+            number = valid_credit_code(number) or ""
+            if not number:
+                raise ValidationFailed("统一社会信用代码不正确", field=f"{p}.idNumber")
+        elif not 3 <= len(number) <= 40:
+            raise ValidationFailed("证件号码长度应为 3 至 40 位", field=f"{p}.idNumber")
+        phone = valid_mobile(o.phone)
+        if phone is None:
+            raise ValidationFailed("手机号码不正确", field=f"{p}.phone")
+        if o.share is not None and not (Decimal(0) < o.share <= Decimal(1)):
+            raise ValidationFailed("份额应大于 0 且不超过 1", field=f"{p}.share")
+        result.append({"name": name, "idType": o.id_type.value, "idNumber": number, "phone": phone,
+                       "share": None if o.share is None else str(o.share)})
+    shares = [o.share for o in owners]
+    if any(s is not None for s in shares):
+        if any(s is None for s in shares):
+            raise ValidationFailed("份额应全部填写或全部不填", field=f"{path}.owners")
+        if sum(shares, Decimal(0)) != Decimal(1):
+            raise ValidationFailed("各业主份额之和应为 1", field=f"{path}.owners")
+    return result
+
+
+def _decimal(value: Decimal, path: str, *, low: Decimal, high: Decimal, inclusive_low: bool) -> str:
+    if value != value.quantize(TWO) or value > high or (value < low if inclusive_low else value <= low):
+        raise ValidationFailed("数值超出范围或多于两位小数", field=path)
+    return str(value.quantize(TWO))
+
+
+async def _info_after(session: AsyncSession, estate_id: int, item: InfoItem, before: dict, path: str) -> tuple[dict, int | None]:
+    after = dict(before)
+    target = None
+    if item.building_id is not None:
+        building = await session.get(Building, item.building_id)
+        if building is None or building.estate_id != estate_id or building.status != RecordStatus.ACTIVE:
+            raise NotFound("楼幢不存在或不属于该物业区域", field=f"{path}.buildingId")
+        if building.name != before["buildingName"]:
+            target = building.id
+            after["buildingName"] = building.name
+    if item.unit is not None:
+        after["unit"] = _clean(item.unit, f"{path}.unit", 20, required=False)
+    if item.floor is not None:
+        if not -5 <= item.floor <= 200 or item.floor == 0:
+            raise ValidationFailed("楼层应在 -5 至 200 之间且不为 0", field=f"{path}.floor")
+        after["floor"] = item.floor
+    if item.room_number is not None:
+        after["roomNumber"] = _clean(item.room_number, f"{path}.roomNumber", 20)
+    if item.address is not None:
+        after["address"] = _clean(item.address, f"{path}.address", 300)
+    if item.usage is not None:
+        after["usage"] = item.usage.value
+    if item.has_elevator is not None:
+        after["hasElevator"] = item.has_elevator
+    if item.building_area is not None:
+        after["buildingArea"] = _decimal(item.building_area, f"{path}.buildingArea", low=Decimal(0), high=Decimal(100000), inclusive_low=False)
+    if item.inner_area is not None:
+        after["innerArea"] = _decimal(item.inner_area, f"{path}.innerArea", low=Decimal(0), high=Decimal(100000), inclusive_low=False)
+    if after.get("innerArea") is not None and Decimal(after["innerArea"]) > Decimal(after["buildingArea"]):
+        raise ValidationFailed("套内面积不能大于建筑面积", field=f"{path}.innerArea")
+    if item.price is not None:
+        after["price"] = _decimal(item.price, f"{path}.price", low=Decimal(0), high=Decimal("999999999999"), inclusive_low=True)
+    if item.real_estate_unit_number is not None:
+        value = normalise(item.real_estate_unit_number)
+        if value and len(value) != 28:
+            raise ValidationFailed("不动产单元号应为 28 位", field=f"{path}.realEstateUnitNumber")
+        after["realEstateUnitNumber"] = value or None
+    if item.sales_status is not None:
+        after["salesStatus"] = item.sales_status.value
+        if item.sales_status == SalesStatus.UNSOLD and after["owners"]:
+            raise ValidationFailed("房屋有业主，不能改为未售（请先办理权属变更）", field=f"{path}.salesStatus")
+    return after, target
+
+
+class _HouseApplication:
+    """Shared by the three: chosen houses are locked; the application's rows carry before/after."""
+
+    kind: ApplicationType
+
+    async def lock_targets(self, session: AsyncSession, app: Application) -> list[tuple[str, int]]:
+        rows = (await session.execute(
+            select(ApplicationHouse.house_id, ApplicationHouse.target_building_id).where(ApplicationHouse.application_id == app.id)
+        )).all()
+        return [("HOUSE", r.house_id) for r in rows] + [("BUILDING", r.target_building_id) for r in rows if r.target_building_id]
+
+    async def check_submit(self, session: AsyncSession, app: Application) -> None:
+        if not await session.scalar(select(ApplicationHouse.id).where(ApplicationHouse.application_id == app.id).limit(1)):
+            raise ValidationFailed("请选择房屋", field="input.items")
+
+    async def discard(self, session: AsyncSession, app: Application) -> None:
+        return None
+
+    async def rows(self, session: AsyncSession, app: Application) -> list[ApplicationHouse]:
+        return list(await session.scalars(select(ApplicationHouse).where(ApplicationHouse.application_id == app.id)
+                                          .order_by(ApplicationHouse.position)))
+
+
+async def _create_or_update(session: AsyncSession, viewer: Viewer, kind: ApplicationType, app_id: int | None, *,
+                            estate_id: int | None, reason: str | None, reason_required: bool,
+                            build) -> Application:
+    if app_id is None:
+        viewer = lifecycle.require_estate_operator(viewer)
+        estate = await active_estate_of_viewer(session, viewer, estate_id)
+        app = None
+    else:
+        app = await _editable(session, viewer, app_id, kind)
+        estate = await active_estate_of_viewer(session, viewer, estate_id)
+    clean_reason = _clean(reason, "input.reason", 1000) if reason_required else None
+    items = await build(estate)
+    targets = [("HOUSE", h) for h, *_ in items] + [("BUILDING", t) for *_, t in items if t]
+    await lifecycle.check_unlocked(session, targets, exclude=app.id if app else None)
+    if app is None:
+        app = await lifecycle.new_application(session, viewer, kind, estate_id=estate.id, reason=clean_reason)
+    else:
+        app.estate_id = estate.id
+        app.reason = clean_reason
+    await H.link_houses(session, app, items)
+    await lifecycle.commit(session)
+    return app
+
+
+async def save_info_change(session: AsyncSession, viewer: Viewer, app_id: int | None, *, estate_id: int | None,
+                           reason: str, items: Sequence[InfoItem]) -> Application:
+    async def build(estate):
+        if not items:
+            raise ValidationFailed("请选择房屋", field="input.items")
+        houses = await H.houses_of_estate(session, estate.id, [i.house_id for i in items], field="input.items")
+        snaps = await H.current_snapshots(session, [h.id for h in houses])
+        result = []
+        for i, (item, house) in enumerate(zip(items, houses)):
+            after, target = await _info_after(session, estate.id, item, snaps[house.id], f"input.items.{i}")
+            result.append((house.id, snaps[house.id], after, target))
+        return result
+
+    return await _create_or_update(session, viewer, ApplicationType.HOUSE_INFO_CHANGE, app_id, estate_id=estate_id,
+                                   reason=reason, reason_required=True, build=build)
+
+
+async def save_ownership_change(session: AsyncSession, viewer: Viewer, app_id: int | None, *, estate_id: int | None,
+                                items: Sequence[OwnershipItem]) -> Application:
+    async def build(estate):
+        if not items:
+            raise ValidationFailed("请选择房屋", field="input.items")
+        houses = await H.houses_of_estate(session, estate.id, [i.house_id for i in items], field="input.items")
+        snaps = await H.current_snapshots(session, [h.id for h in houses])
+        result = []
+        for i, (item, house) in enumerate(zip(items, houses)):
+            before = snaps[house.id]
+            owners = check_owners(item.owners, before["salesStatus"], f"input.items.{i}")
+            if before["salesStatus"] == SalesStatus.SOLD.value and not owners:
+                raise ValidationFailed("已售房屋至少应有一名业主", field=f"input.items.{i}.owners")
+            result.append((house.id, before, {**before, "owners": owners}, None))
+        return result
+
+    return await _create_or_update(session, viewer, ApplicationType.OWNERSHIP_CHANGE, app_id, estate_id=estate_id,
+                                   reason=None, reason_required=False, build=build)
+
+
+async def save_cancellation(session: AsyncSession, viewer: Viewer, app_id: int | None, *, estate_id: int | None,
+                            reason: str, house_ids: Sequence[int | None]) -> Application:
+    async def build(estate):
+        houses = await H.houses_of_estate(session, estate.id, list(house_ids), field="input.houseIds")
+        snaps = await H.current_snapshots(session, [h.id for h in houses])
+        return [(h.id, snaps[h.id], None, None) for h in houses]
+
+    return await _create_or_update(session, viewer, ApplicationType.HOUSE_CANCELLATION, app_id, estate_id=estate_id,
+                                   reason=reason, reason_required=True, build=build)
+
+
+def _house_values(after: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "unit": after["unit"], "floor": after["floor"], "room_number": after["roomNumber"], "address": after["address"],
+        "usage": HouseUsage(after["usage"]), "has_elevator": after["hasElevator"],
+        "building_area": Decimal(after["buildingArea"]),
+        "inner_area": None if after["innerArea"] is None else Decimal(after["innerArea"]),
+        "price": None if after["price"] is None else Decimal(after["price"]),
+        "real_estate_unit_number": after["realEstateUnitNumber"], "sales_status": SalesStatus(after["salesStatus"]),
+    }
+
+
+async def apply_values(session: AsyncSession, changes: Sequence[tuple[int, dict[str, Any], int | None]]) -> None:
+    """New values for ACTIVE houses. They are set aside (PENDING) while changing, so numbers
+    can swap between them; the unique index checks the result when they turn ACTIVE again."""
+    ids = [h for h, _, _ in changes]
+    await session.execute(update(House).where(House.id.in_(ids)).values(status=RecordStatus.PENDING))
+    for house_id, after, target in changes:
+        values = _house_values(after)
+        if target is not None:
+            values["building_id"] = target
+        await session.execute(update(House).where(House.id == house_id).values(**values))
+    await session.execute(update(House).where(House.id.in_(ids)).values(status=RecordStatus.ACTIVE))
+
+
+class InfoChange(_HouseApplication):
+    kind = ApplicationType.HOUSE_INFO_CHANGE
+    with_code = True
+
+    async def validate_import(self, session: AsyncSession, app: Application, rows: Sequence[Any]) -> list[dict]:
+        covered = await self._covered(session, app)
+        buildings = {b.name for b in await session.scalars(
+            select(Building).where(Building.estate_id == app.estate_id, Building.status == RecordStatus.ACTIVE))}
+        errors = []
+        for r in rows:
+            if not r.code or r.code not in covered:
+                errors.append({"row": r.row, "column": "房屋编号", "code": "UNKNOWN_HOUSE",
+                               "message": f"房屋编号 {r.code or '（空）'} 不在本业务单所选房屋中"})
+            if r.building_name not in buildings:
+                errors.append({"row": r.row, "column": "楼幢名称", "code": "BAD_VALUE",
+                               "message": f"物业区域中没有楼幢 {r.building_name}"})
+        return errors
+
+    async def _covered(self, session: AsyncSession, app: Application) -> dict[str, ApplicationHouse]:
+        rows = (await session.execute(
+            select(ApplicationHouse, House.code).join(House, House.id == ApplicationHouse.house_id)
+            .where(ApplicationHouse.application_id == app.id)
+        )).all()
+        return {code: ah for ah, code in rows}
+
+    async def apply_import(self, session: AsyncSession, app: Application, rows: Sequence[Any]) -> None:
+        """Reads the house columns of each covered row; owners stay as they are."""
+        covered = await self._covered(session, app)
+        buildings = {b.name: b.id for b in await session.scalars(
+            select(Building).where(Building.estate_id == app.estate_id, Building.status == RecordStatus.ACTIVE))}
+        for r in rows:
+            ah = covered[r.code]
+            snap = H.import_snapshot(r, r.code)
+            snap["owners"] = ah.before["owners"]
+            ah.after = snap
+            ah.target_building_id = buildings[r.building_name] if r.building_name != ah.before["buildingName"] else None
+
+    async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
+        rows = await self.rows(session, app)
+        await apply_values(session, [(r.house_id, r.after, r.target_building_id) for r in rows])
+
+
+class OwnershipChange(_HouseApplication):
+    kind = ApplicationType.OWNERSHIP_CHANGE
+
+    async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
+        rows = await self.rows(session, app)
+        ids = [r.house_id for r in rows]
+        await session.execute(delete(Owner).where(Owner.house_id.in_(ids)))
+        new = [{"house_id": r.house_id, "position": i, "name": o["name"], "id_type": IdType(o["idType"]),
+                "id_number": o["idNumber"], "phone": o["phone"], "share": None if o["share"] is None else Decimal(o["share"])}
+               for r in rows for i, o in enumerate(r.after["owners"])]
+        if new:
+            await session.execute(insert(Owner), new)
+
+
+class Cancellation(_HouseApplication):
+    kind = ApplicationType.HOUSE_CANCELLATION
+
+    async def check_submit(self, session: AsyncSession, app: Application) -> None:
+        if not await session.scalar(select(ApplicationHouse.id).where(ApplicationHouse.application_id == app.id).limit(1)):
+            raise ValidationFailed("请选择房屋", field="input.houseIds")
+
+    async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
+        ids = [r.house_id for r in await self.rows(session, app)]
+        await session.execute(update(House).where(House.id.in_(ids))
+                              .values(status=RecordStatus.CANCELLED, account_status=AccountStatus.CLOSED))
+
+
+lifecycle.register(ApplicationType.HOUSE_INFO_CHANGE, InfoChange())
+lifecycle.register(ApplicationType.OWNERSHIP_CHANGE, OwnershipChange())
+lifecycle.register(ApplicationType.HOUSE_CANCELLATION, Cancellation())

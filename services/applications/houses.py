@@ -1,0 +1,157 @@
+"""Houses as applications see them: snapshots (HouseSnapshot's fields, camelCase, amounts as
+text), PENDING rows created by an application, and opening accounts (开户) on approval."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Application, ApplicationHouse, Building, Estate, House, Owner
+from models.enums import AccountStatus, DepositTiming, RecordStatus
+from services import codes
+
+HOUSE_FIELDS = {  # snapshot key → column
+    "unit": "unit", "floor": "floor", "roomNumber": "room_number", "address": "address", "usage": "usage",
+    "hasElevator": "has_elevator", "buildingArea": "building_area", "innerArea": "inner_area", "price": "price",
+    "realEstateUnitNumber": "real_estate_unit_number", "salesStatus": "sales_status",
+}
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "value") and not isinstance(value, (int, str)):
+        return value.value
+    return value
+
+
+def owner_snapshot(owner: Any) -> dict[str, Any]:
+    return {"name": owner.name, "idType": _text(owner.id_type), "idNumber": owner.id_number, "phone": owner.phone,
+            "share": _text(getattr(owner, "share", None))}
+
+
+def house_snapshot(house: Any, building_name: str, owners: Iterable[Any]) -> dict[str, Any]:
+    snap = {key: _text(getattr(house, column)) for key, column in HOUSE_FIELDS.items()}
+    snap["code"] = getattr(house, "code", None)
+    snap["buildingName"] = building_name
+    snap["owners"] = [owner_snapshot(o) for o in owners]
+    return snap
+
+
+async def current_snapshots(session: AsyncSession, house_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Snapshots of houses as they are now, with their building names and owners (3 queries)."""
+    if not house_ids:
+        return {}
+    rows = (await session.execute(
+        select(House, Building.name).join(Building, Building.id == House.building_id).where(House.id.in_(house_ids))
+    )).all()
+    owners: dict[int, list[Owner]] = defaultdict(list)
+    for owner in await session.scalars(select(Owner).where(Owner.house_id.in_(house_ids)).order_by(Owner.position, Owner.id)):
+        owners[owner.house_id].append(owner)
+    return {house.id: house_snapshot(house, name, owners[house.id]) for house, name in rows}
+
+
+async def houses_of_estate(session: AsyncSession, estate_id: int, house_ids: Sequence[int], *, field: str) -> list[House]:
+    """The chosen ACTIVE houses, all in the estate; anything else is NOT_FOUND naming the field."""
+    from core.errors import NotFound, ValidationFailed
+
+    if not house_ids:
+        raise ValidationFailed("请选择房屋", field=field)
+    if len(house_ids) > 5000:
+        raise ValidationFailed("一次最多选择 5000 套房屋", field=field)
+    if len(set(house_ids)) != len(house_ids):
+        raise ValidationFailed("房屋重复选择", field=field)
+    houses = list(await session.scalars(
+        select(House).join(Building, Building.id == House.building_id)
+        .where(House.id.in_(house_ids), Building.estate_id == estate_id, House.status == RecordStatus.ACTIVE)
+    ))
+    if len(houses) != len(house_ids):
+        found = {h.id for h in houses}
+        missing = next(i for i, h in enumerate(house_ids) if h not in found)
+        raise NotFound("房屋不存在、不属于该物业区域或已注销", field=f"{field}.{missing}")
+    order = {h: i for i, h in enumerate(house_ids)}
+    return sorted(houses, key=lambda h: order[h.id])
+
+
+async def link_houses(session: AsyncSession, app: Application, items: Sequence[tuple[int, dict | None, dict | None, int | None]]) -> None:
+    """Replaces the application's house rows: (house id, before, after, target building)."""
+    await session.execute(delete(ApplicationHouse).where(ApplicationHouse.application_id == app.id))
+    if items:
+        await session.execute(insert(ApplicationHouse), [
+            {"application_id": app.id, "house_id": h, "position": i, "before": b, "after": a, "target_building_id": t}
+            for i, (h, b, a, t) in enumerate(items)
+        ])
+
+
+async def discard_pending(session: AsyncSession, app: Application) -> None:
+    """PENDING rows the application created are deleted (withdrawal, or a new import)."""
+    pending_houses = select(House.id).where(House.application_id == app.id, House.status == RecordStatus.PENDING)
+    await session.execute(delete(ApplicationHouse).where(ApplicationHouse.house_id.in_(pending_houses)))
+    await session.execute(delete(Owner).where(Owner.house_id.in_(pending_houses)))
+    await session.execute(delete(House).where(House.application_id == app.id, House.status == RecordStatus.PENDING))
+    await session.execute(delete(Building).where(Building.application_id == app.id, Building.status == RecordStatus.PENDING))
+
+
+async def activate_created(session: AsyncSession, app: Application) -> list[int]:
+    """开户: the application's PENDING buildings and houses become ACTIVE, each house with an
+    opened account and its 分户账号. Returns the house ids."""
+    house_ids = list(await session.scalars(
+        select(House.id).where(House.application_id == app.id, House.status == RecordStatus.PENDING).order_by(House.id)
+    ))
+    await session.execute(update(Building).where(Building.application_id == app.id, Building.status == RecordStatus.PENDING)
+                          .values(status=RecordStatus.ACTIVE, application_id=None))
+    if house_ids:
+        numbers = await codes.account_numbers(session, len(house_ids))
+        await session.execute(
+            update(House).execution_options(synchronize_session=False),
+            [{"id": h, "status": RecordStatus.ACTIVE, "account_status": AccountStatus.OPENED, "account_number": n,
+              "application_id": None} for h, n in zip(house_ids, numbers)],
+        )
+    return house_ids
+
+
+def floors_of(floors: Iterable[int]) -> tuple[int, int]:
+    """(floors above ground, floors below ground) of a building from its houses' 楼层."""
+    floors = list(floors)
+    above = max([f for f in floors if f > 0], default=0)
+    below = -min([f for f in floors if f < 0], default=0)
+    return above, below
+
+
+async def insert_houses(session: AsyncSession, app: Application, rows: Sequence[Any], building_ids: Sequence[int],
+                        deposit_timing: DepositTiming) -> list[int]:
+    """Inserts PENDING houses (with their owners) for imported rows, row i into building_ids[i]."""
+    if not rows:
+        return []
+    house_codes = await codes.house_codes(session, len(rows))
+    values = [
+        {"code": code, "building_id": b_id, "unit": r.unit, "floor": r.floor, "room_number": r.room_number,
+         "address": r.address, "usage": r.usage, "has_elevator": r.has_elevator, "building_area": r.building_area,
+         "inner_area": r.inner_area, "price": r.price, "real_estate_unit_number": r.real_estate_unit_number,
+         "sales_status": r.sales_status, "deposit_timing": deposit_timing, "status": RecordStatus.PENDING,
+         "account_status": AccountStatus.UNOPENED, "application_id": app.id}
+        for r, b_id, code in zip(rows, building_ids, house_codes)
+    ]
+    house_ids = list(await session.scalars(insert(House).returning(House.id, sort_by_parameter_order=True), values))
+    owners = [
+        {"house_id": h_id, "position": i, "name": o.name, "id_type": o.id_type, "id_number": o.id_number,
+         "phone": o.phone, "share": getattr(o, "share", None)}
+        for h_id, r in zip(house_ids, rows) for i, o in enumerate(r.owners)
+    ]
+    if owners:
+        await session.execute(insert(Owner), owners)
+    return house_ids
+
+
+def import_snapshot(row: Any, code: str | None = None) -> dict[str, Any]:
+    snap = house_snapshot(row, row.building_name, row.owners)
+    snap["code"] = code
+    return snap
+
+
+async def estate_of(session: AsyncSession, app: Application) -> Estate:
+    return await session.get_one(Estate, app.estate_id)

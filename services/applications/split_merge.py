@@ -1,0 +1,139 @@
+"""房屋拆分合并 house split/merge: the chosen houses are replaced by result houses read from
+the exported workbook (every row a result house with 房屋编号 empty, in existing buildings of
+the estate); attachments are required. On approval the old houses are CANCELLED and their
+pooled balance is carried to the results in proportion to area (services.money.split_by_weight)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import AreaMismatch, ValidationFailed
+from models import Application, ApplicationHouse, Building, Document, House
+from models.enums import AccountStatus, ApplicationType, DepositTiming, LedgerKind, RecordStatus
+from services import ledger, money
+from services.access import Viewer
+from services.applications import houses as H
+from services.applications import lifecycle
+from services.applications.estate_collection import _clean, _editable, _taken_numbers, active_estate_of_viewer
+
+AREA_TOLERANCE = Decimal("0.01")  # m² per result house
+
+
+async def save(session: AsyncSession, viewer: Viewer, app_id: int | None, *, estate_id: int | None, reason: str,
+               house_ids: Sequence[int | None]) -> Application:
+    if app_id is None:
+        viewer = lifecycle.require_estate_operator(viewer)
+        app = None
+    else:
+        app = await _editable(session, viewer, app_id, ApplicationType.HOUSE_SPLIT_MERGE)
+    estate = await active_estate_of_viewer(session, viewer, estate_id)
+    reason = _clean(reason, "input.reason", 1000)
+    houses = await H.houses_of_estate(session, estate.id, list(house_ids), field="input.houseIds")
+    await lifecycle.check_unlocked(session, [("HOUSE", h.id) for h in houses], exclude=app.id if app else None)
+    snaps = await H.current_snapshots(session, [h.id for h in houses])
+    if app is None:
+        app = await lifecycle.new_application(session, viewer, ApplicationType.HOUSE_SPLIT_MERGE, estate_id=estate.id,
+                                              reason=reason)
+    else:
+        if app.estate_id != estate.id:
+            await H.discard_pending(session, app)
+        app.estate_id = estate.id
+        app.reason = reason
+    results = await _result_rows(session, app)
+    await H.link_houses(session, app, [(h.id, snaps[h.id], None, None) for h in houses] +
+                        [(r.house_id, None, r.after, None) for r in results])
+    await lifecycle.commit(session)
+    return app
+
+
+async def _result_rows(session: AsyncSession, app: Application) -> list[ApplicationHouse]:
+    return list(await session.scalars(
+        select(ApplicationHouse).join(House, House.id == ApplicationHouse.house_id)
+        .where(ApplicationHouse.application_id == app.id, House.status == RecordStatus.PENDING)
+        .order_by(ApplicationHouse.position)
+    ))
+
+
+class SplitMerge:
+    with_code = True
+
+    async def _sources(self, session: AsyncSession, app: Application) -> list[House]:
+        return list(await session.scalars(
+            select(House).join(ApplicationHouse, ApplicationHouse.house_id == House.id)
+            .where(ApplicationHouse.application_id == app.id, House.status == RecordStatus.ACTIVE)
+            .order_by(ApplicationHouse.position)
+        ))
+
+    async def validate_import(self, session: AsyncSession, app: Application, rows: Sequence[Any]) -> list[dict]:
+        buildings = {b.name: b.id for b in await session.scalars(
+            select(Building).where(Building.estate_id == app.estate_id, Building.status == RecordStatus.ACTIVE))}
+        sources = {h.id for h in await self._sources(session, app)}
+        taken = await _taken_numbers(session, list(buildings.values()), exclude=sources)
+        errors = []
+        for r in rows:
+            if r.code:
+                errors.append({"row": r.row, "column": "房屋编号", "code": "BAD_VALUE",
+                               "message": "拆分合并后的房屋是新房屋，房屋编号应为空"})
+            b_id = buildings.get(r.building_name)
+            if b_id is None:
+                errors.append({"row": r.row, "column": "楼幢名称", "code": "BAD_VALUE",
+                               "message": f"物业区域中没有楼幢 {r.building_name}（结果房屋须在已有楼幢中）"})
+            elif (b_id, r.unit or "", r.floor, r.room_number) in taken:
+                errors.append({"row": r.row, "column": "房号", "code": "DUPLICATE",
+                               "message": f"{r.building_name}{r.unit or ''}{r.floor}层{r.room_number}房 已存在"})
+        return errors
+
+    async def apply_import(self, session: AsyncSession, app: Application, rows: Sequence[Any]) -> None:
+        await H.discard_pending(session, app)
+        buildings = {b.name: b.id for b in await session.scalars(
+            select(Building).where(Building.estate_id == app.estate_id, Building.status == RecordStatus.ACTIVE))}
+        sources = await self._sources(session, app)
+        timing = sources[0].deposit_timing if sources else DepositTiming.BEFORE_CONTRACT_FILING
+        house_ids = await H.insert_houses(session, app, rows, [buildings[r.building_name] for r in rows], timing)
+        snaps = await H.current_snapshots(session, [h.id for h in sources])
+        found = dict((await session.execute(select(House.id, House.code).where(House.id.in_(house_ids)))).all())
+        await H.link_houses(session, app, [(h.id, snaps[h.id], None, None) for h in sources] +
+                            [(h, None, H.import_snapshot(r, found[h]), None) for h, r in zip(house_ids, rows)])
+
+    async def lock_targets(self, session: AsyncSession, app: Application) -> list[tuple[str, int]]:
+        return [("HOUSE", h.id) for h in await self._sources(session, app)]
+
+    async def check_submit(self, session: AsyncSession, app: Application) -> None:
+        sources = await self._sources(session, app)
+        results = list(await session.scalars(
+            select(House).where(House.application_id == app.id, House.status == RecordStatus.PENDING)))
+        if not sources:
+            raise ValidationFailed("请选择需要拆分合并的房屋", field="input.houseIds")
+        if not results:
+            raise ValidationFailed("请先导入拆分合并后的房屋", field="importHouses")
+        if not await session.scalar(select(func.count()).select_from(Document).where(Document.application_id == app.id)):
+            raise ValidationFailed("拆分合并须上传证明材料（附件）", field="attachments")
+        old = sum((h.building_area for h in sources), Decimal(0))
+        new = sum((h.building_area for h in results), Decimal(0))
+        if abs(old - new) > AREA_TOLERANCE * len(results):
+            raise AreaMismatch(f"拆分合并后的建筑面积合计 {new} 与原房屋合计 {old} 不一致", oldArea=str(old), newArea=str(new))
+
+    async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
+        sources = await self._sources(session, app)
+        result_ids = [r.house_id for r in await _result_rows(session, app)]
+        pooled = sum((h.balance for h in sources), Decimal(0))
+        for house in sources:
+            if house.balance:
+                await ledger.post(session, house.id, LedgerKind.TRANSFER_OUT, house.balance, memo=f"拆分合并 {app.number} 转出")
+        await session.execute(update(House).where(House.id.in_([h.id for h in sources]))
+                              .values(status=RecordStatus.CANCELLED, account_status=AccountStatus.CLOSED))
+        await H.activate_created(session, app)
+        areas = dict((await session.execute(select(House.id, House.building_area).where(House.id.in_(result_ids)))).all())
+        for house_id, share in zip(result_ids, money.split_by_weight(pooled, [areas[h] for h in result_ids])):
+            if share:
+                await ledger.post(session, house_id, LedgerKind.TRANSFER_IN, share, memo=f"拆分合并 {app.number} 转入")
+
+    async def discard(self, session: AsyncSession, app: Application) -> None:
+        await H.discard_pending(session, app)
+
+
+lifecycle.register(ApplicationType.HOUSE_SPLIT_MERGE, SplitMerge())

@@ -1,0 +1,44 @@
+"""Live events through Redis pub/sub, so a subscriber on any API process hears a change made
+by any API process or worker. Channels: `job:{id}` (the job changed), `applications` (an
+application's status changed), `user:{id}:deactivated`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from core.redis import get_redis
+
+APPLICATIONS = "applications"
+
+
+def job_channel(job_id: int) -> str:
+    return f"job:{job_id}"
+
+
+def user_deactivated_channel(user_id: int) -> str:
+    return f"user:{user_id}:deactivated"
+
+
+async def publish(channel: str, payload: dict[str, Any]) -> None:
+    await get_redis().publish(channel, json.dumps(payload, ensure_ascii=False, default=str))
+
+
+@asynccontextmanager
+async def listen(*channels: str) -> AsyncIterator[AsyncIterator[tuple[str, dict[str, Any]]]]:
+    """Subscribes before yielding, so nothing published after entry is missed."""
+    pubsub = get_redis().pubsub()
+    await pubsub.subscribe(*channels)
+
+    async def messages() -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        async for message in pubsub.listen():
+            if message.get("type") == "message":
+                yield message["channel"], json.loads(message["data"])
+
+    try:
+        yield messages()
+    finally:
+        await pubsub.unsubscribe()
+        await pubsub.aclose()

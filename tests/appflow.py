@@ -1,0 +1,72 @@
+"""Helpers for application tests: a world with a developer, a clerk and an estate, and the
+steps of an application's life through the API."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from core.ids import encode_id
+from models.enums import Role
+from tests.api import gql
+from tests.factories import login, make_bank, make_estate, make_org, make_user
+
+APP_FIELDS = "id number type status reason reviewComment houseChangeCount history { status comment by { username } }"
+
+
+@dataclass
+class World:
+    bank: int
+    org: object
+    other: object
+    estate: int
+    dev: str
+    clerk: str
+    rival: str
+
+    @property
+    def estate_gid(self) -> str:
+        return encode_id("Estate", self.estate)
+
+
+async def make_world(client, session) -> World:
+    bank = await make_bank(session)
+    org = await make_org(session)
+    other = await make_org(session)
+    await make_user(session, "clerk1", [Role.CLERK])
+    estate = await make_estate(session, developer_id=org.org_id, bank_id=bank, buildings=2, floors=3, units=1,
+                               rooms_per_unit=2, sold_ratio=1.0)
+    return World(bank, org, other, estate, await login(client, org.admin_username), await login(client, "clerk1"),
+                 await login(client, other.admin_username))
+
+
+async def tree(client, world: World) -> dict:
+    q = """query($id: ID!) { estate(id: $id) { buildings { id name builtYear structure address
+            houses { id code unit floor roomNumber buildingArea balance status salesStatus owners { name } } } } }"""
+    return (await gql(client, q, {"id": world.estate_gid}, token=world.dev)).ok()["estate"]
+
+
+async def wait_job(client, token: str, job_id: str, timeout: float = 30) -> dict:
+    q = "query($id: ID!) { job(id: $id) { id kind status progress processed total message errors { row column code message } result { url filename } } }"
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        job = (await gql(client, q, {"id": job_id}, token=token)).ok()["job"]
+        if job["status"] in ("SUCCEEDED", "FAILED"):
+            return job
+        assert asyncio.get_running_loop().time() < deadline, job
+        await asyncio.sleep(0.05)
+
+
+async def step(client, token: str, mutation: str, app_id: str, **extra) -> dict:
+    args = "".join(f", {k}: ${k}" for k in extra)
+    params = "".join(f", ${k}: String!" for k in extra)
+    r = await gql(client, f"mutation($id: ID!{params}) {{ {mutation}(id: $id{args}) {{ {APP_FIELDS} }} }}",
+                  {"id": app_id, **extra}, token=token)
+    return r
+
+
+async def through_review(client, world: World, app_id: str) -> dict:
+    """submit → accept → approve, each checked; returns the approved application."""
+    (await step(client, world.dev, "submitApplication", app_id)).ok()
+    (await step(client, world.clerk, "acceptApplication", app_id)).ok()
+    return (await step(client, world.clerk, "approveApplication", app_id)).ok()["approveApplication"]
