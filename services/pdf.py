@@ -5,7 +5,7 @@ a thread (``await asyncio.to_thread(render_application_form, form)``).
 
 Fonts: every document is set in ONE font, Noto Sans SC Regular (SIL OFL 1.1), shipped by the
 PyPI package ``pylopdf-fonts-zh-cn`` (pinned in pyproject.toml) and checked against the
-SHA-256 published by noto-cjk. It is loaded by absolute ``file://`` path in an @font-face rule
+SHA-256 of the noto-cjk source file (Sans/SubsetOTF/SC) that the package's README gives. It is loaded by absolute ``file://`` path in an @font-face rule
 (``BASE_CSS``), so no system font lookup decides what the PDF looks like; the OS only has to
 provide Pango, which WeasyPrint itself needs. The font is embedded (subset) in every PDF.
 
@@ -29,8 +29,8 @@ import segno
 
 log = logging.getLogger(__name__)
 
-# The one font. Its SHA-256 is the one noto-cjk publishes for Sans/SubsetOTF/SC/NotoSansSC-Regular.otf
-# (revision f8d15753…), as repeated in the package's README.
+# The one font: noto-cjk's Sans/SubsetOTF/SC/NotoSansSC-Regular.otf (revision f8d15753…), whose
+# SHA-256 the package's README gives; the installed file must match it.
 FONT_PACKAGE = "pylopdf-fonts-zh-cn"
 FONT_SHA256 = "faa6c9df652116dde789d351359f3d7e5d2285a2b2a1f04a2d7244df706d5ea9"
 # A family name no system font has, so fontconfig can only ever pick our file for it. WeasyPrint
@@ -258,7 +258,7 @@ def _info_rows(pairs: list[tuple[str, str]]) -> str:
     rows: list[str] = []
     pending: tuple[str, str] | None = None
     for key, value in pairs:
-        if _text_width(value) > 34:
+        if _text_width(value) > 28:
             rows.append(f'<tr><th>{esc(key)}</th><td colspan="3">{esc(value)}</td></tr>')
         elif pending is None:
             pending = (key, value)
@@ -331,12 +331,13 @@ def application_form_html(form: ApplicationForm) -> str:
     estate = form.estate or ""
     if form.estate_code:
         estate = f"{estate}（{form.estate_code}）" if estate else form.estate_code
-    info: list[tuple[str, str]] = [("申请单位", form.organization), ("统一社会信用代码", form.credit_code)]
+    info: list[tuple[str, str]] = [("统一社会信用代码", form.credit_code)]
     if estate:
         info.append(("物业区域", estate))
     info.extend(form.extra)
     info.extend([("申请人", form.applicant), ("提交时间", _format_time(form.submitted_at))])
-    info_rows = _info_rows(info) + f'<tr><th>申请原因</th><td colspan="3">{esc(form.reason or "—")}</td></tr>'
+    info_rows = (f'<tr><th>申请单位</th><td colspan="3">{esc(form.organization)}</td></tr>' + _info_rows(info)
+                 + f'<tr><th>申请原因</th><td colspan="3">{esc(form.reason or "—")}</td></tr>')
     head = "".join(f"<th>{esc(c)}</th>" for c in form.columns)
     wide = ' class="wide"' if len(form.columns) > WIDE_AFTER_COLUMNS else ""
     changes = ""

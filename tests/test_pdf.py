@@ -65,7 +65,8 @@ def page_count(data: bytes) -> int:
 def need(tool: str) -> str:
     path = shutil.which(tool)
     if path is None:
-        pytest.skip(f"{tool} is not on PATH (apt-get install poppler-utils / zbar-tools to run this check)")
+        package = "zbar-tools" if tool == "zbarimg" else "poppler-utils"
+        pytest.skip(f"{tool} is not on PATH (apt-get install {package} to run this check)")
     return path
 
 
@@ -110,11 +111,12 @@ def test_text_is_extractable_chinese(small_pdf, tmp_path):
     path = tmp_path / "form.pdf"
     path.write_bytes(small_pdf)
     text = subprocess.run([pdftotext, str(path), "-"], capture_output=True, text=True, check=True).stdout
+    text = re.sub(r"\s+", "", text)  # pdftotext's spacing and line breaks vary
     for expected in ("住宅专项维修资金 房屋信息变更 申请表", "YW202611270001", "江门市示例房地产开发有限公司",
                      "91440700MA4UL0XX3K", "翠湖花园（WY0001）", "测绘面积更正", "交存时点", "网签备案前",
                      "2026-11-27 10:30", "变更前", "变更后", "申请单位（盖章）", "经办人", "受理人", "审核人",
                      "第 1 页 共 1 页"):
-        assert expected in text, expected
+        assert re.sub(r"\s+", "", expected) in text, expected
 
 
 def test_page_renders_to_png(small_pdf, tmp_path):
@@ -152,12 +154,12 @@ def test_long_form_repeats_header_and_numbers_pages(long_pdf, tmp_path):
     path = tmp_path / "long.pdf"
     path.write_bytes(long_pdf)
     text = subprocess.run([pdftotext, str(path), "-"], capture_output=True, text=True, check=True).stdout
-    pages = [p for p in text.split("\f") if p.strip()]
+    pages = [re.sub(r"\s+", "", p) for p in text.split("\f") if p.strip()]
     total = len(pages)
     assert total == page_count(long_pdf)
     for number, page in enumerate(pages, 1):
         assert "房屋坐落" in page and "销售状态" in page, f"table header missing on page {number}"
-        assert f"第 {number} 页 共 {total} 页" in page
+        assert f"第{number}页共{total}页" in page
         assert "YW202611270001" in page
     assert "3幢0499室" in pages[-1] and "审核人" in pages[-1]
     # a house's before and after rows are never split across pages
