@@ -112,6 +112,16 @@ async def download(request: Request) -> Response:
                         headers={"Cache-Control": "private, max-age=60", "X-Content-Type-Options": "nosniff"})
 
 
+async def house_template(_: Request) -> Response:
+    """The import template for 采集 and 补充 (also Query.importTemplate)."""
+    from services.templates import HOUSE_TEMPLATE_NAME, XLSX, house_template_bytes
+
+    from urllib.parse import quote
+
+    return Response(house_template_bytes(), media_type=XLSX, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(HOUSE_TEMPLATE_NAME)}"})
+
+
 class RequestMiddleware:
     """Request id (X-Request-ID in and out), a cap on request size, one JSON log line a request,
     and the HTTP metrics."""
@@ -186,6 +196,9 @@ class RequestTooLarge(Exception):
 @asynccontextmanager
 async def lifespan(_app):
     yield
+    from services.jobs import close_pool
+
+    await close_pool()
     await dispose_engine()
     await close_redis()
 
@@ -199,6 +212,7 @@ def create_app() -> Starlette:
             Route("/readyz", readyz),
             Route("/metrics", metrics),
             Route("/files/{doc_id:int}", download),
+            Route("/templates/houses.xlsx", house_template),
             Mount("/static", StaticFiles(directory=str(graphiql.STATIC_DIR), check_dir=False), name="static"),
         ],
         lifespan=lifespan,

@@ -1,0 +1,177 @@
+"""Business types that read workbooks, end to end through HTTP multipart uploads and the
+jobUpdated subscription: collection, supplement, split/merge, info change by Excel."""
+
+import asyncio
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from core.ids import encode_id
+from models import Estate, House
+from models.enums import LedgerKind
+from services import ledger
+from tests.api import gql
+from tests.appflow import APP_FIELDS, make_world, step, through_review, tree, wait_job
+from tests.sheets import XLSX, grid, house, workbook
+from tests.ws import subscribe, ws_client
+
+IMPORT = "mutation($id: ID!, $file: Upload!) { importHouses(applicationId: $id, file: $file) { id status } }"
+COLLECT = "mutation($input: EstateCollectionInput!) { createEstateCollection(input: $input) { %s estate { id code status } } }" % APP_FIELDS
+JOB_UPDATES = "subscription($id: ID!) { jobUpdated(id: $id) { status progress processed total message errors { row column code message } } }"
+
+
+async def upload(client, token, app_id, data: bytes, name="houses.xlsx"):
+    return await gql(client, IMPORT, {"id": app_id, "file": None}, token=token,
+                     files={"variables.file": (name, data, XLSX)})
+
+
+@pytest.fixture
+async def world(client, session, worker):
+    return await make_world(client, session)
+
+
+async def test_estate_collection_end_to_end(session, worker):
+    async with ws_client() as client:
+        world = await make_world(client, session)
+        variables = {"input": {"name": "江门新城花园", "district": "江海区", "address": "江门市江海区新城路 1 号",
+                               "depositTiming": "BEFORE_HANDOVER"}}
+        assert (await gql(client, COLLECT, {"input": {**variables["input"], "district": "广州市"}}, token=world.dev)).code == "VALIDATION_FAILED"
+        app = (await gql(client, COLLECT, variables, token=world.dev)).ok()["createEstateCollection"]
+        assert app["estate"]["status"] == "PENDING"
+
+        rows = grid("1栋", 5, 4) + grid("2栋", 3, 2) + [house("2栋", "1单元", -1, "B101", "30.00", usage="车库", sold="未售")]
+        first = (await upload(client, world.dev, app["id"], workbook(rows))).ok()["importHouses"]
+        async with subscribe(client, JOB_UPDATES, {"id": first["id"]}, token=world.dev) as sub:
+            states = []
+            while not states or states[-1]["status"] not in ("SUCCEEDED", "FAILED"):
+                states.append((await sub.next())["payload"]["data"]["jobUpdated"])
+        assert states[-1]["status"] == "SUCCEEDED", states[-1]
+        assert states[-1]["processed"] == states[-1]["total"] == 27
+
+        # A second import replaces the first.
+        second = (await upload(client, world.dev, app["id"], workbook(rows[:10] + rows[20:]))).ok()["importHouses"]
+        assert (await wait_job(client, world.dev, second["id"]))["status"] == "SUCCEEDED"
+        estate_gid = app["estate"]["id"]
+        q = "query($id: ID!) { estate(id: $id) { status houseCount buildings { name status floorsAboveGround floorsBelowGround houses { status accountNumber accountStatus depositTiming } } } }"
+        pending = (await gql(client, q, {"id": estate_gid}, token=world.dev)).ok()["estate"]
+        assert pending["status"] == "PENDING" and pending["houseCount"] == 0
+        assert sum(len(b["houses"]) for b in pending["buildings"]) == 17
+        assert (await gql(client, q, {"id": estate_gid}, token=world.rival)).ok()["estate"] is None
+        assert (await gql(client, q, {"id": estate_gid}, token=world.clerk)).ok()["estate"]["status"] == "PENDING"
+
+        approved = await through_review(client, world, app["id"])
+        assert approved["status"] == "APPROVED" and approved["houseChangeCount"] == 17
+        active = (await gql(client, q, {"id": estate_gid}, token=world.dev)).ok()["estate"]
+        assert active["status"] == "ACTIVE" and active["houseCount"] == 17
+        houses = [h for b in active["buildings"] for h in b["houses"]]
+        assert all(h["status"] == "ACTIVE" and h["accountStatus"] == "OPENED" and h["accountNumber"] for h in houses)
+        assert all(h["depositTiming"] == "BEFORE_HANDOVER" for h in houses)
+        assert {(b["name"], b["floorsAboveGround"], b["floorsBelowGround"]) for b in active["buildings"]} == {("1栋", 3, 0), ("2栋", 3, 1)}
+
+
+async def test_withdrawn_collection_leaves_nothing(client, session, world):
+    app = (await gql(client, COLLECT, {"input": {"name": "临时", "district": "蓬江区", "address": "x",
+                                                 "depositTiming": "BEFORE_HANDOVER"}}, token=world.dev)).ok()["createEstateCollection"]
+    job = (await upload(client, world.dev, app["id"], workbook(grid("1栋", 2, 2)))).ok()["importHouses"]
+    assert (await wait_job(client, world.dev, job["id"]))["status"] == "SUCCEEDED"
+    before = await session.scalar(select(func.count()).select_from(House))
+    (await step(client, world.dev, "withdrawApplication", app["id"])).ok()
+    assert await session.scalar(select(func.count()).select_from(House)) == before - 4
+    assert await session.scalar(select(func.count()).select_from(Estate)) == 1
+
+
+async def test_import_errors_write_nothing(client, session, world):
+    app = (await gql(client, COLLECT, {"input": {"name": "错", "district": "蓬江区", "address": "x",
+                                                 "depositTiming": "BEFORE_HANDOVER"}}, token=world.dev)).ok()["createEstateCollection"]
+    rows = grid("1栋", 2, 2)
+    rows[1]["建筑面积"] = "-5"
+    rows[2]["证件号码"] = "110105194912310021"
+    rows[3].update({"楼层": 1, "房号": rows[0]["房号"]})
+    before = await session.scalar(select(func.count()).select_from(House))
+    job = (await upload(client, world.dev, app["id"], workbook(rows))).ok()["importHouses"]
+    done = await wait_job(client, world.dev, job["id"])
+    assert done["status"] == "FAILED"
+    codes = {(e["row"], e["column"], e["code"]) for e in done["errors"]}
+    assert (4, "建筑面积", "OUT_OF_RANGE") in codes or (4, "建筑面积", "BAD_NUMBER") in codes
+    assert any(c == "BAD_ID_NUMBER" for _, _, c in codes) and any(c == "DUPLICATE" for _, _, c in codes)
+    assert await session.scalar(select(func.count()).select_from(House)) == before
+    bad = await upload(client, world.dev, app["id"], b"%PDF-1.4 not a workbook", name="x.xlsx")
+    assert bad.code == "FILE_REJECTED"
+    assert (await step(client, world.dev, "submitApplication", app["id"])).code == "VALIDATION_FAILED"
+
+
+async def test_supplement_adds_to_active_and_new_buildings(client, session, world):
+    r = await gql(client, "mutation($input: HouseSupplementInput!) { createHouseSupplement(input: $input) { id } }",
+                  {"input": {"estateId": world.estate_gid, "depositTiming": "BEFORE_INITIAL_REGISTRATION"}}, token=world.dev)
+    app = r.ok()["createHouseSupplement"]
+    existing = await upload(client, world.dev, app["id"], workbook([house("1栋", "1单元", 1, "101")]))
+    failed = await wait_job(client, world.dev, existing.ok()["importHouses"]["id"])
+    assert failed["status"] == "FAILED" and failed["errors"][0]["code"] == "DUPLICATE"
+    job = (await upload(client, world.dev, app["id"], workbook([house("1栋", "1单元", 4, "401"), house("3栋", "1单元", 1, "101")]))).ok()["importHouses"]
+    assert (await wait_job(client, world.dev, job["id"]))["status"] == "SUCCEEDED"
+    await through_review(client, world, app["id"])
+    buildings = {b["name"]: b for b in (await tree(client, world))["buildings"]}
+    assert len(buildings["1栋"]["houses"]) == 7 and len(buildings["3栋"]["houses"]) == 1
+
+
+async def test_split_merge_carries_balances_to_the_fen(client, session, world):
+    houses = (await tree(client, world))["buildings"][0]["houses"]
+    old = [h for h in houses if h["floor"] == 1]  # 101 and 102
+    for h, amount in zip(old, ("120.00", "80.00")):
+        from core.ids import decode_id
+
+        await ledger.post(session, decode_id(h["id"], "House"), LedgerKind.DEPOSIT, Decimal(amount), memo="测试交存")
+    await session.commit()
+    total_area = sum(Decimal(h["buildingArea"]) for h in old)
+    r = await gql(client, "mutation($input: HouseSplitMergeInput!) { createHouseSplitMerge(input: $input) { id } }",
+                  {"input": {"estateId": world.estate_gid, "reason": "两套分为三套", "houseIds": [h["id"] for h in old]}}, token=world.dev)
+    app = r.ok()["createHouseSplitMerge"]
+    # Export the chosen houses, edit them into three result houses of equal area, import.
+    exported = (await gql(client, "mutation($ids: [ID!]) { exportHouses(houseIds: $ids) { id } }", {"ids": [h["id"] for h in old]}, token=world.dev)).ok()
+    export_job = await wait_job(client, world.dev, exported["exportHouses"]["id"])
+    assert export_job["status"] == "SUCCEEDED" and export_job["result"]["filename"].endswith(".xlsx")
+    third = (total_area / 3).quantize(Decimal("0.01"))
+    areas = [third, third, total_area - 2 * third]
+    results = [house("1栋", "1单元", 1, f"10{i + 1}", str(a)) for i, a in enumerate(areas)]
+    wrong = [house("1栋", "1单元", 1, f"10{i + 1}", "10.00") for i in range(3)]
+    job = (await upload(client, world.dev, app["id"], workbook(wrong, with_code=True))).ok()["importHouses"]
+    assert (await wait_job(client, world.dev, job["id"]))["status"] == "SUCCEEDED"
+    assert (await step(client, world.dev, "submitApplication", app["id"])).code == "VALIDATION_FAILED"  # attachments
+    attach = await gql(client, "mutation($id: ID!, $file: Upload!) { addAttachment(applicationId: $id, file: $file) { id contentType } }",
+                       {"id": app["id"], "file": None}, token=world.dev,
+                       files={"variables.file": ("证明.pdf", b"%PDF-1.4 proof", "application/pdf")})
+    assert attach.ok()["addAttachment"]["contentType"] == "application/pdf"
+    assert (await step(client, world.dev, "submitApplication", app["id"])).code == "AREA_MISMATCH"
+    job = (await upload(client, world.dev, app["id"], workbook(results, with_code=True))).ok()["importHouses"]
+    assert (await wait_job(client, world.dev, job["id"]))["status"] == "SUCCEEDED"
+    approved = await through_review(client, world, app["id"])
+    assert approved["houseChangeCount"] == 5
+    after = (await tree(client, world))["buildings"][0]["houses"]
+    new = sorted([h for h in after if h["floor"] == 1 and h["status"] == "ACTIVE"], key=lambda h: h["roomNumber"])
+    assert [h["balance"] for h in new] == ["66.66", "66.66", "66.68"]
+    assert all(h["balance"] == "0.00" for h in after if h["id"] in {o["id"] for o in old})
+    assert sum(Decimal(h["balance"]) for h in after) == Decimal("200.00")
+
+
+async def test_info_change_by_excel(client, session, world):
+    houses = (await tree(client, world))["buildings"][0]["houses"][:2]
+    r = await gql(client, "mutation($input: HouseInfoChangeInput!) { createHouseInfoChange(input: $input) { id } }",
+                  {"input": {"estateId": world.estate_gid, "reason": "面积更正", "items": [{"houseId": h["id"]} for h in houses]}}, token=world.dev)
+    app = r.ok()["createHouseInfoChange"]
+    exported = (await gql(client, "mutation($id: ID) { exportHouses(applicationId: $id) { id } }", {"id": app["id"]}, token=world.dev)).ok()
+    assert (await wait_job(client, world.dev, exported["exportHouses"]["id"]))["status"] == "SUCCEEDED"
+    rows = [house("1栋", h["unit"], h["floor"], h["roomNumber"], "77.70", code=h["code"]) for h in houses]
+    unknown = rows + [house("1栋", "1单元", 3, "301", "50.00", code="FW9999999999")]
+    job = (await upload(client, world.dev, app["id"], workbook(unknown, with_code=True))).ok()["importHouses"]
+    failed = await wait_job(client, world.dev, job["id"])
+    assert failed["status"] == "FAILED" and any(e["code"] == "UNKNOWN_HOUSE" for e in failed["errors"])
+    job = (await upload(client, world.dev, app["id"], workbook(rows, with_code=True))).ok()["importHouses"]
+    assert (await wait_job(client, world.dev, job["id"]))["status"] == "SUCCEEDED"
+    changes = (await gql(client, "query($id: ID!) { application(id: $id) { houseChanges { before { buildingArea } after { buildingArea owners { name } } } } }",
+                         {"id": app["id"]}, token=world.dev)).ok()["application"]["houseChanges"]
+    assert [c["after"]["buildingArea"] for c in changes] == ["77.70", "77.70"]
+    assert all(c["after"]["owners"] for c in changes)  # owners are kept: the import reads house columns only
+    await through_review(client, world, app["id"])
+    after = {h["id"]: h for h in (await tree(client, world))["buildings"][0]["houses"]}
+    assert all(after[h["id"]]["buildingArea"] == "77.70" for h in houses)

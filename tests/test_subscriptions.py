@@ -1,0 +1,70 @@
+"""Subscriptions: authentication in connection_init, deactivation ends them."""
+
+import asyncio
+import json
+
+from core.ids import encode_id
+from models.enums import Role
+from tests.api import gql
+from tests.factories import login, make_org, make_user
+from tests.ws import subscribe, ws_client
+
+EVENTS = "subscription { applicationStatusChanged { application { number } } }"
+
+
+async def test_deactivated_user_gets_unauthenticated_and_the_socket_closes(session):
+    org = await make_org(session)
+    await make_user(session, "op1", [Role.ESTATE_OPERATOR], organization_id=org.org_id)
+    async with ws_client() as client:
+        admin = await login(client, org.admin_username)
+        operator = await login(client, "op1")
+        async with subscribe(client, EVENTS, token=operator) as sub:
+            await asyncio.sleep(0.2)
+            r = await gql(client, "query { me { organization { users { id username } } } }", token=admin)
+            target = next(u["id"] for u in r.ok()["me"]["organization"]["users"] if u["username"] == "op1")
+            (await gql(client, "mutation($id: ID!) { deactivateUser(id: $id) { status } }", {"id": target}, token=admin)).ok()
+            message = await sub.next()
+            assert message["type"] in ("next", "error")
+            errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+            assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+            closed = None
+            for _ in range(5):  # a "complete" for the operation may come first, then the close
+                try:
+                    extra = json.loads(await asyncio.wait_for(sub.ws.receive_text(), 3))
+                except Exception as exc:  # the server closed the socket
+                    closed = exc
+                    break
+                assert extra["type"] == "complete", extra
+            assert closed is not None and "4401" in repr(closed) or "Unauthorized" in repr(closed), repr(closed)
+
+
+async def test_subscription_without_a_valid_token_is_refused(session):
+    async with ws_client() as client:
+        async with subscribe(client, EVENTS, token="not-a-token") as sub:
+            message = await sub.next()
+            errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+            assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_job_of_another_organisation_is_not_found(session, client):
+    from models import Job
+    from models.enums import JobKind, JobStatus
+
+    mine = await make_org(session)
+    theirs = await make_org(session)
+    job = Job(kind=JobKind.HOUSE_EXPORT, status=JobStatus.SUCCEEDED, organization_id=mine.org_id, progress=1.0,
+              processed=0, errors=[], params={}, attempts=1)
+    session.add(job)
+    await session.commit()
+    gid = encode_id("Job", job.id)
+    async with ws_client() as ws:
+        token = await login(ws, theirs.admin_username)
+        async with subscribe(ws, "subscription($id: ID!) { jobUpdated(id: $id) { status } }", {"id": gid}, token=token) as sub:
+            message = await sub.next()
+            errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+            assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+        own = await login(ws, mine.admin_username)
+        async with subscribe(ws, "subscription($id: ID!) { jobUpdated(id: $id) { status } }", {"id": gid}, token=own) as sub:
+            message = await sub.next()
+            assert message["payload"]["data"]["jobUpdated"]["status"] == "SUCCEEDED"
+    assert json
