@@ -36,6 +36,7 @@ async def median_ms(fn: Callable[[], Awaitable[Any]], runs: int) -> float:
 class Phase:
     name: str
     ms: float
+    kind: str = ""  # for the splits: session, execute, records, raw, whatif
 
 
 @dataclass
@@ -52,7 +53,8 @@ def _in_session(sessions, fn, *args):
 
 
 async def measure_tree(token: str, estate_id: int, runs: int) -> Breakdown:
-    from sqlalchemy import select, text
+    from sqlalchemy import BigInteger, any_, bindparam, select, text
+    from sqlalchemy.dialects.postgresql import ARRAY
 
     from core.db import get_engine, get_sessionmaker
     from models import House, Owner
@@ -68,7 +70,7 @@ async def measure_tree(token: str, estate_id: int, runs: int) -> Breakdown:
         return (await s.execute(text("SELECT 1"))).all()
 
     out.splits.append(Phase("a session with one trivial statement (pool checkout + pre-ping, BEGIN, SELECT 1, ROLLBACK)",
-                            await median_ms(_in_session(sessions, select_one), runs)))
+                            await median_ms(_in_session(sessions, select_one), runs), "session"))
     for name, call in [
         ("auth.authenticate (bearer token → viewer)", _in_session(sessions, auth.authenticate, token)),
         ("tree.estates_by_id", _in_session(sessions, tree.estates_by_id, [estate_id])),
@@ -81,11 +83,17 @@ async def measure_tree(token: str, estate_id: int, runs: int) -> Breakdown:
     ]:
         out.loads.append(Phase(name, await median_ms(call, runs)))
 
+    def any_of(column, keys):  # `column = ANY(:keys)`: one array parameter, the same SQL text for any batch size
+        return column == any_(bindparam("keys", list(keys), type_=ARRAY(BigInteger)))
+
     houses_q = tree.house_select().where(House.building_id.in_(building_ids)).order_by(House.id)
-    owners_q = select(*Owner.__table__.c).where(Owner.house_id.in_(house_ids)).order_by(Owner.house_id, Owner.position, Owner.id)
-    for label, q, cls, raw_sql, keys in [
-        ("houses", houses_q, records.HouseRecord, RAW_HOUSES, building_ids),
-        ("owners", owners_q, records.OwnerRecord, RAW_OWNERS, house_ids),
+    houses_any = tree.house_select().where(any_of(House.building_id, building_ids)).order_by(House.id)
+    owner_order = (Owner.house_id, Owner.position, Owner.id)
+    owners_q = select(*Owner.__table__.c).where(Owner.house_id.in_(house_ids)).order_by(*owner_order)
+    owners_any = select(*Owner.__table__.c).where(any_of(Owner.house_id, house_ids)).order_by(*owner_order)
+    for label, q, q_any, cls, raw_sql, keys in [
+        ("houses", houses_q, houses_any, records.HouseRecord, RAW_HOUSES, building_ids),
+        ("owners", owners_q, owners_any, records.OwnerRecord, RAW_OWNERS, house_ids),
     ]:
         async def sa_rows(q=q):
             async with sessions() as s:
@@ -93,12 +101,28 @@ async def measure_tree(token: str, estate_id: int, runs: int) -> Breakdown:
 
         rows = await sa_rows()
         out.splits.append(Phase(f"{label}: SQLAlchemy `session.execute(...).all()` ({len(rows):,} rows, IN list of "
-                                f"{len(keys):,} parameters)", await median_ms(sa_rows, runs)))
+                                f"{len(keys):,} parameters)", await median_ms(sa_rows, runs), "execute"))
 
         async def build(rows=rows, cls=cls):
             return [records.to_record(cls, r) for r in rows]
 
-        out.splits.append(Phase(f"{label}: `records.to_record` over those rows", await median_ms(build, runs)))
+        out.splits.append(Phase(f"{label}: `records.to_record` over those rows", await median_ms(build, runs), "records"))
+
+        # What-ifs for the suggestions (not what the application does):
+        async def positional(rows=rows, cls=cls):
+            return [cls(*r) for r in rows]  # the select lists the columns in the record's field order
+
+        assert await positional() == await build(), f"{label}: positional records differ from to_record"
+        out.splits.append(Phase(f"{label}: what-if — `{cls.__name__}(*row)` (positional) instead of `to_record`",
+                                await median_ms(positional, runs), "whatif"))
+
+        async def sa_any(q=q_any):
+            async with sessions() as s:
+                return (await s.execute(q)).all()
+
+        assert len(await sa_any()) == len(rows)
+        out.splits.append(Phase(f"{label}: what-if — the same SQLAlchemy select with `= ANY(:keys)`, one array parameter",
+                                await median_ms(sa_any, runs), "whatif"))
 
         async def raw(raw_sql=raw_sql, keys=keys):
             async with get_engine().connect() as conn:
@@ -106,7 +130,7 @@ async def measure_tree(token: str, estate_id: int, runs: int) -> Breakdown:
                 return await driver.fetch(raw_sql, keys)
 
         out.splits.append(Phase(f"{label}: plain asyncpg `fetch`, one `= ANY($1)` array parameter "
-                                "(PostgreSQL + wire + asyncpg decoding only)", await median_ms(raw, runs)))
+                                "(PostgreSQL + wire + asyncpg decoding only)", await median_ms(raw, runs), "raw"))
     return out
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import platform
-import subprocess
 from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
 from bench.run import PLAN_MEDIAN_TARGET_MS, TREE_RATIO_TARGET, Results
 from bench.stats import fmt
+from bench.worker import TUNED_GC_THRESHOLD
 
 PACKAGES = ["strawberry-graphql", "graphql-core", "starlette", "uvicorn", "SQLAlchemy", "asyncpg", "httpx"]
 
@@ -89,6 +89,8 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
     w(_row("Estate tree, same schema on in-memory records (`schema.execute`)", res.tree_memory, gc=res.tree_memory_gc))
     w(_row("Estate tree, graphql-core `execute(schema._schema, …)` on in-memory records (no Strawberry extensions)",
            res.tree_memory_core))
+    w(_row("What-if, not the app's setting: the in-memory run with `gc.freeze()` before it and "
+           f"`gc.set_threshold{TUNED_GC_THRESHOLD}`", res.tree_tuned, gc=res.tree_tuned_gc))
     w(_row("`json.dumps` of the tree result (as Strawberry's HTTP view encodes it)", res.tree_json))
     w(_row("Estate tree in-process through the ASGI app (DB, no socket, no uvicorn)", res.tree_inproc, gc=res.tree_inproc_gc))
     w(_row("**Floor plan over HTTP** (200 houses)", res.plan_http,
@@ -98,7 +100,8 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
     w("")
     rs = sorted(res.ratio_samples)
     w(f"**Ratio HTTP / in-memory (medians): {res.ratio:.2f}** — target ≤ {TREE_RATIO_TARGET}: {met(res.tree_ok)}. "
-      f"Per-run ratios (HTTP and in-memory runs alternate) range {rs[0]:.2f}–{rs[-1]:.2f}. "
+      f"Per-run ratios (each HTTP run against the in-memory run right after it) range {rs[0]:.2f}–{rs[-1]:.2f}, "
+      f"median {res.paired_ratio:.2f}. "
       f"Counting the JSON encoding as part of the in-memory work, HTTP / (execute + json.dumps) = {res.ratio_with_json:.2f}.\n")
     w(f"**Floor plan over HTTP: median {fmt(res.plan_http.median_ms)}, p95 {fmt(res.plan_http.p95_ms)}** — "
       f"target median < {PLAN_MEDIAN_TARGET_MS:.0f} ms: {met(res.plan_ok)}.\n")
@@ -107,6 +110,52 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
       + "; ".join(f"{k}: {'/'.join(map(str, v))}" for k, v in res.gc_collections.items()) + ".\n")
     w(f"p95 is interpolated between the two nearest of the sorted samples; with {o.runs} runs it sits close to the maximum. "
       f"{o.warmup} warm-up runs of each are discarded.\n")
+
+    w("## Summary: where the time of the tree request goes\n")
+    b = res.breakdown
+    records_ms = sum(p.ms for p in b.splits if p.kind == "records")
+    loads_ms = sum(p.ms for p in b.loads)
+    exec_ms = res.tree_memory.median_ms - res.tree_memory_gc.median_ms
+    transport_ms = res.tree_http.median_ms - res.tree_inproc.median_ms
+    rows = [
+        ("DB fetch: SQL, PostgreSQL, asyncpg, SQLAlchemy rows, sessions (all loads, minus the records)", loads_ms - records_ms),
+        ("Record construction (`services.records.to_record`, houses and owners)", records_ms),
+        ("GraphQL execution: graphql-core and Strawberry field resolution, DataLoaders, scalars (GC excluded)", exec_ms),
+        ("Python's cyclic garbage collector during execution", res.tree_memory_gc.median_ms),
+        ("JSON serialization of the result", res.tree_json.median_ms),
+        ("uvicorn, socket, client reading the body (HTTP − in-process)", transport_ms),
+    ]
+    w(f"Medians from the tables below, as parts of the HTTP median {fmt(res.tree_http.median_ms)}. They are measured "
+      "separately, so they need not add up exactly (noise, and loads that overlap in the real request).\n")
+    w("| Part | ms | Share of HTTP |\n|---|---:|---:|")
+    for name, ms in rows:
+        w(f"| {name} | {fmt(ms)} | {ms / res.tree_http.median_ms * 100:.0f} % |")
+    total = sum(ms for _, ms in rows)
+    w(f"| **sum** | **{fmt(total)}** | **{total / res.tree_http.median_ms * 100:.0f} %** |")
+    w("")
+
+    w("## Findings of this run\n")
+    pick = lambda label, kind: next((p.ms for p in b.splits if p.name.startswith(label) and p.kind == kind), float("nan"))  # noqa: E731
+    whatif = lambda label, text: next((p.ms for p in b.splits if p.name.startswith(label) and text in p.name), float("nan"))  # noqa: E731
+    gc_share = res.tree_memory_gc.median_ms / res.tree_memory.median_ms * 100
+    w(f"* Executing the query on records already in memory takes {fmt(res.tree_memory.median_ms)}, "
+      f"{res.tree_memory.median_ms / res.tree_http.median_ms * 100:.0f} % of the HTTP median: the tree resolves "
+      f"{fx.houses * 18 + fx.owners * 4 + fx.buildings * 4 + 7:,} fields. Python's cyclic garbage collector is {gc_share:.0f} % of that "
+      f"({fmt(res.tree_memory_gc.median_ms)}); with `gc.freeze()` and `gc.set_threshold{TUNED_GC_THRESHOLD}` the same "
+      f"execution takes {fmt(res.tree_tuned.median_ms)} ({(1 - res.tree_tuned.median_ms / res.tree_memory.median_ms) * 100:.0f} % less).")
+    w(f"* All DB loads of the tree together take {fmt(loads_ms)} ({loads_ms / res.tree_http.median_ms * 100:.0f} % of HTTP). "
+      f"Building records with `to_record` costs {fmt(pick('houses', 'records'))} for the houses and "
+      f"{fmt(pick('owners', 'records'))} for the owners; positional construction would cost "
+      f"{fmt(whatif('houses', 'positional'))} and {fmt(whatif('owners', 'positional'))}. The owners' query binds "
+      f"{fx.houses:,} parameters in an IN list: {fmt(pick('owners', 'execute'))} through SQLAlchemy, "
+      f"{fmt(whatif('owners', 'ANY'))} with one `= ANY(:keys)` array parameter, {fmt(pick('owners', 'raw'))} "
+      "on plain asyncpg.")
+    pb = res.plan_breakdown
+    plan_loads = sum(p.ms for p in pb.loads)
+    w(f"* Floor plan: HTTP median {fmt(res.plan_http.median_ms)} against a target of {PLAN_MEDIAN_TARGET_MS:.0f} ms. "
+      f"Execution on in-memory records alone takes {fmt(res.plan_memory.median_ms)}; its {len(pb.loads)} DB loads "
+      f"({len(res.plan_sql.statements)} statements in {res.plan_sql.checkouts} sessions, one after another; a session "
+      f"with only `SELECT 1` costs ≈ {fmt(pick('a session', 'session'))}) take {fmt(plan_loads)}.\n")
 
     w("## SQL statements\n")
     for title, counter in [("Estate tree", res.tree_sql), ("Floor plan", res.plan_sql)]:

@@ -41,6 +41,8 @@ class Results:
     plan_memory: Summary | None = None
     plan_inproc: Summary | None = None
     tree_memory_gc: Summary | None = None       # of which in the cyclic garbage collector
+    tree_tuned: Summary | None = None           # what-if: in memory with gc.freeze() and a higher gen-0 threshold
+    tree_tuned_gc: Summary | None = None
     tree_inproc_gc: Summary | None = None
     plan_memory_gc: Summary | None = None
     plan_inproc_gc: Summary | None = None
@@ -60,6 +62,13 @@ class Results:
     @property
     def ratio(self) -> float:
         return self.tree_http.median_ms / self.tree_memory.median_ms
+
+    @property
+    def paired_ratio(self) -> float:
+        """The median of the per-run ratios (each HTTP run against the in-memory run right after it)."""
+        import statistics
+
+        return statistics.median(self.ratio_samples)
 
     @property
     def ratio_with_json(self) -> float:
@@ -155,11 +164,12 @@ async def run(opts: Options) -> Results:
 
             # ---- 1 + 2: the tree over HTTP, in memory and in-process, interleaved so all see the same machine
             say(f"tree query: {opts.warmup} warm-ups + {opts.runs} runs; HTTP, in-memory and in-process interleaved")
-            t = {k: [] for k in ("http", "mem", "mem_gc", "core", "json", "inproc", "inproc_gc")}
+            t = {k: [] for k in ("http", "mem", "mem_gc", "core", "json", "inproc", "inproc_gc", "tuned", "tuned_gc")}
             for i in range(opts.warmup + opts.runs):
                 t_http, content = await over_http(tree_body)
                 mem = await worker.call("memory", query=queries.TREE, gid=fx.estate_gid, name="EstateTree", want_digest=i == 0)
                 core = await worker.call("core", query=queries.TREE, gid=fx.estate_gid)
+                tuned = await worker.call("memory", query=queries.TREE, gid=fx.estate_gid, name="EstateTree", tuned_gc=True)
                 inproc = await worker.call("asgi", payload=tree_body)
                 if i == 0:
                     assert checked(content, _check_tree) == mem.digest, "HTTP and in-memory results differ"
@@ -167,10 +177,11 @@ async def run(opts: Options) -> Results:
                 del content
                 if i >= opts.warmup:
                     for k, v in zip(t, (t_http, mem.seconds, mem.gc_seconds, core.seconds, mem.json_seconds,
-                                        inproc.seconds, inproc.gc_seconds)):
+                                        inproc.seconds, inproc.gc_seconds, tuned.seconds, tuned.gc_seconds)):
                         t[k].append(v)
                     res.gc_collections["tree, in memory"] = list(mem.gc_collections)
                     res.gc_collections["tree, in-process request"] = list(inproc.gc_collections)
+                    res.gc_collections["tree, in memory, GC tuned (what-if)"] = list(tuned.gc_collections)
                     res.ratio_samples.append(t_http / mem.seconds)
                     say(f"  run {i - opts.warmup + 1:2}: HTTP {t_http * 1000:6.0f} ms   in-memory {mem.seconds * 1000:6.0f} ms"
                         f" (GC {mem.gc_seconds * 1000:4.0f})   in-process {inproc.seconds * 1000:6.0f} ms"
@@ -178,6 +189,7 @@ async def run(opts: Options) -> Results:
             res.tree_http, res.tree_memory, res.tree_memory_gc = Summary.of(t["http"]), Summary.of(t["mem"]), Summary.of(t["mem_gc"])
             res.tree_memory_core, res.tree_json = Summary.of(t["core"]), Summary.of(t["json"])
             res.tree_inproc, res.tree_inproc_gc = Summary.of(t["inproc"]), Summary.of(t["inproc_gc"])
+            res.tree_tuned, res.tree_tuned_gc = Summary.of(t["tuned"]), Summary.of(t["tuned_gc"])
 
             # ---- 3: the floor plan over HTTP (in memory and in-process beside it, for scale)
             say(f"floor plan: {opts.warmup} warm-ups + {opts.plan_runs} runs")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
 import hashlib
 import json
 import os
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.stats import GcTimer, Stopwatch
+
+TUNED_GC_THRESHOLD = (50_000, 20, 100)
 
 
 def digest(data: Any) -> str:
@@ -69,10 +72,22 @@ class Worker:
 
         return memory_context(self.snapshot, self.viewer)
 
-    async def memory(self, query: str, gid: str, name: str, want_digest: bool = False) -> Timing:
+    async def memory(self, query: str, gid: str, name: str, want_digest: bool = False, tuned_gc: bool = False) -> Timing:
+        """tuned_gc: a what-if, not the application's setting — gc.freeze() of everything alive
+        before the request (as a server would do once after start-up) and gen-0 threshold 50 000."""
         ctx = self._context()
-        with GcTimer() as g, Stopwatch() as w:
-            result = await self.schema.execute(query, variable_values={"id": gid}, context_value=ctx, operation_name=name)
+        threshold = gc.get_threshold()
+        if tuned_gc:
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(*TUNED_GC_THRESHOLD)
+        try:
+            with GcTimer() as g, Stopwatch() as w:
+                result = await self.schema.execute(query, variable_values={"id": gid}, context_value=ctx, operation_name=name)
+        finally:
+            if tuned_gc:
+                gc.set_threshold(*threshold)
+                gc.unfreeze()
         assert not result.errors, result.errors
         with Stopwatch() as j:
             json.dumps({"data": result.data}, separators=(",", ":"))

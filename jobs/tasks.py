@@ -6,7 +6,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from services import jobs
+from core.db import get_sessionmaker
+from models import Job
+from services import jobs, payment_jobs
 from services.applications import files
 
 log = logging.getLogger("wxfund.jobs")
@@ -29,5 +31,27 @@ async def export_houses(ctx, job_id: int) -> None:
     await _guarded(job_id, files.run_export)
 
 
+async def _render(job_id: int) -> None:
+    async with get_sessionmaker()() as session:
+        job = await session.get(Job, job_id)
+        document = job.params.get("document") if job else None
+    if document == "PAYMENT_NOTICES":
+        await payment_jobs.run_notice_pdfs(job_id)
+    else:
+        await files.run_form(job_id)
+
+
 async def render_pdf(ctx, job_id: int) -> None:
-    await _guarded(job_id, files.run_form)
+    await _guarded(job_id, _render)
+
+
+async def recalculate_deposits(ctx, job_id: int) -> None:
+    await _guarded(job_id, payment_jobs.run_recalculation)
+
+
+async def export_amounts(ctx, job_id: int) -> None:
+    await _guarded(job_id, payment_jobs.run_renewal_export)
+
+
+async def import_amounts(ctx, job_id: int) -> None:
+    await _guarded(job_id, payment_jobs.run_amount_import)

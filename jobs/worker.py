@@ -11,7 +11,9 @@ from core.config import get_settings
 from core.db import dispose_engine
 from core.logs import configure_logging
 from jobs.housekeeping import purge_expired_sessions
-from jobs.tasks import export_houses, import_houses, render_pdf
+from jobs.tasks import (
+    export_amounts, export_houses, import_amounts, import_houses, recalculate_deposits, render_pdf,
+)
 
 
 async def startup(ctx) -> None:
@@ -23,7 +25,8 @@ async def shutdown(ctx) -> None:
 
 
 class WorkerSettings:
-    functions = [import_houses, export_houses, render_pdf, purge_expired_sessions]
+    functions = [import_houses, export_houses, render_pdf, recalculate_deposits, export_amounts, import_amounts,
+                 purge_expired_sessions]
     cron_jobs = [cron(purge_expired_sessions, minute={7}, run_at_startup=False)]
     on_startup = startup
     on_shutdown = shutdown

@@ -151,3 +151,41 @@ class JobStatus(str, enum.Enum):
 class TemplateKind(str, enum.Enum):
     HOUSES = "HOUSES"
     RENEWAL_AMOUNTS = "RENEWAL_AMOUNTS"
+
+
+class DepositBasis(str, enum.Enum):
+    PER_SQUARE_METRE = "PER_SQUARE_METRE"
+    FRACTION_OF_PRICE = "FRACTION_OF_PRICE"
+
+
+class PaymentType(str, enum.Enum):
+    FIRST_DEPOSIT = "FIRST_DEPOSIT"
+    MAKE_UP = "MAKE_UP"
+    RENEWAL = "RENEWAL"
+    OTHER = "OTHER"
+
+
+PAYMENT_TYPE_LABELS = {PaymentType.FIRST_DEPOSIT: "首期交存", PaymentType.MAKE_UP: "补交", PaymentType.RENEWAL: "续筹",
+                       PaymentType.OTHER: "其他"}
+
+
+class PayerKind(str, enum.Enum):
+    DEVELOPER = "DEVELOPER"
+    OWNER = "OWNER"
+
+
+class NoticeStatus(str, enum.Enum):
+    ISSUED = "ISSUED"
+    PAID = "PAID"
+    CANCELLED = "CANCELLED"
+
+
+class PaymentChannel(str, enum.Enum):
+    BANK_COUNTER = "BANK_COUNTER"
+    CITY_WINDOW = "CITY_WINDOW"
+    POS = "POS"
+
+
+class RefundStatus(str, enum.Enum):
+    PENDING = "PENDING"
+    COMPLETED = "COMPLETED"

@@ -100,8 +100,18 @@ async def _job(info, gid):
     return await job(info, gid)
 
 
+def _payments(type_name):
+    async def lookup(info, gid):
+        from resolvers.payments import node as payment_node
+
+        return await payment_node(info, type_name, gid)
+
+    return lookup
+
+
 NODE_LOOKUPS = {
     "Application": _application, "Job": _job,
+    **{t: _payments(t) for t in ("PaymentNotice", "Payment", "Refund", "DepositStandard")},
     "Estate": estate, "Building": building, "House": house, "Organization": organization, "User": user,
     "Bank": bank, "Document": document,
 }

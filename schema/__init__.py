@@ -20,6 +20,7 @@ from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALAR_OVERRIDES
 from schema.applications import Application, Job
+from schema.payments import DepositStandard, Payment, PaymentNotice, Refund
 from schema.types import ALL_NODE_TYPES
 from strawberry.extensions import AddValidationRules
 
@@ -49,7 +50,7 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[*ALL_NODE_TYPES, Application, Job],
+        types=[*ALL_NODE_TYPES, Application, Job, DepositStandard, Payment, PaymentNotice, Refund],
         config=StrawberryConfig(scalar_map=SCALAR_OVERRIDES),
         extensions=[
             ErrorCodes,

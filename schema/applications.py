@@ -51,6 +51,10 @@ class Job(Node):
     async def result(self, info: Info) -> Document | None:
         return None if self.result_document_id is None else await info.context.loaders.document_by_id.load(self.result_document_id)
 
+    @strawberry.field(description="the notices an amount import issued")
+    async def payment_notices(self, info: Info) -> list[Annotated["PaymentNotice", strawberry.lazy("schema.payments")]]:
+        return await info.context.loaders.notices_by_job_id.load(self.id)
+
 
 class SnapshotOwner:
     """An owner inside a snapshot: no row of its own, so its id names the change and position."""
@@ -217,6 +221,40 @@ class Application(Node):
     @strawberry.field
     async def history(self, info: Info) -> list[ApplicationEvent]:
         return await info.context.loaders.events_by_application_id.load(self.id)
+
+    @strawberry.field(description="how each house's deposit changes if approved, computed now")
+    async def deposit_impact(self, info: Info) -> list[Annotated["DepositImpact", strawberry.lazy("schema.payments")]]:
+        from schema.payments import DepositImpact
+
+        return [DepositImpact(house_id=i.house_id, due_before=i.due_before, due_after=i.due_after, paid=i.paid,
+                              make_up=i.make_up, refund=i.refund) for i in await _impacts(info, self)]
+
+    @strawberry.field(description="true when approval would refund money, so submit needs a refund account")
+    async def needs_refund_account(self, info: Info) -> bool:
+        from services.applications.deposit_effects import needs_refund_account
+
+        return needs_refund_account(await _impacts(info, self))
+
+    @strawberry.field
+    async def refunds(self, info: Info) -> list[Annotated["Refund", strawberry.lazy("schema.payments")]]:
+        return await info.context.loaders.refunds_by_application_id.load(self.id)
+
+    @strawberry.field(description="补交 notices issued on approval")
+    async def payment_notices(self, info: Info) -> list[Annotated["PaymentNotice", strawberry.lazy("schema.payments")]]:
+        return await info.context.loaders.notices_by_application_id.load(self.id)
+
+
+async def _impacts(info: Info, app) -> list:
+    """Deposit impact of an application not yet decided (decided ones changed nothing more)."""
+    from models import Application as ApplicationRow
+    from models.enums import ApplicationStatus as S
+    from services.applications.deposit_effects import plan
+
+    if app.status in (S.APPROVED, S.WITHDRAWN):
+        return []
+    async with info.context.sessions() as session:
+        row = await session.get(ApplicationRow, app.id)
+        return await plan(session, row)
 
 
 @strawberry.type

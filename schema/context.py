@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
 from services import tree
+from services import payments_read
 from services.applications import read as applications
 from services.access import Viewer
 
@@ -111,6 +112,30 @@ class Loaders:
     @cached_property
     def building_changes_by_application_id(self) -> DataLoader:
         return self._loader(applications.building_changes_by_application)
+
+    @cached_property
+    def notice_by_id(self) -> DataLoader:
+        return self._loader(payments_read.notices_by_id)
+
+    @cached_property
+    def payment_by_notice_id(self) -> DataLoader:
+        return self._loader(payments_read.payments_by_notice)
+
+    @cached_property
+    def lines_by_notice_id(self) -> DataLoader:
+        return self._loader(payments_read.lines_by_notice)
+
+    @cached_property
+    def notices_by_application_id(self) -> DataLoader:
+        return self._loader(payments_read.notices_by_application)
+
+    @cached_property
+    def notices_by_job_id(self) -> DataLoader:
+        return self._loader(payments_read.notices_by_job)
+
+    @cached_property
+    def refunds_by_application_id(self) -> DataLoader:
+        return self._loader(payments_read.refunds_by_application)
 
     @cached_property
     def locker_by_house_id(self) -> DataLoader:

@@ -6,6 +6,7 @@ from strawberry.types import Info
 from models.enums import UserStatus
 from resolvers import accounts
 from schema.application_roots import ApplicationMutation
+from schema.payment_roots import PaymentMutation
 from schema.inputs import CreateOrgUserInput, RegisterDeveloperInput, UpdateOrganizationInput, UpdateOrgUserInput
 from schema.types import LoginPayload, Organization, User
 from services.organizations import Registration, RegistrationFile
@@ -17,7 +18,7 @@ def _payload(result) -> LoginPayload:
 
 
 @strawberry.type
-class Mutation(ApplicationMutation):
+class Mutation(ApplicationMutation, PaymentMutation):
     @strawberry.mutation(description="registers the organisation and its admin, and logs the admin in")
     async def register_developer(self, info: Info, input: RegisterDeveloperInput) -> LoginPayload:
         data = Registration(

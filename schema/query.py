@@ -5,6 +5,7 @@ from strawberry.types import Info
 
 from resolvers import accounts, tree
 from schema.application_roots import ApplicationQuery
+from schema.payment_roots import PaymentQuery
 from schema.inputs import EstateFilter, HouseFilter
 from schema.types import (
     Agreement, Bank, Building, Estate, EstateConnection, House, HouseConnection, Node, Organization,
@@ -14,7 +15,7 @@ from services.organizations import AGREEMENT_TEXT, AGREEMENT_VERSION
 
 
 @strawberry.type
-class Query(ApplicationQuery):
+class Query(ApplicationQuery, PaymentQuery):
     @strawberry.field
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await tree.node(info, id)

@@ -67,9 +67,13 @@ async def load_demo_data(session: AsyncSession) -> bool:
     ]
     if rows:
         await session.execute(insert(User), rows)
-    await seed.create_estate(session, developer_id=org.id, bank_id=bank_id, shape=seed.EstateShape(
+    await seed.create_example_standards(session)
+    estate_id = await seed.create_estate(session, developer_id=org.id, bank_id=bank_id, shape=seed.EstateShape(
         name="江门示例花园（演示）", address="江门市蓬江区示例路 1 号", buildings=3, floors=8, units=2,
         rooms_per_unit=2, basement_floors=1,
     ))
+    from services.deposits import recalculate
+
+    await recalculate(session, estate_id=estate_id)  # the example estate's dues under the example standards
     await session.commit()
     return True

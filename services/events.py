@@ -12,6 +12,7 @@ from typing import Any
 from core.redis import get_redis
 
 APPLICATIONS = "applications"
+PAYMENTS = "payments"
 
 
 def job_channel(job_id: int) -> str:

@@ -28,6 +28,9 @@ FUNCTIONS = {
     JobKind.HOUSE_IMPORT: "import_houses",
     JobKind.HOUSE_EXPORT: "export_houses",
     JobKind.PDF_RENDER: "render_pdf",
+    JobKind.DEPOSIT_RECALCULATION: "recalculate_deposits",
+    JobKind.AMOUNT_EXPORT: "export_amounts",
+    JobKind.AMOUNT_IMPORT: "import_amounts",
 }
 PROGRESS_EVERY = 1000
 

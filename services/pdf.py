@@ -1,4 +1,4 @@
-"""PDF documents (申请表, later 缴存通知书 and the refund form), rendered by WeasyPrint.
+"""PDF documents (申请表, 交存通知单 and the 退款申请表), rendered by WeasyPrint.
 
 Pure: no database, no GraphQL. Rendering is CPU-heavy and synchronous; async callers run it in
 a thread (``await asyncio.to_thread(render_application_form, form)``).
@@ -20,8 +20,10 @@ import hashlib
 import html
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
@@ -385,3 +387,372 @@ def render_application_form(form: ApplicationForm) -> bytes:
     """The 申请表 of an application as PDF bytes (A4; portrait, or landscape for many columns).
     Synchronous and CPU-heavy: call it in a thread."""
     return html_to_pdf(application_form_html(form), title=f"{form.number} {form.type_label}申请表")
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared by the notice and the refund form
+
+
+def qr_png_data_uri(text: str) -> str:
+    """A QR code of ``text`` (error correction M) as a PNG data: URI, one pixel per module with a
+    two-module border: a few hundred bytes, which the page scales up without smoothing
+    (``image-rendering: pixelated``). Much cheaper for WeasyPrint than the SVG one when a
+    document has a code on each of hundreds of pages."""
+    return segno.make(text, error="m", micro=False).png_data_uri(scale=1, border=2)
+
+
+def _yuan(amount: Decimal) -> str:
+    """1234.5 → 1,234.50"""
+    return f"{Decimal(amount).quantize(Decimal('0.01')):,}"
+
+
+def _area(area: Decimal) -> str:
+    return f"{Decimal(area).quantize(Decimal('0.01'))}"
+
+
+def _format_date(value: datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(CHINA_TZ)
+    return value.strftime("%Y-%m-%d")
+
+
+def _em_width(text: str) -> float:
+    """How wide a text is in em, slightly generous (Noto Sans SC: Han characters 1 em, digits
+    0.555 em, a few Latin capitals up to 0.9 em)."""
+    return sum(1.0 if ord(ch) > 0x2E7F else (0.9 if ch in "MWmw@%" else 0.6) for ch in text)
+
+
+def _clip(text: str, ems: float) -> str:
+    """``text`` cut to fit ``ems`` em, with … where cut."""
+    if _em_width(text) <= ems:
+        return text
+    out, used = [], 1.0  # room for the …
+    for ch in text:
+        w = _em_width(ch)
+        if used + w > ems:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + "…"
+
+
+# ---------------------------------------------------------------------------------------------
+# 交存通知单
+
+
+@dataclass
+class NoticeLineDoc:
+    house_code: str
+    location: str  # e.g. 1栋1单元101
+    building_area: Decimal
+    standard: str | None
+    amount: Decimal
+
+
+@dataclass
+class NoticeDoc:
+    number: str
+    type_label: str  # 首期交存 / 补交 / 续筹 / 其他
+    payer_name: str
+    payer_kind_label: str  # 开发建设单位 / 业主
+    estate: str
+    estate_code: str
+    building: str | None
+    developer: str
+    bank_name: str
+    bank_account_name: str
+    bank_account: str
+    total: Decimal
+    issued_at: datetime
+    lines: list[NoticeLineDoc]
+
+
+NOTICE_NOTE = "请持本通知单到专户银行柜台或侨都之窗交款；交款后凭银行回单到开发建设单位/业主处核对。"
+NOTICE_LINES_PER_PAGE = 200  # lines a page holds (three columns of 67 rows); more run on
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How a notice's lines are set: ``groups`` side-by-side column groups (a group = 编号,
+    坐落, 面积, 标准, 金额), each ``widths`` mm wide per column, in ``font`` pt. ``css`` names the
+    table class that carries the font size and padding."""
+
+    groups: int
+    css: str
+    font: float
+    widths: tuple[float, float, float, float, float]
+    labels: tuple[str, str, str, str, str]
+
+
+_CONTENT_MM = 182.0  # A4 210 mm less 2 × 14 mm side margins (NOTICE_CSS @page)
+_LABELS = ("房屋编号", "坐落", "建筑面积（m²）", "交存标准", "金额（元）")
+_SHORT_LABELS = ("房屋编号", "坐落", "面积m²", "标准", "金额(元)")
+_LAYOUTS = (
+    # up to this many lines → layout
+    (30, _Layout(1, "l1", 9.0, (30, 52, 26, 42, 32), _LABELS)),
+    (80, _Layout(2, "l2", 7.5, (20.5, 22, 12, 18, 18.5), _SHORT_LABELS)),
+    (NOTICE_LINES_PER_PAGE, _Layout(3, "l3", 6.0, (15.8, 14.6, 8.6, 9.0, 12.66), _SHORT_LABELS)),
+)
+_PAD_MM = 0.8  # left + right padding of a cell in l2 / l3 (l1: 1.6)
+
+
+def _layout(count: int) -> _Layout:
+    for limit, layout in _LAYOUTS:
+        if count <= limit:
+            return layout
+    return _LAYOUTS[-1][1]
+
+
+NOTICE_CSS = """
+@page { margin: 11mm 14mm 10mm 14mm; }
+.notice { break-after: page; }
+.head { width: 100%; table-layout: fixed; }
+.head td { vertical-align: top; padding: 0; }
+.head td.qr { width: 24mm; text-align: center; font-size: 7pt; line-height: 1.2; }
+.qr img { width: 22mm; height: 22mm; image-rendering: pixelated; }
+h1 { font-size: 16pt; line-height: 1.3; margin: 1mm 0 1.5mm 0; letter-spacing: 1pt; }
+.sub { font-size: 9.5pt; margin: 0; }
+.sub span { margin-right: 6mm; }
+.info { width: 100%; table-layout: fixed; margin: 2mm 0 2.5mm 0; font-size: 9pt; line-height: 1.3; }
+.info th, .info td { border: 0.6pt solid #000; padding: 0.8mm 1.5mm; text-align: left; vertical-align: top; }
+.info th { width: 22mm; background: #eee; }
+.lines { width: 100%; table-layout: fixed; }
+.lines th, .lines td { border: 0.4pt solid #000; white-space: nowrap; overflow: hidden; }
+.lines th { background: #e6e6e6; text-align: center; }
+.lines td.g { border-left: 1.2pt solid #000; }
+.lines td.n { text-align: right; }
+.l1 { font-size: 9pt; line-height: 1.3; }
+.l1 th, .l1 td { padding: 0.6mm 0.8mm; }
+.l1 td { white-space: normal; }
+.l2 { font-size: 7.5pt; line-height: 1.2; }
+.l2 th, .l2 td { padding: 0.35mm 0.4mm; }
+.l3 { font-size: 6pt; line-height: 1.15; }
+.l3 th, .l3 td { padding: 0.1mm 0.4mm; }
+.legend { font-size: 7.5pt; line-height: 1.25; margin: 1mm 0 0 0; }
+.total { width: 100%; table-layout: fixed; margin-top: 2.5mm; font-size: 10pt; line-height: 1.3; }
+.total th, .total td { border: 0.8pt solid #000; padding: 1.2mm 1.5mm; text-align: left; }
+.total th { width: 30mm; background: #eee; }
+.total td.fig { width: 40mm; }
+.note { font-size: 8.5pt; line-height: 1.35; margin: 2mm 0 0 0; }
+.sign { width: 100%; table-layout: fixed; margin-top: 5mm; font-size: 9.5pt; }
+.sign td { padding: 0; }
+.cont { font-size: 9pt; margin: 0 0 1.5mm 0; }
+.pb { break-before: page; }
+"""
+
+
+def _standard_keys(lines: Sequence[NoticeLineDoc], layout: _Layout) -> dict[str, str]:
+    """Short keys (A, B, …) for the standards when the layout's 标准 column is too narrow for
+    them; {} when they fit as they are."""
+    room = (layout.widths[3] - _PAD_MM) / (layout.font * 0.3528)
+    names = list(dict.fromkeys(l.standard for l in lines if l.standard))
+    if layout.groups == 1 or all(_em_width(n) <= room for n in names):
+        return {}
+    def key(i: int) -> str:
+        return chr(65 + i) if i < 26 else f"{chr(65 + i // 26 - 1)}{chr(65 + i % 26)}"
+    return {name: key(i) for i, name in enumerate(names)}
+
+
+def _lines_table(lines: Sequence[NoticeLineDoc], layout: _Layout, keys: dict[str, str]) -> str:
+    groups = layout.groups
+    rows = max(1, -(-len(lines) // groups))
+    total_mm = sum(layout.widths) * groups
+    cols = "".join(f'<col style="width:{w * 100 / total_mm:.3f}%">' for w in layout.widths) * groups
+    head = "".join(f"<th>{esc(t)}</th>" for t in layout.labels) * groups
+    # room in em per column, for clipping where cells do not wrap
+    em_mm = layout.font * 0.3528
+    room = [(w - _PAD_MM) / em_mm for w in layout.widths]
+    clip = (lambda t, i: t) if groups == 1 else (lambda t, i: _clip(t, room[i]))
+    body: list[str] = []
+    for r in range(rows):
+        cells: list[str] = []
+        for g in range(groups):
+            i = g * rows + r
+            first = ' class="g"' if g else ""
+            if i >= len(lines):
+                cells.append(f"<td{first}></td><td></td><td></td><td></td><td></td>")
+                continue
+            line = lines[i]
+            standard = keys.get(line.standard, line.standard) if line.standard else "—"
+            cells.append(
+                f"<td{first}>{esc(clip(line.house_code, 0))}</td><td>{esc(clip(line.location, 1))}</td>"
+                f'<td class="n">{_area(line.building_area)}</td><td>{esc(clip(standard, 3))}</td>'
+                f'<td class="n">{_yuan(line.amount)}</td>'
+            )
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return (f'<table class="lines {layout.css}"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+
+def _notice_section(notice: NoticeDoc) -> str:
+    from services.money import chinese_capitals
+
+    lines = notice.lines
+    layout = _layout(len(lines))
+    keys = _standard_keys(lines, layout)
+    estate = f"{notice.estate}（{notice.estate_code}）" if notice.estate_code else notice.estate
+    chunks = [lines[i:i + NOTICE_LINES_PER_PAGE] for i in range(0, len(lines), NOTICE_LINES_PER_PAGE)] or [[]]
+    tables = []
+    for n, chunk in enumerate(chunks):
+        if n:
+            tables.append(f'<p class="cont pb">交存通知单 {esc(notice.number)}（续，第 {n + 1} 页）　房屋 '
+                          f"{n * NOTICE_LINES_PER_PAGE + 1}–{n * NOTICE_LINES_PER_PAGE + len(chunk)} / {len(lines)}</p>")
+        tables.append(_lines_table(chunk, layout, keys))
+    legend = ""
+    if keys:
+        legend = ('<p class="legend">交存标准：'
+                  + "；".join(f"{esc(k)}＝{esc(name)}" for name, k in keys.items()) + "</p>")
+    number = esc(notice.number)
+    return f"""<section class="notice">
+<table class="head"><tr><td>
+<h1>住宅专项维修资金交存通知单</h1>
+<p class="sub"><span>通知单号：{number}</span><span>交存类型：{esc(notice.type_label)}</span><span>开单日期：{_format_date(notice.issued_at)}</span></p>
+</td><td class="qr"><img src="{qr_png_data_uri(notice.number)}" alt="{number}"><br>{number}</td></tr></table>
+<table class="info">
+<tr><th>物业区域</th><td>{esc(estate)}</td><th>楼幢</th><td>{esc(notice.building or "—")}</td></tr>
+<tr><th>交款人</th><td>{esc(notice.payer_name)}（{esc(notice.payer_kind_label)}）</td><th>开发建设单位</th><td>{esc(notice.developer)}</td></tr>
+<tr><th>开户银行</th><td>{esc(notice.bank_name)}</td><th>户名</th><td>{esc(notice.bank_account_name)}</td></tr>
+<tr><th>账号</th><td colspan="3">{esc(notice.bank_account)}</td></tr>
+</table>
+{''.join(tables)}{legend}
+<table class="total"><tr><th>合计（共 {len(lines)} 套）</th><td class="fig">¥{_yuan(notice.total)}</td><th>人民币（大写）</th><td>{chinese_capitals(notice.total)}</td></tr></table>
+<p class="note">说明：{NOTICE_NOTE}</p>
+<table class="sign"><tr><td>开单人：</td><td>交款人（签章）：</td><td>银行经办（盖章）：</td><td>交款日期：　　年　　月　　日</td></tr></table>
+</section>"""
+
+
+def payment_notices_html(notices: Sequence[NoticeDoc]) -> str:
+    """The notices as one HTML document, each starting on a new page (for html_to_pdf)."""
+    title = notices[0].number if len(notices) == 1 else f"交存通知单 {len(notices)} 份"
+    sections = "\n".join(_notice_section(n) for n in notices)
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{esc(title)}</title>
+<style>{NOTICE_CSS}</style></head>
+<body>
+{sections}
+</body></html>"""
+
+
+def render_payment_notices(notices: Sequence[NoticeDoc]) -> bytes:
+    """住宅专项维修资金交存通知单, any number of them in one PDF, ONE A4 portrait page each.
+
+    A page carries the title, the number (as text and as a QR code), type, issue date (Asia/
+    Shanghai), estate and code, building, payer, the bank account to pay into, the houses, the
+    total in figures and in 大写, the note and a signature line. The houses are set in one, two
+    or three column groups (up to 30 / 80 / 200 lines) in ever smaller type, cells never
+    wrapping in the compact layouts (over-long text is cut with …; standards too long for
+    their column become keys A, B, … explained under the table), so up to 200 lines
+    (NOTICE_LINES_PER_PAGE) fit on one page with header values of ordinary length. A notice of
+    more than 200 lines (rare) runs on: 200 more on each following page, the total and the
+    signatures after the last line.
+
+    All notices are laid out as one WeasyPrint document, which is far faster per page than one
+    document per notice. Synchronous and CPU-heavy: call it in a thread."""
+    if not notices:
+        raise ValueError("no notices to render")
+    title = f"交存通知单 {notices[0].number}" if len(notices) == 1 else f"交存通知单 {len(notices)} 份"
+    return html_to_pdf(payment_notices_html(notices), title=title)
+
+
+def render_payment_notice(notice: NoticeDoc) -> bytes:
+    """One notice as PDF: ``render_payment_notices([notice])``."""
+    return render_payment_notices([notice])
+
+
+# ---------------------------------------------------------------------------------------------
+# 退款申请表
+
+
+@dataclass
+class RefundDoc:
+    number: str  # the application number
+    house_code: str
+    location: str
+    estate: str
+    organization: str
+    amount: Decimal
+    account_name: str
+    bank_name: str
+    account_number: str
+    reason: str
+    created_at: datetime
+
+
+REFUND_CSS = """
+header { display: flex; align-items: flex-start; justify-content: space-between; margin-bottom: 4mm; }
+header h1 { font-size: 17pt; margin: 4mm 0 2mm 0; letter-spacing: 0.5pt; }
+header .no { font-size: 10.5pt; }
+header .qr { text-align: center; font-size: 7.5pt; }
+header .qr img { width: 26mm; height: 26mm; display: block; image-rendering: pixelated; }
+h2 { font-size: 12pt; margin: 0 0 2mm 0; }
+table.info { width: 100%; margin-bottom: 5mm; table-layout: fixed; }
+table.info th, table.info td { border: 0.6pt solid #000; padding: 1.6mm 2mm; text-align: left; vertical-align: top; }
+table.info th { width: 32mm; background: #f0f0f0; }
+table.info td.amount { font-size: 12pt; }
+.reason { min-height: 24mm; }
+.signatures { break-inside: avoid; margin-top: 6mm; width: 100%; table-layout: fixed; }
+.signatures td { border: 0.6pt solid #000; padding: 2.5mm 3mm; vertical-align: top; }
+.signatures .who { font-size: 8.5pt; color: #444; margin-bottom: 2mm; }
+.signatures p { margin: 0 0 4mm 0; }
+.signatures .seal { height: 12mm; }
+.remark { font-size: 8.5pt; color: #333; margin-top: 4mm; }
+"""
+
+
+def refund_form_html(refund: RefundDoc) -> str:
+    """The 退款申请表 as an HTML document (for html_to_pdf)."""
+    from services.money import chinese_capitals
+
+    title = "住宅专项维修资金退款申请表"
+    number = esc(refund.number)
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
+<style>{REFUND_CSS}</style></head>
+<body>
+<header>
+  <div>
+    <h1>{title}</h1>
+    <div class="no">业务单号：{number}</div>
+    <div class="no">申请日期：{_format_date(refund.created_at)}</div>
+  </div>
+  <div class="qr"><img src="{qr_png_data_uri(refund.number)}" alt="{number}">{number}</div>
+</header>
+<h2>房屋信息</h2>
+<table class="info">
+<tr><th>物业区域</th><td colspan="3">{esc(refund.estate)}</td></tr>
+<tr><th>房屋编号</th><td>{esc(refund.house_code)}</td><th>坐落</th><td>{esc(refund.location)}</td></tr>
+<tr><th>申请单位</th><td colspan="3">{esc(refund.organization)}</td></tr>
+</table>
+<h2>退款信息</h2>
+<table class="info">
+<tr><th>退款金额（小写）</th><td class="amount" colspan="3">¥{_yuan(refund.amount)}</td></tr>
+<tr><th>退款金额（大写）</th><td class="amount" colspan="3">人民币{chinese_capitals(refund.amount)}</td></tr>
+<tr><th>收款户名</th><td colspan="3">{esc(refund.account_name)}</td></tr>
+<tr><th>开户银行</th><td>{esc(refund.bank_name)}</td><th>账号</th><td>{esc(refund.account_number)}</td></tr>
+<tr><th>退款原因</th><td colspan="3"><div class="reason">{esc(refund.reason)}</div></td></tr>
+</table>
+<table class="signatures"><tr>
+  <td>
+    <div class="who">申请人填写</div>
+    <p>申请单位 / 业主（签章）：</p>
+    <div class="seal"></div>
+    <p>经办人：</p>
+    <p>日期：　　　　年　　月　　日</p>
+  </td>
+  <td>
+    <div class="who">维修资金管理机构填写</div>
+    <p>审核意见：</p>
+    <div class="seal"></div>
+    <p>审核人：</p>
+    <p>日期：　　　　年　　月　　日</p>
+  </td>
+</tr></table>
+<p class="remark">注：退款划入上列收款账户；收款户名须与申请单位或业主一致。</p>
+</body></html>"""
+
+
+def render_refund_form(refund: RefundDoc) -> bytes:
+    """The 退款申请表 of a refund as PDF bytes: one A4 portrait page with the application number
+    as text and as a QR code, the house, the amount in figures and in 大写, the account to pay
+    into, the reason and the signature boxes. Synchronous and CPU-heavy: call it in a thread."""
+    return html_to_pdf(refund_form_html(refund), title=f"{refund.number} 退款申请表")

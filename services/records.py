@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Table
 
 from models import (
+    DepositStandard, NoticeLine, Payment, PaymentNotice, Refund,
     Application, ApplicationEvent, Bank, Building, Document, Estate, House, Job, LedgerEntry, Organization, Owner, User,
 )
 
@@ -33,6 +34,11 @@ LedgerRecord = _record("LedgerRecord", LedgerEntry.__table__)
 ApplicationRecord = _record("ApplicationRecord", Application.__table__)
 ApplicationEventRecord = _record("ApplicationEventRecord", ApplicationEvent.__table__)
 JobRecord = _record("JobRecord", Job.__table__)
+DepositStandardRecord = _record("DepositStandardRecord", DepositStandard.__table__)
+NoticeRecord = _record("NoticeRecord", PaymentNotice.__table__)
+NoticeLineRecord = _record("NoticeLineRecord", NoticeLine.__table__)
+PaymentRecord = _record("PaymentRecord", Payment.__table__)
+RefundRecord = _record("RefundRecord", Refund.__table__)
 
 
 def to_record(cls: type, row: Any) -> Any:

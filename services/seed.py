@@ -110,3 +110,30 @@ async def create_estate(session: AsyncSession, *, developer_id: int, bank_id: in
 
 async def estate_ids_named(session: AsyncSession, name: str) -> list[int]:
     return list(await session.scalars(select(Estate.id).where(Estate.name == name)))
+
+
+EXAMPLE_STANDARDS = (  # (name, usage, elevator, rate per m², round to yuan) — examples, not official rates
+    ("示例：住宅（有电梯）", HouseUsage.RESIDENTIAL, True, "60.00", False),
+    ("示例：住宅（无电梯）", HouseUsage.RESIDENTIAL, False, "40.00", False),
+    ("示例：商业", HouseUsage.COMMERCIAL, None, "80.00", False),
+    ("示例：办公", HouseUsage.OFFICE, None, "70.00", False),
+    ("示例：车库", HouseUsage.GARAGE, None, "20.00", True),
+    ("示例：车位", HouseUsage.PARKING_SPACE, None, "20.00", True),
+    ("示例：储藏", HouseUsage.STORAGE, None, "30.00", False),
+    ("示例：其他", HouseUsage.OTHER, None, "30.00", False),
+)
+
+
+async def create_example_standards(session: AsyncSession) -> None:
+    """Example 交存标准 (per m² of building area, effective 2020-01-01). No official Jiangmen
+    rates are known to this project: these are examples and are named so."""
+    from datetime import date
+
+    from models import DepositStandard
+    from models.enums import DepositBasis
+
+    await session.execute(insert(DepositStandard), [
+        {"name": name, "usage": usage, "has_elevator": elevator, "min_floors": None, "max_floors": None,
+         "basis": DepositBasis.PER_SQUARE_METRE, "rate": Decimal(rate), "round_to_yuan": to_yuan,
+         "effective_from": date(2020, 1, 1)}
+        for name, usage, elevator, rate, to_yuan in EXAMPLE_STANDARDS])

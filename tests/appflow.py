@@ -34,6 +34,10 @@ async def make_world(client, session) -> World:
     org = await make_org(session)
     other = await make_org(session)
     await make_user(session, "clerk1", [Role.CLERK])
+    from services.seed import create_example_standards
+
+    await create_example_standards(session)
+    await session.commit()
     estate = await make_estate(session, developer_id=org.org_id, bank_id=bank, buildings=2, floors=3, units=1,
                                rooms_per_unit=2, sold_ratio=1.0)
     return World(bank, org, other, estate, await login(client, org.admin_username), await login(client, "clerk1"),

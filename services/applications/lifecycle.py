@@ -53,15 +53,16 @@ def handler_of(app: Application) -> BusinessType:
 
 # ---------------------------------------------------------------- numbers and lookups
 
-async def next_number(session: AsyncSession, prefix: str = "YW") -> str:
-    """业务单号: prefix + date (Asia/Shanghai) + a 4-digit daily sequence, e.g. YW202611270001."""
+async def next_number(session: AsyncSession, prefix: str = "YW", digits: int = 4) -> str:
+    """业务单号: prefix + date (Asia/Shanghai) + a daily sequence, e.g. YW202611270001
+    (交存通知单号 use JC and 5 digits)."""
     today = datetime.now(CHINA).date()
     value = await session.scalar(
         pg_insert(DailyCounter).values(name=prefix, day=today, value=1)
         .on_conflict_do_update(index_elements=["name", "day"], set_={"value": DailyCounter.value + 1})
         .returning(DailyCounter.value)
     )
-    return f"{prefix}{today:%Y%m%d}{value:04d}"
+    return f"{prefix}{today:%Y%m%d}{value:0{digits}d}"
 
 
 def require_estate_operator(viewer: Viewer | None) -> Viewer:
@@ -188,7 +189,11 @@ async def submit(session: AsyncSession, viewer: Viewer, app_id: int | None, refu
     await handler.check_submit(session, app)
     await acquire_locks(session, app, await handler.lock_targets(session, app))
     if refund_account is not None:
-        app.refund_account = refund_account
+        app.refund_account = _refund_account(refund_account)
+    from services.applications import deposit_effects
+
+    if deposit_effects.needs_refund_account(await deposit_effects.plan(session, app)) and not app.refund_account:
+        raise ValidationFailed("审核通过后将退款，请填写退款账户", field="refundAccount")
     app.submitted_at = datetime.now(timezone.utc)
     app.review_comment = None
     _transition(session, app, viewer, S.SUBMITTED)
@@ -251,10 +256,32 @@ async def approve(session: AsyncSession, viewer: Viewer, app_id: int | None, com
     app = await get_for_update(session, viewer, app_id)
     if app.status != S.ACCEPTED:
         raise InvalidState(f"业务单当前为{STATUS_LABELS[app.status]}，只有已受理的业务单可以审核通过")
+    from services.applications import deposit_effects
+
+    impacts = await deposit_effects.plan(session, app)  # from the data before the change
     await handler_of(app).approve(session, app, viewer)
+    cancelled = await deposit_effects.apply(session, app, impacts, viewer)
     await release_locks(session, app)
     app.review_comment = (comment or "").strip() or None
     app.decided_at = datetime.now(timezone.utc)
-    _transition(session, app, viewer, S.APPROVED, app.review_comment)
+    note = app.review_comment
+    if cancelled:
+        note = ((note + "；") if note else "") + "作废交存通知单：" + "、".join(cancelled)
+    _transition(session, app, viewer, S.APPROVED, note)
     await commit(session)
+    for job_id in session.info.pop("render_notices", []):
+        await jobs.enqueue(job_id, JobKind.PDF_RENDER)
     return app
+
+
+def _refund_account(account: dict) -> dict:
+    """退款账户: every part required, trimmed."""
+    from services.validators import normalise
+
+    clean = {}
+    for key, limit in (("accountName", 100), ("bankName", 100), ("accountNumber", 40)):
+        value = normalise(account.get(key) or "")
+        if not value or len(value) > limit:
+            raise ValidationFailed("退款账户信息不完整", field=f"refundAccount.{key}")
+        clean[key] = value
+    return clean
