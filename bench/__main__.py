@@ -17,7 +17,8 @@ def parse(argv: list[str]):
     p.add_argument("--plan-runs", type=int, default=50, help="measured runs of the floor plan (default 50)")
     p.add_argument("--inproc-runs", type=int, default=5, help="runs of each in-process part (default 5)")
     p.add_argument("--buildings", type=int, default=100, help="buildings of 100 houses in the tree estate (default 100)")
-    p.add_argument("--profile", action="store_true", help="profile both requests even if the targets are met")
+    p.add_argument("--no-profile", dest="profile", action="store_false",
+                   help="skip the cProfile of the two requests (the default profiles both)")
     p.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md", help="where to write the report")
     return p.parse_args(argv)
 

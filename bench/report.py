@@ -247,7 +247,7 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
         f" The server was stopped from outside the bench {res.server_restarts} time(s) during the run; each time it was "
         "started again on the same port, warmed, and the interrupted sample taken again." if res.server_restarts else ""))
     w(f"* Options: runs={o.runs}, warm-ups={o.warmup}, floor-plan runs={o.plan_runs}, in-process runs={o.inproc_runs}, "
-      f"buildings={o.buildings}.")
+      f"buildings={o.buildings}, profile={'yes' if o.profile else 'no (--no-profile)'}.")
     return "\n".join(out) + "\n"
 
 

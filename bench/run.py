@@ -22,7 +22,7 @@ class Options:
     plan_runs: int = 50
     inproc_runs: int = 5
     buildings: int = 100
-    profile: bool = False
+    profile: bool = True
 
 
 @dataclass
@@ -219,10 +219,11 @@ async def run(opts: Options) -> Results:
         say("breakdown of the requests (in-process)")
         res.breakdown = await worker.call("breakdown_tree", estate_id=fx.estate_id, runs=opts.inproc_runs)
         res.plan_breakdown = await worker.call("breakdown_plan", building_id=fx.plan_building_id, runs=max(opts.inproc_runs, 20))
-        if opts.profile or not res.tree_ok:
+        # Always, unless --no-profile: the profile is where a missed target gets explained.
+        if opts.profile:
             say("profiling the tree request (cProfile, in-process)")
             res.tree_profile = await worker.call("profile", payload=tree_body, runs=2)
-        if opts.profile or not res.plan_ok:
+        if opts.profile:
             say("profiling the floor plan request (cProfile, in-process)")
             res.plan_profile = await worker.call("profile", payload=plan_body, runs=50)
     finally:

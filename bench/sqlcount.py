@@ -20,10 +20,12 @@ class Statement:
         text = re.sub(r"\s+", " ", self.sql).strip()
         match = re.search(r"\bFROM (\w+)", text)
         table = match.group(1) if match else "?"
-        where = re.search(r"\bWHERE (.*?)(?: GROUP BY| ORDER BY|$)", text)
+        rest = text[match.end():] if match else text
+        where = re.search(r"\bWHERE (.*?)(?: GROUP BY| ORDER BY|$)", rest)
         condition = re.sub(r"\(\$\d+(?:::\w+)?(?:, \$\d+(?:::\w+)?)*\)", "(…)", where.group(1)) if where else ""
         condition = re.sub(r"\$\d+(?:::\w+)?", "?", condition)
-        return f"{table}: {condition[:110]}"
+        grouped = " (grouped totals)" if " GROUP BY " in rest else ""
+        return f"{table}: {condition[:110]}{grouped}"
 
 
 @dataclass

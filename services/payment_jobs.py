@@ -177,10 +177,9 @@ async def run_amount_import(job_id: int) -> None:
                                "message": f"房屋编号 {r.code} 不是本物业区域的有效房屋"})
         if not errors and not rows:
             errors.append({"row": None, "column": None, "code": "REQUIRED", "message": "没有填写本次交款金额的房屋"})
-        if not errors:
-            taken = await notices.open_lines(session, list(found.values()))
-            errors = [{"row": r.row, "column": "房屋编号", "code": "DUPLICATE",
-                       "message": f"房屋已在通知单 {taken[found[r.code]]} 上"} for r in rows if found[r.code] in taken]
+        taken = await notices.open_lines(session, list(found.values()))
+        errors += [{"row": r.row, "column": "房屋编号", "code": "DUPLICATE", "message": f"房屋已在通知单 {taken[found[r.code]]} 上"}
+                   for r in rows if r.code in found and found[r.code] in taken]
         if errors:
             errors.sort(key=lambda e: (e["row"] or 0, e["column"] or ""))
             await jobs.fail(job_id, message=f"发现 {len(errors)} 处错误，未开具任何通知单", errors=errors)

@@ -416,10 +416,22 @@ def _format_date(value: datetime) -> str:
     return value.strftime("%Y-%m-%d")
 
 
+# Advance widths (em) of the printable ASCII characters in Noto Sans SC; everything else there
+# (Han, full-width punctuation) is 1 em or less.
+_ASCII_EM = (
+    0.224, 0.323, 0.474, 0.555, 0.555, 0.921, 0.68, 0.278, 0.338, 0.338, 0.467, 0.555, 0.278, 0.347, 0.278, 0.392,
+    0.555, 0.555, 0.555, 0.555, 0.555, 0.555, 0.555, 0.555, 0.555, 0.555, 0.278, 0.278, 0.555, 0.555, 0.555, 0.474,
+    0.946, 0.608, 0.657, 0.638, 0.688, 0.589, 0.552, 0.689, 0.728, 0.293, 0.535, 0.646, 0.543, 0.812, 0.723, 0.742,
+    0.633, 0.742, 0.635, 0.596, 0.599, 0.721, 0.575, 0.878, 0.573, 0.531, 0.603, 0.338, 0.392, 0.338, 0.555, 0.559,
+    0.606, 0.563, 0.618, 0.51, 0.62, 0.554, 0.325, 0.564, 0.607, 0.275, 0.275, 0.552, 0.284, 0.926, 0.61, 0.606,
+    0.62, 0.62, 0.388, 0.468, 0.377, 0.607, 0.521, 0.802, 0.498, 0.521, 0.475, 0.338, 0.27, 0.338, 0.555,
+)
+
+
 def _em_width(text: str) -> float:
-    """How wide a text is in em, slightly generous (Noto Sans SC: Han characters 1 em, digits
-    0.555 em, a few Latin capitals up to 0.9 em)."""
-    return sum(1.0 if ord(ch) > 0x2E7F else (0.9 if ch in "MWmw@%" else 0.6) for ch in text)
+    """How wide a text is set in our font, in em (1 em for anything outside printable ASCII,
+    which is never too little)."""
+    return sum(_ASCII_EM[o - 32] if 32 <= (o := ord(ch)) < 127 else 1.0 for ch in text)
 
 
 def _clip(text: str, ems: float) -> str:
@@ -468,18 +480,20 @@ class NoticeDoc:
 
 
 NOTICE_NOTE = "请持本通知单到专户银行柜台或侨都之窗交款；交款后凭银行回单到开发建设单位/业主处核对。"
-NOTICE_LINES_PER_PAGE = 200  # lines a page holds (three columns of 67 rows); more run on
+NOTICE_LINES_PER_PAGE = 200  # lines a page holds (three column groups of 67 rows); more run on
+_WRAP_UP_TO = 10  # up to this many lines, cells wrap (full locations and standards)
 
 
 @dataclass(frozen=True)
 class _Layout:
-    """How a notice's lines are set: ``groups`` side-by-side column groups (a group = 编号,
-    坐落, 面积, 标准, 金额), each ``widths`` mm wide per column, in ``font`` pt. ``css`` names the
-    table class that carries the font size and padding."""
+    """How a notice's lines are set: ``groups`` column groups side by side (a group = 编号,
+    坐落, 面积, 标准, 金额), the columns ``widths`` mm wide, in ``font`` pt; ``css`` is the table
+    class giving font size, line height and padding (``pad`` mm left + right)."""
 
     groups: int
     css: str
     font: float
+    pad: float
     widths: tuple[float, float, float, float, float]
     labels: tuple[str, str, str, str, str]
 
@@ -487,13 +501,11 @@ class _Layout:
 _CONTENT_MM = 182.0  # A4 210 mm less 2 × 14 mm side margins (NOTICE_CSS @page)
 _LABELS = ("房屋编号", "坐落", "建筑面积（m²）", "交存标准", "金额（元）")
 _SHORT_LABELS = ("房屋编号", "坐落", "面积m²", "标准", "金额(元)")
-_LAYOUTS = (
-    # up to this many lines → layout
-    (30, _Layout(1, "l1", 9.0, (30, 52, 26, 42, 32), _LABELS)),
-    (80, _Layout(2, "l2", 7.5, (20.5, 22, 12, 18, 18.5), _SHORT_LABELS)),
-    (NOTICE_LINES_PER_PAGE, _Layout(3, "l3", 6.0, (15.8, 14.6, 8.6, 9.0, 12.66), _SHORT_LABELS)),
+_LAYOUTS = (  # (up to this many lines, layout); the widths of a row add up to _CONTENT_MM
+    (30, _Layout(1, "l1", 9.0, 1.6, (27, 40, 24, 63, 28), _LABELS)),
+    (80, _Layout(2, "l2", 7.5, 0.8, (22, 29, 12.5, 8, 19.5), _SHORT_LABELS)),
+    (NOTICE_LINES_PER_PAGE, _Layout(3, "l3", 6.0, 0.8, (16.4, 17.7, 8.6, 5.2, 12.76), _SHORT_LABELS)),
 )
-_PAD_MM = 0.8  # left + right padding of a cell in l2 / l3 (l1: 1.6)
 
 
 def _layout(count: int) -> _Layout:
@@ -504,17 +516,17 @@ def _layout(count: int) -> _Layout:
 
 
 NOTICE_CSS = """
-@page { margin: 11mm 14mm 10mm 14mm; }
+@page { margin: 9mm 14mm 8mm 14mm; }
 .notice { break-after: page; }
 .head { width: 100%; table-layout: fixed; }
 .head td { vertical-align: top; padding: 0; }
 .head td.qr { width: 24mm; text-align: center; font-size: 7pt; line-height: 1.2; }
-.qr img { width: 22mm; height: 22mm; image-rendering: pixelated; }
+.qr img { width: 21mm; height: 21mm; image-rendering: pixelated; }
 h1 { font-size: 16pt; line-height: 1.3; margin: 1mm 0 1.5mm 0; letter-spacing: 1pt; }
 .sub { font-size: 9.5pt; margin: 0; }
 .sub span { margin-right: 6mm; }
-.info { width: 100%; table-layout: fixed; margin: 2mm 0 2.5mm 0; font-size: 9pt; line-height: 1.3; }
-.info th, .info td { border: 0.6pt solid #000; padding: 0.8mm 1.5mm; text-align: left; vertical-align: top; }
+.info { width: 100%; table-layout: fixed; margin: 1.5mm 0 2mm 0; font-size: 9pt; line-height: 1.3; }
+.info th, .info td { border: 0.6pt solid #000; padding: 0.7mm 1.5mm; text-align: left; vertical-align: top; }
 .info th { width: 22mm; background: #eee; }
 .lines { width: 100%; table-layout: fixed; }
 .lines th, .lines td { border: 0.4pt solid #000; white-space: nowrap; overflow: hidden; }
@@ -522,52 +534,62 @@ h1 { font-size: 16pt; line-height: 1.3; margin: 1mm 0 1.5mm 0; letter-spacing: 1
 .lines td.g { border-left: 1.2pt solid #000; }
 .lines td.n { text-align: right; }
 .l1 { font-size: 9pt; line-height: 1.3; }
-.l1 th, .l1 td { padding: 0.6mm 0.8mm; }
-.l1 td { white-space: normal; }
+.l1 th, .l1 td { padding: 0.5mm 0.8mm; }
+.wrap td { white-space: normal; }
 .l2 { font-size: 7.5pt; line-height: 1.2; }
-.l2 th, .l2 td { padding: 0.35mm 0.4mm; }
-.l3 { font-size: 6pt; line-height: 1.15; }
-.l3 th, .l3 td { padding: 0.1mm 0.4mm; }
+.l2 th, .l2 td { padding: 0.3mm 0.4mm; }
+.l3 { font-size: 6pt; line-height: 1.12; }
+.l3 th, .l3 td { padding: 0 0.4mm; }
 .legend { font-size: 7.5pt; line-height: 1.25; margin: 1mm 0 0 0; }
-.total { width: 100%; table-layout: fixed; margin-top: 2.5mm; font-size: 10pt; line-height: 1.3; }
-.total th, .total td { border: 0.8pt solid #000; padding: 1.2mm 1.5mm; text-align: left; }
+.total { width: 100%; table-layout: fixed; margin-top: 2mm; font-size: 10pt; line-height: 1.3; }
+.total th, .total td { border: 0.8pt solid #000; padding: 1.1mm 1.5mm; text-align: left; }
 .total th { width: 30mm; background: #eee; }
 .total td.fig { width: 40mm; }
-.note { font-size: 8.5pt; line-height: 1.35; margin: 2mm 0 0 0; }
-.sign { width: 100%; table-layout: fixed; margin-top: 5mm; font-size: 9.5pt; }
+.note { font-size: 8.5pt; line-height: 1.35; margin: 1.5mm 0 0 0; }
+.sign { width: 100%; table-layout: fixed; margin-top: 4mm; font-size: 9.5pt; }
 .sign td { padding: 0; }
+.sign td.date { width: 34%; }
 .cont { font-size: 9pt; margin: 0 0 1.5mm 0; }
 .pb { break-before: page; }
 """
 
 
-def _standard_keys(lines: Sequence[NoticeLineDoc], layout: _Layout) -> dict[str, str]:
-    """Short keys (A, B, …) for the standards when the layout's 标准 column is too narrow for
-    them; {} when they fit as they are."""
-    room = (layout.widths[3] - _PAD_MM) / (layout.font * 0.3528)
-    names = list(dict.fromkeys(l.standard for l in lines if l.standard))
-    if layout.groups == 1 or all(_em_width(n) <= room for n in names):
+def _standard_keys(lines: Sequence[NoticeLineDoc], layout: _Layout, wrap: bool) -> dict[str, str]:
+    """Short keys (A, B, …) for the standards when the 标准 column is too narrow for one of them
+    (explained under the table); {} when they all fit."""
+    if wrap:
         return {}
+    room = (layout.widths[3] - layout.pad) / (layout.font * _MM_PER_PT)
+    names = list(dict.fromkeys(l.standard for l in lines if l.standard))
+    if all(_em_width(n) <= room for n in names):
+        return {}
+
     def key(i: int) -> str:
         return chr(65 + i) if i < 26 else f"{chr(65 + i // 26 - 1)}{chr(65 + i % 26)}"
+
     return {name: key(i) for i, name in enumerate(names)}
 
 
-def _lines_table(lines: Sequence[NoticeLineDoc], layout: _Layout, keys: dict[str, str]) -> str:
+_MM_PER_PT = 25.4 / 72
+
+
+def _lines_table(lines: Sequence[NoticeLineDoc], layout: _Layout, keys: dict[str, str], wrap: bool) -> str:
     groups = layout.groups
     rows = max(1, -(-len(lines) // groups))
     total_mm = sum(layout.widths) * groups
     cols = "".join(f'<col style="width:{w * 100 / total_mm:.3f}%">' for w in layout.widths) * groups
     head = "".join(f"<th>{esc(t)}</th>" for t in layout.labels) * groups
-    # room in em per column, for clipping where cells do not wrap
-    em_mm = layout.font * 0.3528
-    room = [(w - _PAD_MM) / em_mm for w in layout.widths]
-    clip = (lambda t, i: t) if groups == 1 else (lambda t, i: _clip(t, room[i]))
+    # Cells never wrap (unless ``wrap``): text is cut to its column's room, in em.
+    room = [(w - layout.pad) / (layout.font * _MM_PER_PT) for w in layout.widths]
+
+    def fit(text: str, column: int) -> str:
+        return esc(text if wrap else _clip(text, room[column]))
+
     body: list[str] = []
     for r in range(rows):
         cells: list[str] = []
         for g in range(groups):
-            i = g * rows + r
+            i = g * rows + r  # down the first group, then the next
             first = ' class="g"' if g else ""
             if i >= len(lines):
                 cells.append(f"<td{first}></td><td></td><td></td><td></td><td></td>")
@@ -575,13 +597,19 @@ def _lines_table(lines: Sequence[NoticeLineDoc], layout: _Layout, keys: dict[str
             line = lines[i]
             standard = keys.get(line.standard, line.standard) if line.standard else "—"
             cells.append(
-                f"<td{first}>{esc(clip(line.house_code, 0))}</td><td>{esc(clip(line.location, 1))}</td>"
-                f'<td class="n">{_area(line.building_area)}</td><td>{esc(clip(standard, 3))}</td>'
+                f"<td{first}>{fit(line.house_code, 0)}</td><td>{fit(line.location, 1)}</td>"
+                f'<td class="n">{_area(line.building_area)}</td><td>{fit(standard, 3)}</td>'
                 f'<td class="n">{_yuan(line.amount)}</td>'
             )
         body.append(f"<tr>{''.join(cells)}</tr>")
-    return (f'<table class="lines {layout.css}"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>'
+    css = f"lines {layout.css} wrap" if wrap else f"lines {layout.css}"
+    return (f'<table class="{css}"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table>")
+
+
+# An info cell (NOTICE_CSS .info: (182 − 2 × 22) / 2 mm less padding, 9 pt) holds about 20.8 em a
+# line; a value is cut to two lines (with room for where the lines break).
+_INFO_CELL_EMS = 38.0
 
 
 def _notice_section(notice: NoticeDoc) -> str:
@@ -589,15 +617,20 @@ def _notice_section(notice: NoticeDoc) -> str:
 
     lines = notice.lines
     layout = _layout(len(lines))
-    keys = _standard_keys(lines, layout)
+    wrap = len(lines) <= _WRAP_UP_TO
+    keys = _standard_keys(lines, layout, wrap)
     estate = f"{notice.estate}（{notice.estate_code}）" if notice.estate_code else notice.estate
+
+    def info(value: str) -> str:  # at most two lines of its cell, so the page keeps its room
+        return esc(_clip(value, _INFO_CELL_EMS))
+
     chunks = [lines[i:i + NOTICE_LINES_PER_PAGE] for i in range(0, len(lines), NOTICE_LINES_PER_PAGE)] or [[]]
     tables = []
     for n, chunk in enumerate(chunks):
         if n:
             tables.append(f'<p class="cont pb">交存通知单 {esc(notice.number)}（续，第 {n + 1} 页）　房屋 '
                           f"{n * NOTICE_LINES_PER_PAGE + 1}–{n * NOTICE_LINES_PER_PAGE + len(chunk)} / {len(lines)}</p>")
-        tables.append(_lines_table(chunk, layout, keys))
+        tables.append(_lines_table(chunk, layout, keys, wrap))
     legend = ""
     if keys:
         legend = ('<p class="legend">交存标准：'
@@ -609,15 +642,15 @@ def _notice_section(notice: NoticeDoc) -> str:
 <p class="sub"><span>通知单号：{number}</span><span>交存类型：{esc(notice.type_label)}</span><span>开单日期：{_format_date(notice.issued_at)}</span></p>
 </td><td class="qr"><img src="{qr_png_data_uri(notice.number)}" alt="{number}"><br>{number}</td></tr></table>
 <table class="info">
-<tr><th>物业区域</th><td>{esc(estate)}</td><th>楼幢</th><td>{esc(notice.building or "—")}</td></tr>
-<tr><th>交款人</th><td>{esc(notice.payer_name)}（{esc(notice.payer_kind_label)}）</td><th>开发建设单位</th><td>{esc(notice.developer)}</td></tr>
-<tr><th>开户银行</th><td>{esc(notice.bank_name)}</td><th>户名</th><td>{esc(notice.bank_account_name)}</td></tr>
-<tr><th>账号</th><td colspan="3">{esc(notice.bank_account)}</td></tr>
+<tr><th>物业区域</th><td>{info(estate)}</td><th>楼幢</th><td>{info(notice.building or "—")}</td></tr>
+<tr><th>交款人</th><td>{info(f"{notice.payer_name}（{notice.payer_kind_label}）")}</td><th>开发建设单位</th><td>{info(notice.developer)}</td></tr>
+<tr><th>开户银行</th><td>{info(notice.bank_name)}</td><th>户名</th><td>{info(notice.bank_account_name)}</td></tr>
+<tr><th>账号</th><td colspan="3">{info(notice.bank_account)}</td></tr>
 </table>
 {''.join(tables)}{legend}
 <table class="total"><tr><th>合计（共 {len(lines)} 套）</th><td class="fig">¥{_yuan(notice.total)}</td><th>人民币（大写）</th><td>{chinese_capitals(notice.total)}</td></tr></table>
 <p class="note">说明：{NOTICE_NOTE}</p>
-<table class="sign"><tr><td>开单人：</td><td>交款人（签章）：</td><td>银行经办（盖章）：</td><td>交款日期：　　年　　月　　日</td></tr></table>
+<table class="sign"><tr><td>开单人：</td><td>交款人（签章）：</td><td>银行经办（盖章）：</td><td class="date">交款日期：　　　年　　月　　日</td></tr></table>
 </section>"""
 
 

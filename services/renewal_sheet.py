@@ -74,9 +74,9 @@ def _decimal(value: Any) -> Decimal | None:
 
 def read(data: bytes, filename: str) -> tuple[list[AmountRow], list[dict[str, Any]]]:
     """Reads 房屋编号 and 本次交款金额 of every row; reports every problem at once."""
-    from services.workbook import _open_rows  # the workbook reader's safe opening (format, bombs, size)
+    from services.workbook import _check_file, _open_sheet  # the house reader's safe opening: format, bombs, size
 
-    grid = _open_rows(data, filename)
+    grid = [list(row) for row in _open_sheet(data, _check_file(data)).iter_rows()]
     header_index = next((i for i, row in enumerate(grid[:20]) if CODE in [str(c).strip() for c in row if c is not None]
                          and AMOUNT in [str(c).strip() for c in row if c is not None]), None)
     if header_index is None:

@@ -25,7 +25,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from xml.parsers import expat
 
@@ -184,7 +184,6 @@ IRREGULAR = "工作簿的结构不规范，请用 Excel、WPS 或 LibreOffice �
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (and other OLE2 compound files)
 ZIP_MAGIC = b"PK\x03\x04"  # .xlsx, .ods
-DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 CHUNK = 1 << 20
 
 
@@ -294,22 +293,22 @@ def _member_chunks(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
         pos = start
         pending = b""
         while not inflater.eof:
-            if not pending:
-                if pos >= end:
-                    break
+            if not pending and pos < end:
                 pending = data[pos:min(pos + CHUNK, end)]
                 pos += len(pending)
             try:
-                out = inflater.decompress(pending, CHUNK)
+                out = inflater.decompress(pending, CHUNK)  # at most CHUNK bytes at a time
             except zlib.error:
                 raise _reject(DAMAGED) from None
             pending = inflater.unconsumed_tail
             produced += len(out)
             if produced > info.file_size:
                 raise _reject(ZIP_BOMB)
-            crc = zlib.crc32(out, crc)
             if out:
+                crc = zlib.crc32(out, crc)
                 yield out
+            elif not pending and pos >= end:
+                break
         if not inflater.eof:
             raise _reject(DAMAGED)
     else:
@@ -330,7 +329,7 @@ def _scan_member(data: bytes, info: zipfile.ZipInfo, sheet: _XlsxSheetExtent | _
             if buf[:2] in (b"\xff\xfe", b"\xfe\xff") or buf[:2] in (b"<\x00", b"\x00<"):
                 raise _reject(IRREGULAR)
         cut = buf.rfind(b"<")
-        if cut < 0 or len(buf) - cut > 256:
+        if cut < 0 or len(buf) - cut > CHUNK:  # no tag is that long: keep the carry small
             piece, carry = buf, b""
         else:
             piece, carry = buf[:cut], buf[cut:]
