@@ -351,8 +351,9 @@ def _scan_piece(piece: bytes, sheet: _XlsxSheetExtent | _OdsExtent | None) -> No
 
 
 def _column_number(letters: bytes | str) -> int:
+    """A1-style column letters as a 1-based number (lower case too, as calamine reads them)."""
     n = 0
-    for ch in letters:
+    for ch in letters.upper():
         n = n * 26 + ((ch if isinstance(ch, int) else ord(ch)) - 64)
     return n
 
@@ -363,8 +364,9 @@ class _XlsxSheetExtent:
     to reach column Z and row 99 999. Valid when every cell is written `<c r="A1" ...`, as Excel,
     WPS, LibreOffice and openpyxl do; anything else is marked irregular."""
 
-    FAR = re.compile(rb'<c r="(?=[A-Z]{2}|[A-Z]{1,3}[0-9]{6})([A-Z]{1,3})([0-9]+)')
-    ODD = re.compile(rb"<c[\t\n\r/>]")  # a cell without attributes, or not r= first
+    FAR = re.compile(rb'<c r="(?=[A-Za-z]{2}|[A-Za-z]+[0-9]{6})([A-Za-z]+)([0-9]+)')
+    # A cell without attributes, whose first attribute is not r=, or whose reference is odd ($A$1).
+    ODD = re.compile(rb'<c(?:[\t\n\r/>]| r="(?![A-Za-z]))')
     PREFIXED = re.compile(rb":c[\s/>]")
 
     def __init__(self) -> None:
@@ -413,7 +415,7 @@ def _xlsx_cells_exact(chunks: Iterable[bytes]) -> int:
             state["col"] = -1
         elif local == "c":
             ref = attrs.get("r")
-            m = re.fullmatch(r"\$?([A-Z]{1,3})\$?([0-9]{1,7})", ref or "")
+            m = re.fullmatch(r"([A-Za-z]{1,4})([0-9]{1,8})", ref or "")
             if m:
                 row, col = int(m.group(2)) - 1, _column_number(m.group(1)) - 1
             else:
@@ -620,7 +622,8 @@ def _ole_stream(data: bytes, names: tuple[str, ...]) -> bytes | None:
 
 
 BIFF_BOF = frozenset({0x0009, 0x0209, 0x0409, 0x0809})
-BIFF_CELLS = frozenset({0x0006, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00D6, 0x00FD, 0x0406, 0x0002, 0x0003, 0x0004})
+# FORMULA, BLANK, NUMBER, LABEL, BOOLERR, RK, RSTRING, LABELSST, and FORMULA of BIFF3/4: row, column, ...
+BIFF_CELLS = frozenset({0x0006, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00D6, 0x00FD, 0x0206, 0x0406})
 BIFF_MULTI = frozenset({0x00BD, 0x00BE})  # MULRK, MULBLANK: row, first column, ..., last column
 
 
@@ -786,7 +789,7 @@ def _two_decimals(value: Any, label: str, low: Decimal, high: Decimal, *, low_op
     q = d.quantize(CENT)
     if q != d:
         raise _Bad("BAD_NUMBER", f"{label}「{_shown(value)}」最多保留两位小数")
-    return q
+    return q.copy_abs() if q.is_zero() else q  # "-0" is 0.00
 
 
 def _label(value: Any, label: str, allowed: dict[str, Any], shown: Iterable[str]) -> Any:
@@ -972,8 +975,10 @@ def _find_header(rows: Iterator[list], with_code: bool) -> tuple[int, dict[str, 
 
 
 def _merged_fill(sheet, header_row: int) -> dict[tuple[int, int], tuple[int, int]]:
-    """Cells covered by a merge below the header → the merge's top-left cell (Excel and WPS keep
-    the value only there). Only .xlsx and .xls report merges; giant merges are ignored."""
+    """Cells below the top of a vertical merge under the header → the merge's top cell (Excel
+    and WPS keep the value only there; users merge 楼幢名称 over a building's rows). Cells
+    merged sideways stay empty: they belong to other columns. Only .xlsx and .xls report merges;
+    giant merges are ignored."""
     try:
         ranges = sheet.merged_cell_ranges or []
     except Exception:
@@ -988,10 +993,8 @@ def _merged_fill(sheet, header_row: int) -> dict[tuple[int, int], tuple[int, int
         budget -= area
         if budget < 0:
             return {}
-        for r in range(max(r0, header_row + 1), r1 + 1):
-            for c in range(c0, c1 + 1):
-                if (r, c) != (r0, c0):
-                    covered[(r, c - start_col)] = (r0, c0 - start_col)
+        for r in range(max(r0 + 1, header_row + 1), r1 + 1):
+            covered[(r, c0 - start_col)] = (r0, c0 - start_col)
     return covered
 
 

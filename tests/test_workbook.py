@@ -30,8 +30,8 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TEMPLATE_COLUMNS = HOUSE_COLUMNS[1:]
 ROW_CODES = {"REQUIRED", "BAD_NUMBER", "BAD_VALUE", "DUPLICATE", "OUT_OF_RANGE", "TOO_LONG", "BAD_ID_NUMBER",
              "BAD_PHONE"}
-PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                           HealthCheck.function_scoped_fixture])
+PROPERTY = settings(max_examples=50, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
 def xlsx(rows: list[list], *, header: list[str] | None = None, title: str | None = None, merges=(),

@@ -71,21 +71,15 @@ async def run_import(job_id: int) -> None:
     if job is None:
         return
     loop = asyncio.get_running_loop()
-    latest: dict[str, int | None] = {"processed": 0, "total": None}
-    changed = asyncio.Event()
+    steps: asyncio.Queue = asyncio.Queue()
 
     def progress(processed: int, total: int) -> None:  # called from the reading thread
-        latest["processed"], latest["total"] = processed, total
-        loop.call_soon_threadsafe(changed.set)
+        loop.call_soon_threadsafe(steps.put_nowait, (processed, total))
 
     async def reporter() -> None:
-        sent = -1
-        while True:
-            await changed.wait()
-            changed.clear()
-            if latest["processed"] != sent:
-                sent = latest["processed"]
-                await jobs.report(job_id, processed=sent, total=latest["total"], message="正在读取")
+        """Publishes every step, in order (at least one per 1 000 rows)."""
+        while (step := await steps.get()) is not None:
+            await jobs.report(job_id, processed=step[0], total=step[1], message="正在读取")
 
     async with get_sessionmaker()() as session:
         app = await session.get_one(Application, job.application_id)
@@ -96,11 +90,14 @@ async def run_import(job_id: int) -> None:
     try:
         rows, errors = await asyncio.to_thread(read_house_sheet, data, doc.filename, with_code=with_code, progress=progress)
     except FileRejected as exc:
+        task.cancel()
         await jobs.fail(job_id, message=exc.message, errors=[{"row": None, "column": None, "code": "FILE_REJECTED", "message": exc.message}])
         return
-    finally:
-        await asyncio.sleep(0)
+    except BaseException:
         task.cancel()
+        raise
+    steps.put_nowait(None)
+    await task
     errors = [_error(e) for e in errors]
     if not errors and not rows:
         errors = [{"row": None, "column": None, "code": "REQUIRED", "message": "工作簿中没有房屋数据"}]
