@@ -481,86 +481,130 @@ class NoticeDoc:
 
 NOTICE_NOTE = "请持本通知单到专户银行柜台或侨都之窗交款；交款后凭银行回单到开发建设单位/业主处核对。"
 NOTICE_LINES_PER_PAGE = 200  # lines a page holds (three column groups of 67 rows); more run on
-_WRAP_UP_TO = 10  # up to this many lines, cells wrap (full locations and standards)
+
+_MM_PER_PT = 25.4 / 72
+_CONTENT_MM = 182.0  # A4 210 mm less 2 × 14 mm side margins (NOTICE_CSS @page)
+_MIN_SCALE = 0.7  # text too wide for its cell is set smaller, down to 70 %, then cut with …
+
+
+def _fit(text: str, room_mm: float, font_pt: float) -> str:
+    """``text`` (escaped) made to fit ``room_mm`` on one line: as it is, set smaller (a span with
+    a smaller font-size, down to _MIN_SCALE), or at the smallest size cut with …."""
+    width = _em_width(text) * font_pt * _MM_PER_PT
+    if width <= room_mm:
+        return esc(text)
+    if width * _MIN_SCALE <= room_mm:
+        return f'<span style="font-size:{int(room_mm / width * 100)}%">{esc(text)}</span>'
+    cut = _clip(text, room_mm / (font_pt * _MM_PER_PT * _MIN_SCALE))
+    return f'<span style="font-size:{int(_MIN_SCALE * 100)}%">{esc(cut)}</span>'
 
 
 @dataclass(frozen=True)
-class _Layout:
-    """How a notice's lines are set: ``groups`` column groups side by side (a group = 编号,
-    坐落, 面积, 标准, 金额), the columns ``widths`` mm wide, in ``font`` pt; ``css`` is the table
-    class giving font size, line height and padding (``pad`` mm left + right)."""
+class _Grid:
+    """A table set as column blocks: one block (a float) per column holding all its cells as
+    lines of pre-formatted text, every line one row of fixed height. Nothing wraps, so the rows
+    line up, and WeasyPrint lays out a handful of boxes instead of a box per cell (a real table
+    costs it about 1 ms a cell). Row rules and the shaded header row are the grid's background
+    images."""
 
-    groups: int
-    css: str
-    font: float
-    pad: float
-    widths: tuple[float, float, float, float, float]
-    labels: tuple[str, str, str, str, str]
+    name: str  # CSS class; its columns are classes name + "c0", name + "c1", …
+    font: float  # pt
+    row: float  # mm, the height of every row (line-height)
+    pad: float  # mm, a column's left + right padding and border
+    widths: tuple[float, ...]  # mm, of the columns of one group; groups × sum = 182
+
+    def css(self) -> str:
+        cols = "".join(f".{self.name}c{i} {{ width: {w}mm; }}\n" for i, w in enumerate(self.widths))
+        # The grid's last column is 1 mm narrower: floats adding up to more than the grid's inner
+        # width (its borders take some) would push the last one onto a new line.
+        return (f".{self.name} {{ font-size: {self.font}pt; line-height: {self.row}mm; "
+                f"background-size: 100% {self.row}mm, 100% {self.row}mm; }}\n{cols}"
+                f".{self.name}z {{ width: {self.widths[-1] - 1}mm; }}\n")
+
+    def room(self, column: int) -> float:
+        return self.widths[column] - self.pad
+
+    def html(self, columns: Sequence[tuple[str, Sequence[str]]], rows: int, *, classes: Sequence[str] = ()) -> str:
+        """``columns``: (extra CSS classes, cells already escaped/fitted) each, cells top down."""
+        blocks = []
+        for i, (extra, cells) in enumerate(columns):
+            css = f"c {self.name}c{i % len(self.widths)} {extra}".strip()
+            if i == len(columns) - 1:
+                css += f" {self.name}z"
+            blocks.append(f'<div class="{css}">' + "\n".join(cells) + "</div>")
+        return (f'<div class="grid {self.name} {" ".join(classes)}" style="height:{rows * self.row:.2f}mm">'
+                + "".join(blocks) + "</div>")
 
 
-_CONTENT_MM = 182.0  # A4 210 mm less 2 × 14 mm side margins (NOTICE_CSS @page)
+# Lines: 房屋编号, 坐落, 面积, 标准, 金额 per group; one, two or three groups side by side.
 _LABELS = ("房屋编号", "坐落", "建筑面积（m²）", "交存标准", "金额（元）")
 _SHORT_LABELS = ("房屋编号", "坐落", "面积m²", "标准", "金额(元)")
-_LAYOUTS = (  # (up to this many lines, layout); the widths of a row add up to _CONTENT_MM
-    (30, _Layout(1, "l1", 9.0, 1.6, (27, 40, 24, 63, 28), _LABELS)),
-    (80, _Layout(2, "l2", 7.5, 0.8, (22, 29, 12.5, 8, 19.5), _SHORT_LABELS)),
-    (NOTICE_LINES_PER_PAGE, _Layout(3, "l3", 6.0, 0.8, (16.4, 17.7, 8.6, 5.2, 12.76), _SHORT_LABELS)),
+_LINE_GRIDS = (  # (up to this many lines, groups, grid, labels); a group's widths add up to 182 / groups
+    (30, 1, _Grid("l1", 9.0, 4.6, 1.4, (27, 52, 22, 51, 30)), _LABELS),
+    (80, 2, _Grid("l2", 7.5, 3.8, 1.0, (22, 29, 12.5, 8, 19.5)), _SHORT_LABELS),
+    (NOTICE_LINES_PER_PAGE, 3, _Grid("l3", 6.2, 2.7, 1.0, (16.4, 17.7, 8.6, 5.2, 12.76)), _SHORT_LABELS),
 )
+_INFO_GRID = _Grid("i", 9.0, 5.0, 1.6, (22, 80, 20, 60))
 
 
-def _layout(count: int) -> _Layout:
-    for limit, layout in _LAYOUTS:
+def _line_grid(count: int) -> tuple[int, _Grid, tuple[str, ...]]:
+    for limit, groups, grid, labels in _LINE_GRIDS:
         if count <= limit:
-            return layout
-    return _LAYOUTS[-1][1]
+            return groups, grid, labels
+    return _LINE_GRIDS[-1][1:]
 
 
-NOTICE_CSS = """
-@page { margin: 9mm 14mm 8mm 14mm; }
-.notice { break-after: page; }
-.head { width: 100%; table-layout: fixed; }
-.head td { vertical-align: top; padding: 0; }
-.head td.qr { width: 24mm; text-align: center; font-size: 7pt; line-height: 1.2; }
-.qr img { width: 21mm; height: 21mm; image-rendering: pixelated; }
-h1 { font-size: 16pt; line-height: 1.3; margin: 1mm 0 1.5mm 0; letter-spacing: 1pt; }
-.sub { font-size: 9.5pt; margin: 0; }
-.sub span { margin-right: 6mm; }
-.info { width: 100%; table-layout: fixed; margin: 1.5mm 0 2mm 0; font-size: 9pt; line-height: 1.3; }
-.info th, .info td { border: 0.6pt solid #000; padding: 0.7mm 1.5mm; text-align: left; vertical-align: top; }
-.info th { width: 22mm; background: #eee; }
-.lines { width: 100%; table-layout: fixed; }
-.lines th, .lines td { border: 0.4pt solid #000; white-space: nowrap; overflow: hidden; }
-.lines th { background: #e6e6e6; text-align: center; }
-.lines td.g { border-left: 1.2pt solid #000; }
-.lines td.n { text-align: right; }
-.l1 { font-size: 9pt; line-height: 1.3; }
-.l1 th, .l1 td { padding: 0.5mm 0.8mm; }
-.wrap td { white-space: normal; }
-.l2 { font-size: 7.5pt; line-height: 1.2; }
-.l2 th, .l2 td { padding: 0.3mm 0.4mm; }
-.l3 { font-size: 6pt; line-height: 1.12; }
-.l3 th, .l3 td { padding: 0 0.4mm; }
-.legend { font-size: 7.5pt; line-height: 1.25; margin: 1mm 0 0 0; }
-.total { width: 100%; table-layout: fixed; margin-top: 2mm; font-size: 10pt; line-height: 1.3; }
-.total th, .total td { border: 0.8pt solid #000; padding: 1.1mm 1.5mm; text-align: left; }
-.total th { width: 30mm; background: #eee; }
-.total td.fig { width: 40mm; }
-.note { font-size: 8.5pt; line-height: 1.35; margin: 1.5mm 0 0 0; }
-.sign { width: 100%; table-layout: fixed; margin-top: 4mm; font-size: 9.5pt; }
-.sign td { padding: 0; }
-.sign td.date { width: 34%; }
-.cont { font-size: 9pt; margin: 0 0 1.5mm 0; }
-.pb { break-before: page; }
-"""
+def _png_data_uri(width: int, height: int, pixels: bytes) -> str:
+    """A tiny greyscale PNG (rows of ``width`` bytes) as a data: URI."""
+    import base64
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + pixels[y * width:(y + 1) * width] for y in range(height))
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
-def _standard_keys(lines: Sequence[NoticeLineDoc], layout: _Layout, wrap: bool) -> dict[str, str]:
-    """Short keys (A, B, …) for the standards when the 标准 column is too narrow for one of them
-    (explained under the table); {} when they all fit."""
-    if wrap:
-        return {}
-    room = (layout.widths[3] - layout.pad) / (layout.font * _MM_PER_PT)
-    names = list(dict.fromkeys(l.standard for l in lines if l.standard))
+# Backgrounds of a grid: the header row shaded (one grey pixel stretched over the first row) and
+# a rule under every row (a 1 × 16 pixel tile, its last pixel dark, repeated down the grid).
+_SHADE_PNG = _png_data_uri(1, 1, b"\xe6")
+_RULE_PNG = _png_data_uri(1, 16, b"\xff" * 15 + b"\x70")
+
+NOTICE_CSS = f"""
+@page {{ margin: 9mm 14mm 8mm 14mm; }}
+.notice {{ break-after: page; }}
+.qr {{ float: right; width: 21mm; height: 21mm; image-rendering: pixelated; margin: 0 0 0 4mm; }}
+h1 {{ font-size: 16pt; line-height: 1.3; margin: 1mm 0 1.5mm 0; letter-spacing: 1pt; }}
+.no {{ font-size: 11pt; margin: 0 0 0 0; }}
+.grid {{ border: 0.6pt solid #000; overflow: hidden; white-space: pre; image-rendering: pixelated;
+         background-image: url("{_SHADE_PNG}"), url("{_RULE_PNG}");
+         background-repeat: no-repeat, repeat-y; background-position: 0 0, 0 0; }}
+.c {{ float: left; height: 100%; overflow: hidden; box-sizing: border-box; padding: 0 0.5mm;
+      border-left: 0.4pt solid #000; }}
+.c.first {{ border-left: 0; }}
+.c.g {{ border-left: 1.2pt solid #000; }}
+.c.n {{ text-align: right; }}
+.info {{ margin: 3mm 0 2mm 0; clear: both; }}
+.i .c {{ padding: 0 0.8mm; }}
+.lab {{ color: #333; }}
+.legend {{ font-size: 7.5pt; line-height: 1.25; margin: 1mm 0 0 0; }}
+.total {{ margin-top: 2mm; border: 0.8pt solid #000; padding: 1mm 2mm; font-size: 10.5pt; line-height: 1.45;
+          white-space: pre; }}
+.note {{ font-size: 8.5pt; line-height: 1.35; margin: 1.5mm 0 0 0; }}
+.sign {{ margin: 5mm 0 0 0; font-size: 9pt; white-space: pre; tab-size: 45.5mm; }}
+.cont {{ font-size: 9pt; margin: 0 0 1.5mm 0; break-before: page; }}
+{"".join(grid.css() for _, _, grid, _ in _LINE_GRIDS)}{_INFO_GRID.css()}"""
+
+
+def _standard_keys(lines: Sequence[NoticeLineDoc], grid: _Grid) -> dict[str, str]:
+    """Short keys (A, B, …) for the standards when one of them does not fit the 标准 column even
+    set smaller (they are explained under the table); {} when all fit."""
+    room = grid.room(3) / (grid.font * _MM_PER_PT * _MIN_SCALE)
+    names = list(dict.fromkeys(line.standard for line in lines if line.standard))
     if all(_em_width(n) <= room for n in names):
         return {}
 
@@ -570,88 +614,69 @@ def _standard_keys(lines: Sequence[NoticeLineDoc], layout: _Layout, wrap: bool) 
     return {name: key(i) for i, name in enumerate(names)}
 
 
-_MM_PER_PT = 25.4 / 72
-
-
-def _lines_table(lines: Sequence[NoticeLineDoc], layout: _Layout, keys: dict[str, str], wrap: bool) -> str:
-    groups = layout.groups
+def _lines_grid(lines: Sequence[NoticeLineDoc], groups: int, grid: _Grid, labels: Sequence[str],
+                keys: dict[str, str]) -> str:
     rows = max(1, -(-len(lines) // groups))
-    total_mm = sum(layout.widths) * groups
-    cols = "".join(f'<col style="width:{w * 100 / total_mm:.3f}%">' for w in layout.widths) * groups
-    head = "".join(f"<th>{esc(t)}</th>" for t in layout.labels) * groups
-    # Cells never wrap (unless ``wrap``): text is cut to its column's room, in em.
-    room = [(w - layout.pad) / (layout.font * _MM_PER_PT) for w in layout.widths]
-
-    def fit(text: str, column: int) -> str:
-        return esc(text if wrap else _clip(text, room[column]))
-
-    body: list[str] = []
-    for r in range(rows):
-        cells: list[str] = []
-        for g in range(groups):
-            i = g * rows + r  # down the first group, then the next
-            first = ' class="g"' if g else ""
-            if i >= len(lines):
-                cells.append(f"<td{first}></td><td></td><td></td><td></td><td></td>")
-                continue
-            line = lines[i]
-            standard = keys.get(line.standard, line.standard) if line.standard else "—"
-            cells.append(
-                f"<td{first}>{fit(line.house_code, 0)}</td><td>{fit(line.location, 1)}</td>"
-                f'<td class="n">{_area(line.building_area)}</td><td>{fit(standard, 3)}</td>'
-                f'<td class="n">{_yuan(line.amount)}</td>'
-            )
-        body.append(f"<tr>{''.join(cells)}</tr>")
-    css = f"lines {layout.css} wrap" if wrap else f"lines {layout.css}"
-    return (f'<table class="{css}"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table>")
-
-
-# An info cell (NOTICE_CSS .info: (182 − 2 × 22) / 2 mm less padding, 9 pt) holds about 20.8 em a
-# line; a value is cut to two lines (with room for where the lines break).
-_INFO_CELL_EMS = 38.0
+    font = grid.font
+    rooms = [grid.room(i) for i in range(5)]
+    columns: list[tuple[str, list[str]]] = []
+    for g in range(groups):
+        part = lines[g * rows:(g + 1) * rows]  # down the first group, then the next
+        head = [_fit(label, rooms[i], font) for i, label in enumerate(labels)]
+        codes = [head[0]] + [_fit(l.house_code, rooms[0], font) for l in part]
+        places = [head[1]] + [_fit(l.location, rooms[1], font) for l in part]
+        areas = [head[2]] + [_fit(_area(l.building_area), rooms[2], font) for l in part]
+        standards = [head[3]] + [_fit(keys.get(l.standard, l.standard) if l.standard else "—", rooms[3], font)
+                                 for l in part]
+        amounts = [head[4]] + [_fit(_yuan(l.amount), rooms[4], font) for l in part]
+        columns += [("g" if g else "first", codes), ("", places), ("n", areas), ("", standards), ("n", amounts)]
+    return grid.html(columns, rows + 1)
 
 
 def _notice_section(notice: NoticeDoc) -> str:
     from services.money import chinese_capitals
 
     lines = notice.lines
-    layout = _layout(len(lines))
-    wrap = len(lines) <= _WRAP_UP_TO
-    keys = _standard_keys(lines, layout, wrap)
+    groups, grid, labels = _line_grid(len(lines))
+    keys = _standard_keys(lines, grid)
     estate = f"{notice.estate}（{notice.estate_code}）" if notice.estate_code else notice.estate
-
-    def info(value: str) -> str:  # at most two lines of its cell, so the page keeps its room
-        return esc(_clip(value, _INFO_CELL_EMS))
-
-    chunks = [lines[i:i + NOTICE_LINES_PER_PAGE] for i in range(0, len(lines), NOTICE_LINES_PER_PAGE)] or [[]]
+    info = _INFO_GRID
+    rows = [
+        ("物业区域", estate, "楼幢", notice.building or "—"),
+        ("交款人", notice.payer_name, "交款人类别", notice.payer_kind_label),
+        ("开发建设单位", notice.developer, "交存类型", notice.type_label),
+        ("开户银行", notice.bank_name, "开单日期", _format_date(notice.issued_at)),
+        ("收款户名", notice.bank_account_name, "收款账号", notice.bank_account),
+    ]
+    info_columns = [
+        (extra, [_fit(r[i], info.room(i), info.font) for r in rows])
+        for i, extra in enumerate(("first lab", "", "lab", ""))
+    ]
+    per_page = NOTICE_LINES_PER_PAGE
+    chunks = [lines[i:i + per_page] for i in range(0, len(lines), per_page)] or [[]]
     tables = []
     for n, chunk in enumerate(chunks):
         if n:
-            tables.append(f'<p class="cont pb">交存通知单 {esc(notice.number)}（续，第 {n + 1} 页）　房屋 '
-                          f"{n * NOTICE_LINES_PER_PAGE + 1}–{n * NOTICE_LINES_PER_PAGE + len(chunk)} / {len(lines)}</p>")
-        tables.append(_lines_table(chunk, layout, keys, wrap))
+            tables.append(f'<p class="cont">交存通知单 {esc(notice.number)}（续，第 {n + 1} 页）　房屋 '
+                          f"{n * per_page + 1}–{n * per_page + len(chunk)} / {len(lines)}</p>")
+        tables.append(_lines_grid(chunk, groups, grid, labels, keys))
     legend = ""
     if keys:
         legend = ('<p class="legend">交存标准：'
                   + "；".join(f"{esc(k)}＝{esc(name)}" for name, k in keys.items()) + "</p>")
     number = esc(notice.number)
-    return f"""<section class="notice">
-<table class="head"><tr><td>
-<h1>住宅专项维修资金交存通知单</h1>
-<p class="sub"><span>通知单号：{number}</span><span>交存类型：{esc(notice.type_label)}</span><span>开单日期：{_format_date(notice.issued_at)}</span></p>
-</td><td class="qr"><img src="{qr_png_data_uri(notice.number)}" alt="{number}"><br>{number}</td></tr></table>
-<table class="info">
-<tr><th>物业区域</th><td>{info(estate)}</td><th>楼幢</th><td>{info(notice.building or "—")}</td></tr>
-<tr><th>交款人</th><td>{info(f"{notice.payer_name}（{notice.payer_kind_label}）")}</td><th>开发建设单位</th><td>{info(notice.developer)}</td></tr>
-<tr><th>开户银行</th><td>{info(notice.bank_name)}</td><th>户名</th><td>{info(notice.bank_account_name)}</td></tr>
-<tr><th>账号</th><td colspan="3">{info(notice.bank_account)}</td></tr>
-</table>
-{''.join(tables)}{legend}
-<table class="total"><tr><th>合计（共 {len(lines)} 套）</th><td class="fig">¥{_yuan(notice.total)}</td><th>人民币（大写）</th><td>{chinese_capitals(notice.total)}</td></tr></table>
-<p class="note">说明：{NOTICE_NOTE}</p>
-<table class="sign"><tr><td>开单人：</td><td>交款人（签章）：</td><td>银行经办（盖章）：</td><td class="date">交款日期：　　　年　　月　　日</td></tr></table>
-</section>"""
+    return (
+        f'<section class="notice"><img class="qr" src="{qr_png_data_uri(notice.number)}" alt="{number}">'
+        f"<h1>住宅专项维修资金交存通知单</h1>"
+        f'<p class="no">通知单号：{number}</p>'
+        f'{info.html(info_columns, len(rows), classes=("info",))}'
+        f"{''.join(tables)}{legend}"
+        f'<div class="total">合计（小写）：¥{_yuan(notice.total)}　　（共 {len(lines)} 套）\n'
+        f"合计（大写）：人民币{chinese_capitals(notice.total)}</div>"
+        f'<p class="note">说明：{NOTICE_NOTE}</p>'
+        f'<p class="sign">开单人：\t交款人（签章）：\t银行经办（盖章）：\t交款日期：　　年　　月　　日</p>'
+        f"</section>"
+    )
 
 
 def payment_notices_html(notices: Sequence[NoticeDoc]) -> str:

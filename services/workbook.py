@@ -16,6 +16,7 @@ comes back as a `RowError` with its sheet row, column label and a Chinese messag
 from __future__ import annotations
 
 import io
+import logging
 import math
 import re
 import struct
@@ -34,9 +35,11 @@ from models.enums import BuildingStructure, HouseUsage, IdType, SalesStatus
 from services.validators import valid_credit_code, valid_mobile, valid_resident_id
 
 __all__ = [
-    "HOUSE_COLUMNS", "MAX_ROWS", "MAX_WORKBOOK_BYTES", "HouseRow", "OwnerRow", "RowError", "house_template",
-    "read_house_sheet", "write_house_sheet",
+    "HOUSE_COLUMNS", "MAX_ROWS", "MAX_WORKBOOK_BYTES", "REQUIRED_COLUMNS", "TEMPLATE_COLUMNS", "HouseRow", "OwnerRow",
+    "RowError", "house_template", "read_house_sheet", "write_house_sheet",
 ]
+
+log = logging.getLogger("wxfund.workbook")
 
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
@@ -669,7 +672,7 @@ def _fatal(exc: BaseException) -> bool:
     return isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit))
 
 
-def _open_sheet(data: bytes, kind: str):
+def _open_sheet(data: bytes):
     import python_calamine as calamine
 
     try:
@@ -1011,8 +1014,8 @@ def read_house_sheet(
 
     Raises only FileRejected, for a file that is not a readable workbook of this template.
     The file is recognised by its content; `filename` is only for messages."""
-    kind = _check_file(data)
-    sheet = _open_sheet(data, kind)
+    _check_file(data)
+    sheet = _open_sheet(data)
     try:
         return _read(sheet, with_code=with_code, progress=progress)
     except FileRejected:
@@ -1020,6 +1023,8 @@ def read_house_sheet(
     except BaseException as exc:
         if _fatal(exc):
             raise
+        # calamine failing on a damaged sheet, or a bug here: the user gets a clear refusal either way
+        log.warning("house sheet %r could not be read", filename, exc_info=True)
         raise _reject(DAMAGED) from None
 
 
@@ -1124,10 +1129,10 @@ def _parse_line(row: int, cells: list, columns: dict[str, int], plan: list, hous
     key = (values.get(BUILDING), values.get(UNIT), values[FLOOR], values[ROOM])
     if key[0] is not _BAD and key[1] is not _BAD and key[2] is not _BAD and key[3] is not _BAD:
         line.key = key
-    sig = tuple(map(values.get, house_columns))
-    if _BAD in sig:
-        sig = tuple(("raw", _text(line.raw(c))) if v is _BAD else v for c, v in zip(house_columns, sig))
-    line.sig = sig
+    if errors:  # an unreadable value is compared as the text the cell shows
+        line.sig = tuple(("raw", _text(line.raw(c))) if values.get(c) is _BAD else values.get(c) for c in house_columns)
+    else:
+        line.sig = tuple(map(values.get, house_columns))
     return line
 
 
