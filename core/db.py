@@ -17,11 +17,19 @@ def get_engine() -> AsyncEngine:
             get_settings().sqlalchemy_url,
             pool_size=10,
             max_overflow=20,
-            pool_pre_ping=True,
+            # No pre-ping: it costs a round trip per checkout; connections are recycled instead,
+            # and a dead one fails its statement (retried by the client) rather than every request paying.
+            pool_recycle=1800,
             connect_args={"server_settings": {"timezone": "Asia/Shanghai", "application_name": "wxfund"}},
         )
         _sessions = async_sessionmaker(_engine, expire_on_commit=False)
     return _engine
+
+
+def get_reader():
+    """Connections for reads that need no transaction (DataLoaders): AUTOCOMMIT skips the
+    BEGIN / ROLLBACK round trips a session would add to each load."""
+    return get_engine().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def get_sessionmaker() -> async_sessionmaker[AsyncSession]:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
 from services import tree
+from core.db import get_reader
 from services import payments_read
 from services.applications import read as applications
 from services.access import Viewer
@@ -22,10 +23,11 @@ class Loaders:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]):
         self._sessions = sessions
 
-    def _loader(self, fn: Callable[[AsyncSession, Sequence[int]], Awaitable[list[Any]]]) -> DataLoader:
+    def _loader(self, fn: Callable[[Any, Sequence[int]], Awaitable[list[Any]]]) -> DataLoader:
         async def load(keys: list[int]) -> list[Any]:
-            async with self._sessions() as session:
-                return await fn(session, keys)
+            # Each batch reads on its own AUTOCOMMIT connection (Core selects only).
+            async with get_reader().connect() as connection:
+                return await fn(connection, keys)
 
         return DataLoader(load_fn=load, max_batch_size=20000)
 

@@ -72,11 +72,23 @@ def _decimal(value: Any) -> Decimal | None:
     return number
 
 
+def _first_sheet(data: bytes) -> list[list[Any]]:
+    """The first sheet's cells, after the house reader's checks of format, size and bombs."""
+    import python_calamine as calamine
+
+    from services.workbook import _check_file
+
+    _check_file(data)
+    try:
+        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return [list(row) for row in book.get_sheet_by_index(0).iter_rows()]
+    except Exception:
+        raise FileRejected("文件已损坏或不是工作簿", field="file") from None
+
+
 def read(data: bytes, filename: str) -> tuple[list[AmountRow], list[dict[str, Any]]]:
     """Reads 房屋编号 and 本次交款金额 of every row; reports every problem at once."""
-    from services.workbook import _check_file, _open_sheet  # the house reader's safe opening: format, bombs, size
-
-    grid = [list(row) for row in _open_sheet(data, _check_file(data)).iter_rows()]
+    grid = _first_sheet(data)
     header_index = next((i for i, row in enumerate(grid[:20]) if CODE in [str(c).strip() for c in row if c is not None]
                          and AMOUNT in [str(c).strip() for c in row if c is not None]), None)
     if header_index is None:

@@ -59,8 +59,8 @@ async def house_change_counts(session: AsyncSession, ids: Sequence[int]) -> list
 
 async def building_changes_by_application(session: AsyncSession, ids: Sequence[int]) -> list[list[Any]]:
     groups: dict[int, list[Any]] = defaultdict(list)
-    q = select(ApplicationBuilding).where(ApplicationBuilding.application_id.in_(ids)).order_by(ApplicationBuilding.position)
-    for row in await session.scalars(q):
+    q = _cols(ApplicationBuilding).where(ApplicationBuilding.application_id.in_(ids)).order_by(ApplicationBuilding.position)
+    for row in (await session.execute(q)).all():
         groups[row.application_id].append(row)
     return [groups.get(i, []) for i in ids]
 
