@@ -37,6 +37,8 @@ async def _render(job_id: int) -> None:
         document = job.params.get("document") if job else None
     if document == "PAYMENT_NOTICES":
         await payment_jobs.run_notice_pdfs(job_id)
+    elif document == "REFUND_FORMS":
+        await payment_jobs.run_refund_forms(job_id)
     else:
         await files.run_form(job_id)
 

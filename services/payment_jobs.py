@@ -302,3 +302,37 @@ async def start_print(session: AsyncSession, viewer: Viewer | None, ids: Sequenc
     await session.commit()
     await jobs.enqueue(job.id, job.kind)
     return job
+
+
+async def run_refund_forms(job_id: int) -> None:
+    from models import Application
+    from services.pdf import RefundDoc, render_refund_form
+
+    job = await jobs.start(job_id)
+    if job is None:
+        return
+    async with get_sessionmaker()() as session:
+        rows = (await session.execute(
+            select(Refund, House, Building.name, Estate.name, Organization.name, Application)
+            .join(House, House.id == Refund.house_id).join(Building, Building.id == House.building_id)
+            .join(Estate, Estate.id == Building.estate_id).join(Organization, Organization.id == Refund.organization_id)
+            .join(Application, Application.id == Refund.application_id)
+            .where(Refund.id.in_(job.params["refunds"])).order_by(Refund.id))).all()
+        docs = [(r.id, RefundDoc(number=app.number, house_code=h.code, location=f"{b}{h.unit or ''}{h.room_number}",
+                                 estate=e, organization=o, amount=r.amount, account_name=r.account_name,
+                                 bank_name=r.bank_name, account_number=r.account_number, reason=app.reason or "",
+                                 created_at=r.created_at)) for r, h, b, e, o, app in rows]
+    files = [(rid, await asyncio.to_thread(render_refund_form, d)) for rid, d in docs]
+    async with get_sessionmaker()() as session:
+        running = await session.get_one(Job, job_id, with_for_update=True)
+        for rid, pdf in files:
+            refund = await session.get_one(Refund, rid)
+            stored = documents.store(session, kind=DocumentKind.REFUND_FORM, filename=f"退款申请表-{rid}.pdf",
+                                     content_type="application/pdf", data=pdf, organization_id=refund.organization_id,
+                                     created_by_id=running.created_by_id, suffix=".pdf")
+            await session.flush()
+            refund.form_document_id = stored.id
+        running.total = len(files)
+        jobs.succeed(running, message=f"已生成 {len(files)} 张退款申请表")
+        await session.commit()
+    await jobs.publish(running)

@@ -104,6 +104,20 @@ def new_refund(session: AsyncSession, app: Application, house_id: int, amount: D
     return refund
 
 
+async def render_refund_forms(session: AsyncSession, refunds: list[Refund], viewer: Viewer | None) -> int:
+    """One job renders the 退款申请表 of each refund (enqueued after the caller commits)."""
+    from models.enums import JobKind
+    from services import jobs
+
+    await session.flush()
+    job = jobs.new_job(session, kind=JobKind.PDF_RENDER, viewer=viewer, organization_id=refunds[0].organization_id,
+                       params={"document": "REFUND_FORMS", "refunds": [r.id for r in refunds]})
+    await session.flush()
+    for r in refunds:
+        r.form_job_id = job.id
+    return job.id
+
+
 async def complete_refund(session: AsyncSession, viewer: Viewer | None, refund_id: int | None) -> Refund:
     """A clerk pays the refund out: the ledger is debited (REFUND)."""
     viewer = require_role(viewer, Role.CLERK)

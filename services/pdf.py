@@ -483,79 +483,24 @@ NOTICE_NOTE = "请持本通知单到专户银行柜台或侨都之窗交款；�
 NOTICE_LINES_PER_PAGE = 200  # lines a page holds (three column groups of 67 rows); more run on
 
 _MM_PER_PT = 25.4 / 72
-_CONTENT_MM = 182.0  # A4 210 mm less 2 × 14 mm side margins (NOTICE_CSS @page)
 _MIN_SCALE = 0.7  # text too wide for its cell is set smaller, down to 70 %, then cut with …
 
 
 def _fit(text: str, room_mm: float, font_pt: float) -> str:
     """``text`` (escaped) made to fit ``room_mm`` on one line: as it is, set smaller (a span with
-    a smaller font-size, down to _MIN_SCALE), or at the smallest size cut with …."""
+    a smaller font-size, down to _MIN_SCALE, and no line height of its own so that its row keeps
+    its height), or at the smallest size cut with …."""
     width = _em_width(text) * font_pt * _MM_PER_PT
     if width <= room_mm:
         return esc(text)
     if width * _MIN_SCALE <= room_mm:
-        return f'<span style="font-size:{int(room_mm / width * 100)}%">{esc(text)}</span>'
+        return f'<span class="s" style="font-size:{int(room_mm / width * 100)}%">{esc(text)}</span>'
     cut = _clip(text, room_mm / (font_pt * _MM_PER_PT * _MIN_SCALE))
-    return f'<span style="font-size:{int(_MIN_SCALE * 100)}%">{esc(cut)}</span>'
-
-
-@dataclass(frozen=True)
-class _Grid:
-    """A table set as column blocks: one block (a float) per column holding all its cells as
-    lines of pre-formatted text, every line one row of fixed height. Nothing wraps, so the rows
-    line up, and WeasyPrint lays out a handful of boxes instead of a box per cell (a real table
-    costs it about 1 ms a cell). Row rules and the shaded header row are the grid's background
-    images."""
-
-    name: str  # CSS class; its columns are classes name + "c0", name + "c1", …
-    font: float  # pt
-    row: float  # mm, the height of every row (line-height)
-    pad: float  # mm, a column's left + right padding and border
-    widths: tuple[float, ...]  # mm, of the columns of one group; groups × sum = 182
-
-    def css(self) -> str:
-        cols = "".join(f".{self.name}c{i} {{ width: {w}mm; }}\n" for i, w in enumerate(self.widths))
-        # The grid's last column is 1 mm narrower: floats adding up to more than the grid's inner
-        # width (its borders take some) would push the last one onto a new line.
-        return (f".{self.name} {{ font-size: {self.font}pt; line-height: {self.row}mm; "
-                f"background-size: 100% {self.row}mm, 100% {self.row}mm; }}\n{cols}"
-                f".{self.name}z {{ width: {self.widths[-1] - 1}mm; }}\n")
-
-    def room(self, column: int) -> float:
-        return self.widths[column] - self.pad
-
-    def html(self, columns: Sequence[tuple[str, Sequence[str]]], rows: int, *, classes: Sequence[str] = ()) -> str:
-        """``columns``: (extra CSS classes, cells already escaped/fitted) each, cells top down."""
-        blocks = []
-        for i, (extra, cells) in enumerate(columns):
-            css = f"c {self.name}c{i % len(self.widths)} {extra}".strip()
-            if i == len(columns) - 1:
-                css += f" {self.name}z"
-            blocks.append(f'<div class="{css}">' + "\n".join(cells) + "</div>")
-        return (f'<div class="grid {self.name} {" ".join(classes)}" style="height:{rows * self.row:.2f}mm">'
-                + "".join(blocks) + "</div>")
-
-
-# Lines: 房屋编号, 坐落, 面积, 标准, 金额 per group; one, two or three groups side by side.
-_LABELS = ("房屋编号", "坐落", "建筑面积（m²）", "交存标准", "金额（元）")
-_SHORT_LABELS = ("房屋编号", "坐落", "面积m²", "标准", "金额(元)")
-_LINE_GRIDS = (  # (up to this many lines, groups, grid, labels); a group's widths add up to 182 / groups
-    (30, 1, _Grid("l1", 9.0, 4.6, 1.4, (27, 52, 22, 51, 30)), _LABELS),
-    (80, 2, _Grid("l2", 7.5, 3.8, 1.0, (22, 29, 12.5, 8, 19.5)), _SHORT_LABELS),
-    (NOTICE_LINES_PER_PAGE, 3, _Grid("l3", 6.2, 2.7, 1.0, (16.4, 17.7, 8.6, 5.2, 12.76)), _SHORT_LABELS),
-)
-_INFO_GRID = _Grid("i", 9.0, 5.0, 1.6, (22, 80, 20, 60))
-
-
-def _line_grid(count: int) -> tuple[int, _Grid, tuple[str, ...]]:
-    for limit, groups, grid, labels in _LINE_GRIDS:
-        if count <= limit:
-            return groups, grid, labels
-    return _LINE_GRIDS[-1][1:]
+    return f'<span class="s" style="font-size:{int(_MIN_SCALE * 100)}%">{esc(cut)}</span>'
 
 
 def _png_data_uri(width: int, height: int, pixels: bytes) -> str:
-    """A tiny greyscale PNG (rows of ``width`` bytes) as a data: URI."""
+    """A tiny greyscale PNG (``height`` rows of ``width`` bytes) as a data: URI."""
     import base64
     import struct
     import zlib
@@ -574,23 +519,113 @@ def _png_data_uri(width: int, height: int, pixels: bytes) -> str:
 _SHADE_PNG = _png_data_uri(1, 1, b"\xe6")
 _RULE_PNG = _png_data_uri(1, 16, b"\xff" * 15 + b"\x70")
 
+
+@dataclass(frozen=True)
+class _Col:
+    width: float  # mm
+    right: bool = False  # text-align: right
+    tab: float | None = None  # mm: two sub-columns "a<TAB>b", b starting this far in
+    shade_tab: bool = False  # shade the first sub-column (labels)
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """A table set as column blocks: one block (a float) per column holding all its cells as
+    lines of pre-formatted text, each line one row of fixed height. Nothing wraps, so the rows
+    line up, and WeasyPrint lays out a few boxes with a line each per row instead of a box per
+    cell (a real table costs it about 1 ms a cell). Two left-aligned columns can share a block,
+    the second starting at a tab stop. Row rules and the shaded header row are the grid's
+    background images."""
+
+    name: str  # CSS class; its columns get the classes name + "c0", name + "c1", …
+    font: float  # pt
+    row: float  # mm, the height of every row (line-height)
+    cols: tuple[_Col, ...]  # of one group; groups × their widths = 182 mm
+    header: bool = True  # the first row is shaded
+    pad: float = 0.5  # mm, a column's left and right padding
+
+    def css(self) -> str:
+        layers = 2 if self.header else 1
+        size = ", ".join([f"100% {self.row}mm"] * layers)
+        images = ", ".join(([f'url("{_SHADE_PNG}")'] if self.header else []) + [f'url("{_RULE_PNG}")'])
+        repeat = ", ".join((["no-repeat"] if self.header else []) + ["repeat-y"])
+        out = [f".{self.name} {{ font-size: {self.font}pt; line-height: {self.row}mm; background-image: {images}; "
+               f"background-repeat: {repeat}; background-size: {size}; }}",
+               f".{self.name} .c {{ padding: 0 {self.pad}mm; }}"]
+        for i, col in enumerate(self.cols):
+            rule = f"width: {col.width}mm;"
+            if col.right:
+                rule += " text-align: right;"
+            if col.tab:
+                rule += f" tab-size: {col.tab}mm;"
+            if col.shade_tab:
+                rule += (f' background: url("{_SHADE_PNG}") no-repeat 0 0 / {col.tab + self.pad}mm 100%;')
+            out.append(f".{self.name}c{i} {{ {rule} }}")
+        # The grid's last column is 1 mm narrower: floats adding up to more than the grid's inner
+        # width (its borders take some) would push the last one onto a new line.
+        out.append(f".{self.name}z {{ width: {self.cols[-1].width - 1}mm; }}")
+        return "\n".join(out) + "\n"
+
+    def room(self, column: int, part: int = 0) -> float:
+        """mm for the text of a column (``part`` 0 / 1: before / after its tab)."""
+        col = self.cols[column]
+        if col.tab is None:
+            return col.width - 2 * self.pad - 0.3
+        return col.tab - 1.0 if part == 0 else col.width - col.tab - 2 * self.pad - 0.3
+
+    def html(self, columns: Sequence[tuple[str, Sequence[str]]], rows: int, *, classes: str = "") -> str:
+        """``columns``: (extra CSS classes, cells already escaped and fitted) each, top down."""
+        blocks = []
+        for i, (extra, cells) in enumerate(columns):
+            css = f"c {self.name}c{i % len(self.cols)} {extra}".strip()
+            if i == len(columns) - 1:
+                css += f" {self.name}z"
+            blocks.append(f'<div class="{css}">' + "\n".join(cells) + "</div>")
+        return (f'<div class="grid {self.name} {classes}" style="height:{rows * self.row:.2f}mm">'
+                + "".join(blocks) + "</div>")
+
+
+
+# Lines: 房屋编号 + 坐落 (one block, a tab apart), 面积, 标准, 金额 per group; one, two or three
+# groups side by side, in smaller type the more lines there are.
+_LABELS = ("房屋编号", "坐落", "建筑面积（m²）", "交存标准", "金额（元）")
+_SHORT_LABELS = ("房屋编号", "坐落", "面积m²", "标准", "金额(元)")
+
+
+def _line_cols(code: float, place: float, area: float, standard: float, amount: float) -> tuple[_Col, ...]:
+    return (_Col(code + place, tab=code), _Col(area, right=True), _Col(standard), _Col(amount, right=True))
+
+
+_LINE_GRIDS = (  # (up to this many lines, groups, grid, labels)
+    (30, 1, _Grid("l1", 9.0, 4.6, _line_cols(27, 52, 22, 51, 30)), _LABELS),
+    (80, 2, _Grid("l2", 7.5, 3.8, _line_cols(22, 29, 12.5, 8, 19.5)), _SHORT_LABELS),
+    (NOTICE_LINES_PER_PAGE, 3, _Grid("l3", 6.2, 2.7, _line_cols(16.4, 17.7, 8.6, 5.2, 12.76), pad=0.4), _SHORT_LABELS),
+)
+# The notice's particulars: two columns of label<TAB>value.
+_INFO_GRID = _Grid("i", 9.0, 5.0, (_Col(100, tab=22, shade_tab=True), _Col(82, tab=21, shade_tab=True)),
+                   header=False, pad=0.8)
+
+
+def _line_grid(count: int) -> tuple[int, _Grid, tuple[str, ...]]:
+    for limit, groups, grid, labels in _LINE_GRIDS:
+        if count <= limit:
+            return groups, grid, labels
+    return _LINE_GRIDS[-1][1:]
+
+
 NOTICE_CSS = f"""
 @page {{ margin: 9mm 14mm 8mm 14mm; }}
 .notice {{ break-after: page; }}
 .qr {{ float: right; width: 21mm; height: 21mm; image-rendering: pixelated; margin: 0 0 0 4mm; }}
 h1 {{ font-size: 16pt; line-height: 1.3; margin: 1mm 0 1.5mm 0; letter-spacing: 1pt; }}
-.no {{ font-size: 11pt; margin: 0 0 0 0; }}
-.grid {{ border: 0.6pt solid #000; overflow: hidden; white-space: pre; image-rendering: pixelated;
-         background-image: url("{_SHADE_PNG}"), url("{_RULE_PNG}");
-         background-repeat: no-repeat, repeat-y; background-position: 0 0, 0 0; }}
-.c {{ float: left; height: 100%; overflow: hidden; box-sizing: border-box; padding: 0 0.5mm;
-      border-left: 0.4pt solid #000; }}
+.no {{ font-size: 11pt; margin: 0; }}
+.grid {{ border: 0.6pt solid #000; overflow: hidden; white-space: pre; font-kerning: none;
+         image-rendering: pixelated; }}
+.c {{ float: left; height: 100%; overflow: hidden; box-sizing: border-box; border-left: 0.4pt solid #000; }}
 .c.first {{ border-left: 0; }}
 .c.g {{ border-left: 1.2pt solid #000; }}
-.c.n {{ text-align: right; }}
+.s {{ line-height: 0; }}  /* smaller text never makes its row taller */
 .info {{ margin: 3mm 0 2mm 0; clear: both; }}
-.i .c {{ padding: 0 0.8mm; }}
-.lab {{ color: #333; }}
 .legend {{ font-size: 7.5pt; line-height: 1.25; margin: 1mm 0 0 0; }}
 .total {{ margin-top: 2mm; border: 0.8pt solid #000; padding: 1mm 2mm; font-size: 10.5pt; line-height: 1.45;
           white-space: pre; }}
@@ -603,7 +638,7 @@ h1 {{ font-size: 16pt; line-height: 1.3; margin: 1mm 0 1.5mm 0; letter-spacing: 
 def _standard_keys(lines: Sequence[NoticeLineDoc], grid: _Grid) -> dict[str, str]:
     """Short keys (A, B, …) for the standards when one of them does not fit the 标准 column even
     set smaller (they are explained under the table); {} when all fit."""
-    room = grid.room(3) / (grid.font * _MM_PER_PT * _MIN_SCALE)
+    room = grid.room(2) / (grid.font * _MM_PER_PT * _MIN_SCALE)
     names = list(dict.fromkeys(line.standard for line in lines if line.standard))
     if all(_em_width(n) <= room for n in names):
         return {}
@@ -618,18 +653,23 @@ def _lines_grid(lines: Sequence[NoticeLineDoc], groups: int, grid: _Grid, labels
                 keys: dict[str, str]) -> str:
     rows = max(1, -(-len(lines) // groups))
     font = grid.font
-    rooms = [grid.room(i) for i in range(5)]
+    code_room, place_room = grid.room(0, 0), grid.room(0, 1)
+    area_room, standard_room, amount_room = grid.room(1), grid.room(2), grid.room(3)
+
+    def fit(text: str, room: float) -> str:
+        return _fit(text, room, font)
+
+    head = [f"{fit(labels[0], code_room)}\t{fit(labels[1], place_room)}", fit(labels[2], area_room),
+            fit(labels[3], standard_room), fit(labels[4], amount_room)]
     columns: list[tuple[str, list[str]]] = []
     for g in range(groups):
         part = lines[g * rows:(g + 1) * rows]  # down the first group, then the next
-        head = [_fit(label, rooms[i], font) for i, label in enumerate(labels)]
-        codes = [head[0]] + [_fit(l.house_code, rooms[0], font) for l in part]
-        places = [head[1]] + [_fit(l.location, rooms[1], font) for l in part]
-        areas = [head[2]] + [_fit(_area(l.building_area), rooms[2], font) for l in part]
-        standards = [head[3]] + [_fit(keys.get(l.standard, l.standard) if l.standard else "—", rooms[3], font)
+        houses = [head[0]] + [f"{fit(l.house_code, code_room)}\t{fit(l.location, place_room)}" for l in part]
+        areas = [head[1]] + [fit(_area(l.building_area), area_room) for l in part]
+        standards = [head[2]] + [fit(keys.get(l.standard, l.standard) if l.standard else "—", standard_room)
                                  for l in part]
-        amounts = [head[4]] + [_fit(_yuan(l.amount), rooms[4], font) for l in part]
-        columns += [("g" if g else "first", codes), ("", places), ("n", areas), ("", standards), ("n", amounts)]
+        amounts = [head[3]] + [fit(_yuan(l.amount), amount_room) for l in part]
+        columns += [("g" if g else "first", houses), ("", areas), ("", standards), ("", amounts)]
     return grid.html(columns, rows + 1)
 
 
@@ -649,8 +689,8 @@ def _notice_section(notice: NoticeDoc) -> str:
         ("收款户名", notice.bank_account_name, "收款账号", notice.bank_account),
     ]
     info_columns = [
-        (extra, [_fit(r[i], info.room(i), info.font) for r in rows])
-        for i, extra in enumerate(("first lab", "", "lab", ""))
+        ("first", [f"{esc(r[0])}\t{_fit(r[1], info.room(0, 1), info.font)}" for r in rows]),
+        ("", [f"{esc(r[2])}\t{_fit(r[3], info.room(1, 1), info.font)}" for r in rows]),
     ]
     per_page = NOTICE_LINES_PER_PAGE
     chunks = [lines[i:i + per_page] for i in range(0, len(lines), per_page)] or [[]]
@@ -669,13 +709,13 @@ def _notice_section(notice: NoticeDoc) -> str:
         f'<section class="notice"><img class="qr" src="{qr_png_data_uri(notice.number)}" alt="{number}">'
         f"<h1>住宅专项维修资金交存通知单</h1>"
         f'<p class="no">通知单号：{number}</p>'
-        f'{info.html(info_columns, len(rows), classes=("info",))}'
+        f'{info.html(info_columns, len(rows), classes="info")}'
         f"{''.join(tables)}{legend}"
         f'<div class="total">合计（小写）：¥{_yuan(notice.total)}　　（共 {len(lines)} 套）\n'
         f"合计（大写）：人民币{chinese_capitals(notice.total)}</div>"
         f'<p class="note">说明：{NOTICE_NOTE}</p>'
-        f'<p class="sign">开单人：\t交款人（签章）：\t银行经办（盖章）：\t交款日期：　　年　　月　　日</p>'
-        f"</section>"
+        '<p class="sign">开单人：\t交款人（签章）：\t银行经办（盖章）：\t交款日期：　　年　　月　　日</p>'
+        "</section>"
     )
 
 

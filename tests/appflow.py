@@ -46,7 +46,7 @@ async def make_world(client, session) -> World:
 
 async def tree(client, world: World) -> dict:
     q = """query($id: ID!) { estate(id: $id) { buildings { id name builtYear structure address
-            houses { id code unit floor roomNumber buildingArea balance status salesStatus owners { name } } } } }"""
+            houses { id code unit floor roomNumber buildingArea balance depositDue status salesStatus owners { name } } } } }"""
     return (await gql(client, q, {"id": world.estate_gid}, token=world.dev)).ok()["estate"]
 
 

@@ -152,6 +152,12 @@ async def test_split_merge_carries_balances_to_the_fen(client, session, world):
     assert [h["balance"] for h in new] == ["66.66", "66.66", "66.68"]
     assert all(h["balance"] == "0.00" for h in after if h["id"] in {o["id"] for o in old})
     assert sum(Decimal(h["balance"]) for h in after) == Decimal("200.00")
+    # Each result's carried balance is short of its due (example standards): a 补交 notice each.
+    notices = (await gql(client, "query($id: ID!) { application(id: $id) { paymentNotices { type total lines { house { id } } } } }",
+                         {"id": app["id"]}, token=world.dev)).ok()["application"]["paymentNotices"]
+    dues = {h["id"]: Decimal(h["depositDue"]) - Decimal(h["balance"]) for h in new}
+    assert {n["lines"][0]["house"]["id"]: Decimal(n["total"]) for n in notices} == dues
+    assert {n["type"] for n in notices} == {"MAKE_UP"}
 
 
 async def test_info_change_by_excel(client, session, world):

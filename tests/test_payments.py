@@ -106,8 +106,21 @@ async def test_building_notices_bank_confirmation_and_balances(client, session, 
                      token=world.bank_token)).ok()["payments"]
     assert day["totalCount"] == 1 and day["totalAmount"] == first["total"]
     assert (await gql(client, '{ payments(date: "2026-11-27") { totalCount } }', token=world.dev)).code == "FORBIDDEN"
-    # The notice PDF is rendered in the background.
-    await asyncio.sleep(0)
+    # Each notice's PDF is rendered in the background; many print into one file.
+    q = "query($n: String!) { paymentNotice(number: $n) { document { url } } }"
+    for _ in range(200):
+        doc = (await gql(client, q, {"n": first["number"]}, token=world.dev)).ok()["paymentNotice"]["document"]
+        if doc:
+            break
+        await asyncio.sleep(0.1)
+    assert (await client.get(doc["url"])).content.startswith(b"%PDF")
+    job = (await gql(client, "mutation($ids: [ID!]!) { printPaymentNotices(ids: $ids) { id } }",
+                     {"ids": [first["id"], reissued[0]["id"]]}, token=world.dev)).ok()["printPaymentNotices"]
+    printed = await wait_job(client, world.dev, job["id"])
+    assert printed["status"] == "SUCCEEDED" and printed["total"] == 2
+    assert (await client.get(printed["result"]["url"])).content.startswith(b"%PDF")
+    r = await gql(client, "mutation($ids: [ID!]!) { printPaymentNotices(ids: $ids) { id } }", {"ids": [first["id"]]}, token=world.rival)
+    assert r.code == "NOT_FOUND"
 
 
 async def test_fifty_concurrent_confirmations_make_one_payment(client, session, world):
@@ -180,6 +193,14 @@ async def test_info_change_lowering_an_area_refunds_and_the_clerk_completes_it(c
     assert after["depositDue"] == impact["dueAfter"] and after["balance"] == impact["dueAfter"] == after["depositPaid"]
     assert [e["kind"] for e in after["ledger"]] == ["DEPOSIT", "REFUND"]
     await assert_totals_add_up(client, world)
+    for _ in range(200):  # the 退款申请表 is rendered in the background
+        form = (await gql(client, "query($id: ID!) { application(id: $id) { refunds { form { url } } } }", {"id": app["id"]},
+                          token=world.dev)).ok()["application"]["refunds"][0]["form"]
+        if form:
+            break
+        await asyncio.sleep(0.1)
+    pdf = await client.get(form["url"])
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
 async def test_standards_are_set_by_clerks_only(client, world):
@@ -266,3 +287,42 @@ async def test_cancellation_with_balance_refunds_and_cancels_open_notices(client
     refunds = (await gql(client, "query($id: ID!) { application(id: $id) { refunds { amount } } }", {"id": app["id"]}, token=world.dev)).ok()
     assert refunds["application"]["refunds"][0]["amount"] == paid_house["balance"]
     await assert_totals_add_up(client, world)
+
+
+async def test_every_payment_mutation_refuses_other_organisations_and_roles(client, session, world):
+    building = (await tree(client, world))["buildings"][0]
+    house = building["houses"][0]
+    notice = (await gql(client, f"mutation($ids: [ID!]!) {{ issueBuildingNotices(buildingIds: $ids) {{ {NOTICE} }} }}",
+                        {"ids": [building["id"]]}, token=world.dev)).ok()["issueBuildingNotices"][0]
+    file = {"variables.file": ("x.xlsx", b"PK\x03\x04 not really", XLSX)}
+    cases = [
+        ("mutation($ids: [ID!]!) { issueBuildingNotices(buildingIds: $ids) { id } }", {"ids": [building["id"]]}, None),
+        ('mutation($h: ID!) { issueCustomNotices(input: {type: OTHER, items: [{houseId: $h, amount: "1.00"}]}) { id } }', {"h": house["id"]}, None),
+        ("mutation($e: ID!) { exportRenewalAmounts(estateId: $e) { id } }", {"e": world.estate_gid}, None),
+        ("mutation($e: ID!, $file: Upload!) { importCustomAmounts(estateId: $e, type: RENEWAL, file: $file) { id } }",
+         {"e": world.estate_gid, "file": None}, file),
+        ("mutation($id: ID!) { cancelPaymentNotice(id: $id) { id } }", {"id": notice["id"]}, None),
+        ("mutation($ids: [ID!]!) { printPaymentNotices(ids: $ids) { id } }", {"ids": [notice["id"]]}, None),
+    ]
+    for query, variables, files in cases:
+        rival = await gql(client, query, variables, token=world.rival, files=files)
+        assert rival.code == "NOT_FOUND" and rival.data is None, (query, rival)
+    for query, variables, files in cases[:4]:
+        assert (await gql(client, query, variables, token=world.bank_token, files=files)).code == "FORBIDDEN", query
+        assert (await gql(client, query, variables, token=world.clerk, files=files)).code == "FORBIDDEN", query
+    # Another bank cannot see or confirm this estate's notices.
+    from tests.factories import make_bank
+
+    other_bank = await make_bank(session, code="BANK2")
+    await make_user(session, "bank2", [Role.BANK], bank_id=other_bank)
+    other = await login(client, "bank2")
+    r = await gql(client, CONFIRM, {"input": {"noticeNumber": notice["number"], "amount": notice["total"], "bankTransactionId": "T9",
+                                              "paidAt": "2026-11-27T10:00:00+08:00", "channel": "POS"}}, token=other)
+    assert r.code == "NOT_FOUND"
+    assert (await gql(client, "{ paymentNotices { totalCount } }", token=other)).ok()["paymentNotices"]["totalCount"] == 0
+    assert (await gql(client, "{ paymentNotices { totalCount } }", token=world.rival)).ok()["paymentNotices"]["totalCount"] == 0
+    assert (await gql(client, "{ paymentNotices { totalCount } }", token=world.bank_token)).ok()["paymentNotices"]["totalCount"] == 1
+    assert (await gql(client, "{ refunds { totalCount } }", token=world.bank_token)).code == "FORBIDDEN"
+    assert (await gql(client, "mutation { recalculateDeposits { id } }", token=world.bank_token)).code == "FORBIDDEN"
+    assert (await gql(client, "mutation($id: ID!) { completeRefund(id: $id) { id } }", {"id": encode_id("Refund", 1)},
+                      token=world.clerk)).code == "NOT_FOUND"

@@ -269,7 +269,7 @@ async def approve(session: AsyncSession, viewer: Viewer, app_id: int | None, com
         note = ((note + "；") if note else "") + "作废交存通知单：" + "、".join(cancelled)
     _transition(session, app, viewer, S.APPROVED, note)
     await commit(session)
-    for job_id in session.info.pop("render_notices", []):
+    for job_id in session.info.pop("render_jobs", []):
         await jobs.enqueue(job_id, JobKind.PDF_RENDER)
     return app
 
