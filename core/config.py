@@ -35,6 +35,7 @@ class Settings:
     argon2_time_cost: int
     argon2_memory_kib: int
     log_level: str
+    queue_name: str
 
     @property
     def storage_dir(self) -> Path:
@@ -84,4 +85,5 @@ def get_settings() -> Settings:
         argon2_time_cost=_int("ARGON2_TIME_COST", 3),
         argon2_memory_kib=_int("ARGON2_MEMORY_KIB", 65536),
         log_level=os.environ.get("LOG_LEVEL", "INFO"),
+        queue_name=os.environ.get("ARQ_QUEUE", "arq:queue"),
     )

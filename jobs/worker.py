@@ -31,6 +31,7 @@ class WorkerSettings:
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = RedisSettings.from_dsn(get_settings().redis_url) if get_settings().redis_url else RedisSettings()
+    queue_name = get_settings().queue_name
     max_jobs = 10
     job_timeout = int(os.environ.get("JOB_TIMEOUT_SECONDS", "600"))
     # A job whose worker died is picked up again once its in-progress key expires; the job

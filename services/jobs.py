@@ -63,7 +63,8 @@ def new_job(session: AsyncSession, *, kind: JobKind, viewer: Viewer | None, orga
 
 async def enqueue(job_id: int, kind: JobKind) -> None:
     """After the job row is committed. arq's job id makes a second enqueue of it a no-op."""
-    await (await get_pool()).enqueue_job(FUNCTIONS[kind], job_id, _job_id=f"job-{job_id}")
+    await (await get_pool()).enqueue_job(FUNCTIONS[kind], job_id, _job_id=f"job-{job_id}",
+                                         _queue_name=get_settings().queue_name)
 
 
 async def publish(job: Job) -> None:

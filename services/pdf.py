@@ -16,11 +16,13 @@ files or reach the network.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import html
 import logging
 import threading
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -151,6 +153,20 @@ def _prepared():
     return _state
 
 
+@contextmanager
+def _relaxed_gc():
+    """Fewer cyclic garbage collections while a document renders: WeasyPrint makes millions of
+    small objects that all live until the PDF is written, and with the default thresholds the
+    collector keeps walking them (a fifth of the time of a 1000-page render). The thresholds are
+    process-wide; they are restored afterwards (renders run one at a time, under _lock)."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], 50_000), max(before[1], 20), max(before[2], 20))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def html_to_pdf(html_text: str, *, title: str | None = None) -> bytes:
     """Renders a complete HTML document to PDF bytes with BASE_CSS applied (the bundled CJK font,
     A4 pages); its own <style> may set anything but the font. Only data: URIs may be referenced
@@ -158,7 +174,7 @@ def html_to_pdf(html_text: str, *, title: str | None = None) -> bytes:
     Python under the GIL, so parallel renders would gain nothing, and its font configuration is
     shared), so async callers use a thread to keep the event loop free."""
     weasyprint = _weasy()
-    with _lock:
+    with _lock, _relaxed_gc():
         config, fetcher, css = _prepared()
         document = weasyprint.HTML(string=html_text, url_fetcher=fetcher).render(
             stylesheets=[css], font_config=config
@@ -569,9 +585,10 @@ class _Grid:
     def room(self, column: int, part: int = 0) -> float:
         """mm for the text of a column (``part`` 0 / 1: before / after its tab)."""
         col = self.cols[column]
+        width = col.width - (column == len(self.cols) - 1)  # the grid's last column: 1 mm less
         if col.tab is None:
-            return col.width - 2 * self.pad - 0.3
-        return col.tab - 1.0 if part == 0 else col.width - col.tab - 2 * self.pad - 0.3
+            return width - 2 * self.pad - 0.3
+        return col.tab - 1.0 if part == 0 else width - col.tab - 2 * self.pad - 0.3
 
     def html(self, columns: Sequence[tuple[str, Sequence[str]]], rows: int, *, classes: str = "") -> str:
         """``columns``: (extra CSS classes, cells already escaped and fitted) each, top down."""
@@ -701,9 +718,9 @@ def _notice_section(notice: NoticeDoc) -> str:
                           f"{n * per_page + 1}–{n * per_page + len(chunk)} / {len(lines)}</p>")
         tables.append(_lines_grid(chunk, groups, grid, labels, keys))
     legend = ""
-    if keys:
-        legend = ('<p class="legend">交存标准：'
-                  + "；".join(f"{esc(k)}＝{esc(name)}" for name, k in keys.items()) + "</p>")
+    if keys:  # at most three lines (182 mm at 7.5 pt: 68 em a line), so the page keeps its room
+        text = "交存标准：" + "；".join(f"{k}＝{name}" for name, k in keys.items())
+        legend = f'<p class="legend">{esc(_clip(text, 190))}</p>'
     number = esc(notice.number)
     return (
         f'<section class="notice"><img class="qr" src="{qr_png_data_uri(notice.number)}" alt="{number}">'
@@ -720,9 +737,10 @@ def _notice_section(notice: NoticeDoc) -> str:
 
 
 def payment_notices_html(notices: Sequence[NoticeDoc]) -> str:
-    """The notices as one HTML document, each starting on a new page (for html_to_pdf)."""
-    title = notices[0].number if len(notices) == 1 else f"交存通知单 {len(notices)} 份"
-    sections = "\n".join(_notice_section(n) for n in notices)
+    """The notices as one HTML document, each on a page of its own (for html_to_pdf; see
+    render_payment_notices)."""
+    title = f"交存通知单 {notices[0].number}" if len(notices) == 1 else f"交存通知单 {len(notices)} 份"
+    sections = "".join(_notice_section(n) for n in notices)
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{esc(title)}</title>
 <style>{NOTICE_CSS}</style></head>
@@ -734,18 +752,22 @@ def payment_notices_html(notices: Sequence[NoticeDoc]) -> str:
 def render_payment_notices(notices: Sequence[NoticeDoc]) -> bytes:
     """住宅专项维修资金交存通知单, any number of them in one PDF, ONE A4 portrait page each.
 
-    A page carries the title, the number (as text and as a QR code), type, issue date (Asia/
-    Shanghai), estate and code, building, payer, the bank account to pay into, the houses, the
-    total in figures and in 大写, the note and a signature line. The houses are set in one, two
-    or three column groups (up to 30 / 80 / 200 lines) in ever smaller type, cells never
-    wrapping in the compact layouts (over-long text is cut with …; standards too long for
-    their column become keys A, B, … explained under the table), so up to 200 lines
-    (NOTICE_LINES_PER_PAGE) fit on one page with header values of ordinary length. A notice of
-    more than 200 lines (rare) runs on: 200 more on each following page, the total and the
-    signatures after the last line.
+    A page carries the title, the number (as text and as a QR code), estate and code, building,
+    payer, developer, type, issue date (Asia/Shanghai), the bank account to pay into (开户银行,
+    户名, 账号), the houses (房屋编号, 坐落, 建筑面积, 交存标准, 金额), the total in figures and in
+    大写, the note and a signature line.
 
-    All notices are laid out as one WeasyPrint document, which is far faster per page than one
-    document per notice. Synchronous and CPU-heavy: call it in a thread."""
+    One page holds up to 200 lines (NOTICE_LINES_PER_PAGE): the houses are set in one, two or
+    three column groups (up to 30 / 80 / 200 lines) in smaller type the more there are (9 / 7.5
+    / 6.2 pt). Nothing on the page wraps, so its height never depends on the data: text too
+    wide for its cell is set smaller (down to 70 %) and beyond that cut with …; standards too
+    long for their column become keys A, B, … explained under the table (at most three lines of
+    them). A notice of more than 200 lines (rare) runs on to further pages, 200 lines each
+    (headed 续, 第 n 页), with the total and the signature line after the last line.
+
+    All notices are laid out as one WeasyPrint document, and the tables are column blocks rather
+    than HTML tables (see _Grid): about 30 pages a second on one core, against about 8 with
+    tables. Synchronous and CPU-heavy: call it in a thread."""
     if not notices:
         raise ValueError("no notices to render")
     title = f"交存通知单 {notices[0].number}" if len(notices) == 1 else f"交存通知单 {len(notices)} 份"
@@ -787,7 +809,7 @@ table.info { width: 100%; margin-bottom: 5mm; table-layout: fixed; }
 table.info th, table.info td { border: 0.6pt solid #000; padding: 1.6mm 2mm; text-align: left; vertical-align: top; }
 table.info th { width: 32mm; background: #f0f0f0; }
 table.info td.amount { font-size: 12pt; }
-.reason { min-height: 24mm; }
+.reason { min-height: 24mm; line-height: 1.35; }
 .signatures { break-inside: avoid; margin-top: 6mm; width: 100%; table-layout: fixed; }
 .signatures td { border: 0.6pt solid #000; padding: 2.5mm 3mm; vertical-align: top; }
 .signatures .who { font-size: 8.5pt; color: #444; margin-bottom: 2mm; }
@@ -803,6 +825,10 @@ def refund_form_html(refund: RefundDoc) -> str:
 
     title = "住宅专项维修资金退款申请表"
     number = esc(refund.number)
+    # A long reason is set smaller, so that the form stays on one page (the reason of an
+    # application holds up to 1000 characters).
+    length = len(refund.reason or "")
+    reason_pt = 10.5 if length <= 250 else 9 if length <= 500 else 7
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
 <style>{REFUND_CSS}</style></head>
@@ -827,7 +853,7 @@ def refund_form_html(refund: RefundDoc) -> str:
 <tr><th>退款金额（大写）</th><td class="amount" colspan="3">人民币{chinese_capitals(refund.amount)}</td></tr>
 <tr><th>收款户名</th><td colspan="3">{esc(refund.account_name)}</td></tr>
 <tr><th>开户银行</th><td>{esc(refund.bank_name)}</td><th>账号</th><td>{esc(refund.account_number)}</td></tr>
-<tr><th>退款原因</th><td colspan="3"><div class="reason">{esc(refund.reason)}</div></td></tr>
+<tr><th>退款原因</th><td colspan="3"><div class="reason" style="font-size:{reason_pt}pt">{esc(refund.reason)}</div></td></tr>
 </table>
 <table class="signatures"><tr>
   <td>
@@ -851,6 +877,7 @@ def refund_form_html(refund: RefundDoc) -> str:
 
 def render_refund_form(refund: RefundDoc) -> bytes:
     """The 退款申请表 of a refund as PDF bytes: one A4 portrait page with the application number
-    as text and as a QR code, the house, the amount in figures and in 大写, the account to pay
-    into, the reason and the signature boxes. Synchronous and CPU-heavy: call it in a thread."""
+    as text and as a QR code, the apply date (Asia/Shanghai), the house, the amount in figures
+    and in 大写, the account to pay into, the reason (up to 1000 characters, set smaller when
+    long) and the signature boxes. Synchronous and CPU-heavy: call it in a thread."""
     return html_to_pdf(refund_form_html(refund), title=f"{refund.number} 退款申请表")

@@ -144,6 +144,7 @@ async def worker():
     from jobs.worker import WorkerSettings
 
     w = Worker(functions=WorkerSettings.functions, redis_settings=RedisSettings.from_dsn(get_settings().redis_url),
+               queue_name=get_settings().queue_name,
                burst=False, poll_delay=0.05, handle_signals=False, max_jobs=4, keep_result=0)
     task = asyncio.create_task(w.async_run())
     yield w

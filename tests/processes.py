@@ -23,6 +23,8 @@ def free_port() -> int:
 
 def _env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
+    # A queue of their own: the test process's in-process worker must not take their jobs.
+    env["ARQ_QUEUE"] = f"arq:queue:processes-{os.getpid()}"
     env.update(extra)
     return env
 

@@ -1,5 +1,6 @@
 """PDF rendering (services/pdf.py): the bundled CJK font is embedded, text is escaped, the QR
-code carries the number, long forms flow over pages with the table header repeated.
+code carries the number, long forms flow over pages with the table header repeated; payment
+notices are one page each (up to 200 lines), the refund form one page.
 
 Checks that need poppler-utils (pdffonts, pdftotext, pdftoppm) or zbar-tools (zbarimg) skip
 with a reason when those programs are missing; the rest read the PDF bytes directly."""
@@ -7,18 +8,25 @@ with a reason when those programs are missing; the rest read the PDF bytes direc
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import re
 import shutil
 import subprocess
 import zlib
 from datetime import datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from services import pdf
-from services.pdf import ApplicationForm, ChangeRow, application_form_html, html_to_pdf, render_application_form
+from services.money import chinese_capitals
+from services.pdf import (
+    ApplicationForm, ChangeRow, NoticeDoc, NoticeLineDoc, RefundDoc, application_form_html, html_to_pdf,
+    payment_notices_html, refund_form_html, render_application_form, render_payment_notice, render_payment_notices,
+    render_refund_form,
+)
 
 COLUMNS = ["楼幢", "单元", "房屋坐落", "用途", "电梯", "销售状态"]
 
@@ -231,3 +239,219 @@ async def test_renders_in_threads():
     results = await asyncio.gather(*(asyncio.to_thread(render_application_form, make_form(5)) for _ in range(3)))
     assert all(r.startswith(b"%PDF-") for r in results)
     assert len({len(r) for r in results}) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# 交存通知单 and 退款申请表
+
+STANDARDS = ["住宅（有电梯）每平方米 75 元", "住宅（无电梯）每平方米 45 元", "非住宅 每平方米 90 元"]
+
+
+def make_line(i: int) -> NoticeLineDoc:
+    area = Decimal(8000 + i * 37 % 9000).scaleb(-2)
+    return NoticeLineDoc(house_code=f"FW{i + 1:010d}", location=f"3栋{1 + i % 2}单元{1 + i // 4:02d}{1 + i % 4:02d}",
+                         building_area=area, standard=STANDARDS[i % 3], amount=(area * 75).quantize(Decimal("0.01")))
+
+
+def make_notice(lines: int, number: str = "JK202611270001", **overrides) -> NoticeDoc:
+    notice_lines = [make_line(i) for i in range(lines)]
+    values = dict(
+        number=number, type_label="首期交存", payer_name="江门市示例房地产开发有限公司", payer_kind_label="开发建设单位",
+        estate="翠湖花园", estate_code="WY00000001", building="3栋", developer="江门市示例房地产开发有限公司",
+        bank_name="中国工商银行江门分行", bank_account_name="江门市住宅专项维修资金专户", bank_account="2012002309200123456",
+        total=sum((l.amount for l in notice_lines), Decimal("0.00")),
+        issued_at=datetime(2026, 11, 27, 17, 30, tzinfo=timezone.utc),  # 2026-11-28 01:30 in Shanghai
+        lines=notice_lines,
+    )
+    values.update(overrides)
+    return NoticeDoc(**values)
+
+
+def make_refund(**overrides) -> RefundDoc:
+    values = dict(
+        number="YW202611270009", house_code="FW0000000123", location="3栋1单元1201", estate="翠湖花园（WY00000001）",
+        organization="江门市示例房地产开发有限公司", amount=Decimal("12345.60"), account_name="王小明",
+        bank_name="中国建设银行江门分行", account_number="6217000000000000123", reason="测绘面积更正，应交金额减少，退还多交部分。",
+        created_at=datetime(2026, 11, 27, 17, 30, tzinfo=timezone.utc),
+    )
+    values.update(overrides)
+    return RefundDoc(**values)
+
+
+def pdf_pages_text(data: bytes, tmp_path: Path) -> list[str]:
+    """pdftotext of each page, whitespace removed."""
+    pdftotext = need("pdftotext")
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(data)
+    text = subprocess.run([pdftotext, str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return [re.sub(r"\s+", "", p) for p in text.split("\f")][:page_count(data)]
+
+
+def qr_codes(data: bytes, tmp_path: Path) -> list[str]:
+    pdftoppm, zbarimg = need("pdftoppm"), need("zbarimg")
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(data)
+    subprocess.run([pdftoppm, "-r", "150", "-png", str(path), str(tmp_path / "qr")], check=True)
+    found = []
+    for png in sorted(tmp_path.glob("qr*.png")):
+        out = subprocess.run([zbarimg, "-q", str(png)], capture_output=True, text=True).stdout
+        found += [line.removeprefix("QR-Code:") for line in out.splitlines() if line.startswith("QR-Code:")]
+    return found
+
+
+def assert_only_our_font(data: bytes) -> None:
+    names = font_names(data)
+    assert names, "no font found in the PDF"
+    assert all(re.fullmatch(r"[A-Z]{6}\+" + re.escape(pdf.PDF_FONT_NAME), n) for n in names), names
+    assert re.search(rb"/FontFile3|/FontFile2|/FontFile\b", pdf_text(data)), "font program not embedded"
+
+
+@pytest.fixture(scope="module")
+def notice_pdf() -> bytes:
+    return render_payment_notice(make_notice(5))
+
+
+def test_notice_is_one_page_with_the_font_embedded(notice_pdf):
+    assert notice_pdf.startswith(b"%PDF-")
+    assert page_count(notice_pdf) == 1
+    assert_only_our_font(notice_pdf)
+    box = re.search(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf_text(notice_pdf))
+    assert box and (round(float(box[1])), round(float(box[2]))) == (595, 842)  # A4 portrait
+
+
+def test_notice_pdffonts_embedded_subset(notice_pdf, tmp_path):
+    pdffonts = need("pdffonts")
+    path = tmp_path / "notice.pdf"
+    path.write_bytes(notice_pdf)
+    lines = subprocess.run([pdffonts, str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert lines and all(" yes yes yes " in line and "+" + pdf.PDF_FONT_NAME in line for line in lines), lines
+
+
+def test_notice_text(notice_pdf, tmp_path):
+    notice = make_notice(5)
+    (page,) = pdf_pages_text(notice_pdf, tmp_path)
+    capitals = chinese_capitals(notice.total)
+    assert notice.total == Decimal("32448.75") and capitals == "叁万贰仟肆佰肆拾捌元柒角伍分"
+    for expected in ("住宅专项维修资金交存通知单", "JK202611270001", "首期交存", "开单日期", "2026-11-28",
+                     "翠湖花园（WY00000001）", "3栋", "江门市示例房地产开发有限公司", "开发建设单位",
+                     "开户银行", "中国工商银行江门分行", "江门市住宅专项维修资金专户", "2012002309200123456",
+                     "房屋编号", "坐落", "建筑面积", "交存标准", "金额", "FW0000000001", "3栋1单元0101", "80.00",
+                     "住宅（有电梯）每平方米75元", "6,000.00", "FW0000000005", "¥32,448.75", "（共5套）",
+                     "人民币" + capitals, pdf.NOTICE_NOTE, "开单人", "交款人（签章）", "银行经办（盖章）"):
+        assert re.sub(r"\s+", "", expected) in page, expected
+
+
+def test_notice_qr_carries_the_number(notice_pdf, tmp_path):
+    assert qr_codes(notice_pdf, tmp_path) == ["JK202611270001"]
+
+
+def test_notice_of_200_lines_is_one_page(tmp_path):
+    notice = make_notice(200)
+    data = render_payment_notice(notice)
+    assert page_count(data) == 1
+    assert_only_our_font(data)
+    (page,) = pdf_pages_text(data, tmp_path)
+    for line in (notice.lines[0], notice.lines[66], notice.lines[67], notice.lines[199]):
+        assert line.house_code in page and f"{line.amount:,}" in page
+    assert "（共200套）" in page and chinese_capitals(notice.total) in page and "开单人" in page
+    assert qr_codes(data, tmp_path) == ["JK202611270001"]
+
+
+def test_crowded_notice_stays_on_one_page(tmp_path):
+    """200 lines, a dozen standards too long for the column, every header value very long:
+    still one page (long values are set smaller or cut, the legend at most three lines)."""
+    long = "江门市" + "超长的名称" * 40
+    lines = [dataclasses.replace(make_line(i), standard=f"自定义交存标准第{i % 12}号 每平方米 {60 + i % 12} 元",
+                                 location="翠湖花园二期" * 5 + "1201") for i in range(200)]
+    notice = make_notice(0, lines=lines, payer_name=long, developer=long, estate=long, estate_code="WY99999999",
+                         building=long, bank_name=long, bank_account_name=long, bank_account="9" * 40,
+                         number="JK" + "9" * 18, total=Decimal("999999999999.99"))
+    data = render_payment_notice(notice)
+    assert page_count(data) == 1
+    (page,) = pdf_pages_text(data, tmp_path)
+    assert "交存标准：A＝自定义交存标准第0号" in page and "…" in page
+    assert "人民币玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分" in page
+
+
+@pytest.mark.parametrize("count, layout", [(1, "l1"), (30, "l1"), (31, "l2"), (80, "l2"), (81, "l3"), (200, "l3")])
+def test_notice_layout_by_line_count(count, layout):
+    page = payment_notices_html([make_notice(count)])
+    assert f'class="grid {layout} "' in page
+    assert page.count('class="grid ') == 2  # the particulars and the lines
+
+
+def test_grids_fill_the_width():
+    for _, groups, grid, labels in pdf._LINE_GRIDS:
+        assert round(groups * sum(c.width for c in grid.cols), 1) == 182.0, grid.name
+        assert len(labels) == 5
+    assert sum(c.width for c in pdf._INFO_GRID.cols) == 182
+
+
+def test_longer_notice_runs_on_to_more_pages(tmp_path):
+    notice = make_notice(450)
+    data = render_payment_notice(notice)
+    assert page_count(data) == 3
+    pages = pdf_pages_text(data, tmp_path)
+    assert notice.lines[0].house_code in pages[0] and notice.lines[199].house_code in pages[0]
+    assert notice.lines[200].house_code in pages[1] and "（续，第2页）" in pages[1]
+    assert notice.lines[449].house_code in pages[2] and "（续，第3页）" in pages[2]
+    assert chinese_capitals(notice.total) in pages[2] and chinese_capitals(notice.total) not in pages[0]
+
+
+def test_three_notices_three_pages(tmp_path):
+    notices = [make_notice(n, number=f"JK20261127000{i}") for i, n in enumerate((1, 10, 120))]
+    data = render_payment_notices(notices)
+    assert page_count(data) == 3
+    assert_only_our_font(data)
+    pages = pdf_pages_text(data, tmp_path)
+    for notice, page in zip(notices, pages):
+        assert notice.number in page and chinese_capitals(notice.total) in page
+        assert all(n.number not in page for n in notices if n is not notice)
+    assert qr_codes(data, tmp_path) == [n.number for n in notices]
+
+
+def test_notice_text_is_escaped():
+    evil = '<script>alert(1)</script><img src="file:///etc/passwd">&amp;'
+    line = NoticeLineDoc(evil, evil, Decimal("1.00"), evil, Decimal("1.00"))
+    notice = make_notice(0, lines=[line], payer_name=evil, payer_kind_label=evil, estate=evil, estate_code=evil,
+                         building=evil, developer=evil, bank_name=evil, bank_account_name=evil, bank_account=evil,
+                         type_label=evil, number=evil, total=Decimal("1.00"))
+    page = payment_notices_html([notice])
+    assert "<script>" not in page and '<img src="file:' not in page
+    assert render_payment_notice(notice).startswith(b"%PDF-")
+
+
+def test_notice_without_lines_or_standard():
+    notice = make_notice(0, lines=[], total=Decimal("0"), building=None)
+    assert page_count(render_payment_notice(notice)) == 1
+    line = dataclasses.replace(make_line(0), standard=None)
+    assert "—" in payment_notices_html([make_notice(0, lines=[line])])
+    with pytest.raises(ValueError):
+        render_payment_notices([])
+
+
+def test_qr_png_data_uri():
+    uri = pdf.qr_png_data_uri("JK202611270001")
+    assert uri.startswith("data:image/png;base64,")
+    assert uri in payment_notices_html([make_notice(1)])
+
+
+def test_refund_form(tmp_path):
+    data = render_refund_form(make_refund())
+    assert page_count(data) == 1
+    assert_only_our_font(data)
+    (page,) = pdf_pages_text(data, tmp_path)
+    for expected in ("住宅专项维修资金退款申请表", "YW202611270009", "2026-11-28", "翠湖花园（WY00000001）",
+                     "FW0000000123", "3栋1单元1201", "江门市示例房地产开发有限公司", "¥12,345.60",
+                     "人民币壹万贰仟叁佰肆拾伍元陆角", "王小明", "中国建设银行江门分行", "6217000000000000123",
+                     "测绘面积更正", "审核人"):
+        assert expected in page, expected
+    assert qr_codes(data, tmp_path) == ["YW202611270009"]
+
+
+def test_refund_form_with_long_values_is_one_page():
+    refund = make_refund(reason=("房屋面积测绘更正，应交金额减少，退还多交部分。" * 50)[:1000],
+                         organization="江门市示例房地产开发有限公司" * 3, account_name="江门市示例房地产开发有限公司" * 3,
+                         location="翠湖花园二期3号楼1单元1201房", amount=Decimal("999999999999.99"))
+    assert page_count(render_refund_form(refund)) == 1
+    assert "&lt;b&gt;" in refund_form_html(make_refund(reason="<b>"))
