@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from core.db import get_sessionmaker
 from models import Job
-from services import jobs, payment_jobs
+from services import jobs, payment_jobs, receipts
 from services.applications import files
 
 log = logging.getLogger("wxfund.jobs")
@@ -39,6 +39,8 @@ async def _render(job_id: int) -> None:
         await payment_jobs.run_notice_pdfs(job_id)
     elif document == "REFUND_FORMS":
         await payment_jobs.run_refund_forms(job_id)
+    elif document == "RECEIPT":
+        await receipts.run(job_id)
     else:
         await files.run_form(job_id)
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import AlreadyPaid, AmountMismatch, Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from models import Application, House, NoticeLine, Payment, PaymentNotice, Refund
-from models.enums import LedgerKind, NoticeStatus, PaymentChannel, RefundStatus, Role
+from models.enums import JobKind, LedgerKind, NoticeStatus, PaymentChannel, RefundStatus, Role
 from services import audit, events, ledger
 from services.access import Viewer, require_role
 from services.notices import close
@@ -59,6 +59,9 @@ async def confirm(session: AsyncSession, viewer: Viewer | None, *, notice_number
         await ledger.post(session, line.house_id, LedgerKind.DEPOSIT, line.amount, memo=f"交存 {notice.number}")
     await close(session, [notice.id], NoticeStatus.PAID)
     await session.flush()
+    from services import receipts
+
+    receipt_job = await receipts.schedule(session, payment, viewer, notice.organization_id)
     audit.record(session, actor=viewer, action="payment.confirm", entity_type="Payment", entity_id=payment.id,
                  organization_id=notice.organization_id,
                  after={"notice": notice.number, "amount": amount, "bankTransactionId": tx, "channel": channel.value})
@@ -70,6 +73,9 @@ async def confirm(session: AsyncSession, viewer: Viewer | None, *, notice_number
         if existing is None or existing.notice_id != notice.id:
             raise Conflict("该银行流水号已用于其他交款", field="input.bankTransactionId")
         return existing
+    from services import jobs
+
+    await jobs.enqueue(receipt_job, JobKind.PDF_RENDER)
     await events.publish(events.PAYMENTS, {"noticeId": notice.id, "number": notice.number, "paymentId": payment.id,
                                           "organizationId": notice.organization_id})
     return payment

@@ -85,6 +85,13 @@ async def test_building_notices_bank_confirmation_and_balances(client, session, 
     assert paid["notice"]["status"] == "PAID"
     same = (await confirm(client, world, first, "TX-1")).ok()["confirmPayment"]
     assert same["id"] == paid["id"]
+    for _ in range(200):  # the 交款证明 is rendered in the background and can be printed again
+        receipt = (await gql(client, "query($id: ID!) { node(id: $id) { ... on Payment { receipt { url } } } }",
+                             {"id": paid["id"]}, token=world.bank_token)).ok()["node"]["receipt"]
+        if receipt:
+            break
+        await asyncio.sleep(0.1)
+    assert (await client.get(receipt["url"])).content.startswith(b"%PDF")
     assert (await confirm(client, world, first, "TX-2")).code == "ALREADY_PAID"
     houses = {h["id"]: h for h in (await tree(client, world))["buildings"][0]["houses"]}
     for line in first["lines"]:

@@ -331,12 +331,12 @@ def test_notice_text(notice_pdf, tmp_path):
     notice = make_notice(5)
     (page,) = pdf_pages_text(notice_pdf, tmp_path)
     capitals = chinese_capitals(notice.total)
-    assert notice.total == Decimal("32448.75") and capitals == "叁万贰仟肆佰肆拾捌元柒角伍分"
+    assert notice.total == Decimal("30277.50") and capitals == "叁万零贰佰柒拾柒元伍角"
     for expected in ("住宅专项维修资金交存通知单", "JK202611270001", "首期交存", "开单日期", "2026-11-28",
                      "翠湖花园（WY00000001）", "3栋", "江门市示例房地产开发有限公司", "开发建设单位",
                      "开户银行", "中国工商银行江门分行", "江门市住宅专项维修资金专户", "2012002309200123456",
                      "房屋编号", "坐落", "建筑面积", "交存标准", "金额", "FW0000000001", "3栋1单元0101", "80.00",
-                     "住宅（有电梯）每平方米75元", "6,000.00", "FW0000000005", "¥32,448.75", "（共5套）",
+                     "住宅（有电梯）每平方米75元", "6,000.00", "FW0000000005", "¥30,277.50", "（共5套）",
                      "人民币" + capitals, pdf.NOTICE_NOTE, "开单人", "交款人（签章）", "银行经办（盖章）"):
         assert re.sub(r"\s+", "", expected) in page, expected
 
