@@ -111,6 +111,22 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
     w(f"p95 is interpolated between the two nearest of the sorted samples; with {o.runs} runs it sits close to the maximum. "
       f"{o.warmup} warm-up runs of each are discarded.\n")
 
+    w("## CPU time per request\n")
+    w("The same runs counted in CPU seconds instead of wall-clock time (from /proc, clock-tick resolution, "
+      "summed over the measured runs and divided by their number). CPU time leaves out the waiting for a core that "
+      "other work on the machine causes, so this ratio is the steadier one on a busy machine; it leaves out waiting "
+      "on the database and the socket as well, and counts PostgreSQL's CPU separately.\n")
+    w("| | Estate tree | Floor plan |\n|---|---:|---:|")
+    c_t, c_p = res.cpu.get("tree"), res.cpu.get("plan")
+    per = lambda c, k: c[k] / c["n"] * 1000  # noqa: E731
+    w(f"| uvicorn server process, per HTTP request | {fmt(per(c_t, 'server'))} | {fmt(per(c_p, 'server'))} |")
+    w(f"| PostgreSQL backends, per HTTP request | {fmt(per(c_t, 'pg'))} | {fmt(per(c_p, 'pg'))} |")
+    w(f"| in-memory execution (worker process) | {fmt(per(c_t, 'memory'))} | {fmt(per(c_p, 'memory'))} |")
+    w(f"| **server CPU / in-memory CPU** | **{c_t['server'] / c_t['memory']:.2f}** | **{c_p['server'] / c_p['memory']:.2f}** |")
+    w(f"| (server + PostgreSQL) CPU / in-memory CPU | {(c_t['server'] + c_t['pg']) / c_t['memory']:.2f} | "
+      f"{(c_p['server'] + c_p['pg']) / c_p['memory']:.2f} |")
+    w("")
+
     w("## Summary: where the time of the tree request goes\n")
     b = res.breakdown
     records_ms = sum(p.ms for p in b.splits if p.kind == "records")

@@ -58,6 +58,8 @@ class Results:
     load_after: float = 0.0
     elapsed_s: float = 0.0
     server_restarts: int = 0
+    # CPU seconds summed over the measured runs: server process, PostgreSQL backends, in-memory execution
+    cpu: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def ratio(self) -> float:
@@ -102,10 +104,20 @@ def _check_plan(data: dict, fixture) -> None:
     assert sum(len(row["houses"]) for row in plan["floors"]) == fixture.plan_houses
 
 
+def _add_cpu(res: Results, key: str, http_cpu: dict[str, float], memory_cpu: float) -> None:
+    acc = res.cpu.setdefault(key, {"server": 0.0, "pg": 0.0, "memory": 0.0, "n": 0})
+    acc["server"] += http_cpu["server"]
+    acc["pg"] += http_cpu["pg"]
+    acc["memory"] += memory_cpu
+    acc["n"] += 1
+
+
 async def run(opts: Options) -> Results:
     import httpx
 
     from bench import data, queries
+    from bench.cpu import CpuMeter, postmaster_pid
+    from bench.environment import DATA
     from bench.server import Server
     from bench.worker import WorkerProcess, digest
 
@@ -123,6 +135,8 @@ async def run(opts: Options) -> Results:
     await server.start()
     worker = WorkerProcess()
     await worker.start()
+    meter = CpuMeter(server.process.pid, postmaster_pid(DATA / "pg"))
+    http_cpu = {"server": 0.0, "pg": 0.0}  # of the last over_http call
     try:
         async with httpx.AsyncClient(base_url=server.base_url, timeout=300) as client:
             r = await client.post("/graphql", json={"query": queries.LOGIN, "variables": {"u": data.USERNAME, "p": data.PASSWORD}})
@@ -139,9 +153,12 @@ async def run(opts: Options) -> Results:
             async def over_http(payload: str, restarted: bool = False) -> tuple[float, bytes]:
                 content = payload.encode()
                 try:
+                    cpu_before = meter.read()
                     with Stopwatch() as w:
                         response = await client.post("/graphql", content=content, headers=headers)
                         body_bytes = response.content  # the whole body is read before post() returns
+                    cpu_after = meter.read()
+                    http_cpu["server"], http_cpu["pg"] = (a - b for a, b in zip(cpu_after, cpu_before))
                 except httpx.TransportError:
                     if restarted or server.process is None or server.process.poll() is None:
                         raise
@@ -150,6 +167,7 @@ async def run(opts: Options) -> Results:
                     say(f"  uvicorn exited with {server.process.returncode} (stopped from outside); restarting it")
                     res.server_restarts += 1
                     await server.start()
+                    meter.server_pid = server.process.pid
                     for _ in range(opts.warmup):
                         await client.post("/graphql", content=content, headers=headers)
                     return await over_http(payload, restarted=True)
@@ -183,6 +201,7 @@ async def run(opts: Options) -> Results:
                     res.gc_collections["tree, in-process request"] = list(inproc.gc_collections)
                     res.gc_collections["tree, in memory, GC tuned (what-if)"] = list(tuned.gc_collections)
                     res.ratio_samples.append(t_http / mem.seconds)
+                    _add_cpu(res, "tree", http_cpu, mem.cpu_seconds)
                     say(f"  run {i - opts.warmup + 1:2}: HTTP {t_http * 1000:6.0f} ms   in-memory {mem.seconds * 1000:6.0f} ms"
                         f" (GC {mem.gc_seconds * 1000:4.0f})   in-process {inproc.seconds * 1000:6.0f} ms"
                         f"   ratio {t_http / mem.seconds:.2f}")
@@ -206,6 +225,7 @@ async def run(opts: Options) -> Results:
                     for k, v in zip(t, (t_http, mem.seconds, mem.gc_seconds, inproc.seconds, inproc.gc_seconds)):
                         t[k].append(v)
                     res.gc_collections["floor plan, in memory"] = list(mem.gc_collections)
+                    _add_cpu(res, "plan", http_cpu, mem.cpu_seconds)
                     res.gc_collections["floor plan, in-process request"] = list(inproc.gc_collections)
             res.plan_http, res.plan_memory, res.plan_memory_gc = Summary.of(t["http"]), Summary.of(t["mem"]), Summary.of(t["mem_gc"])
             res.plan_inproc, res.plan_inproc_gc = Summary.of(t["inproc"]), Summary.of(t["inproc_gc"])

@@ -16,6 +16,7 @@ import json
 import os
 import pickle
 import sys
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,7 @@ class Timing:
     gc_collections: tuple[int, int, int] = (0, 0, 0)
     json_seconds: float = 0.0
     digest: str = ""
+    cpu_seconds: float = 0.0
 
 
 @dataclass
@@ -82,8 +84,10 @@ class Worker:
             gc.freeze()
             gc.set_threshold(*TUNED_GC_THRESHOLD)
         try:
+            cpu = time.process_time()
             with GcTimer() as g, Stopwatch() as w:
                 result = await self.schema.execute(query, variable_values={"id": gid}, context_value=ctx, operation_name=name)
+            cpu = time.process_time() - cpu
         finally:
             if tuned_gc:
                 gc.set_threshold(*threshold)
@@ -91,7 +95,7 @@ class Worker:
         assert not result.errors, result.errors
         with Stopwatch() as j:
             json.dumps({"data": result.data}, separators=(",", ":"))
-        return Timing(w.seconds, g.seconds, tuple(g.collections), j.seconds, digest(result.data) if want_digest else "")
+        return Timing(w.seconds, g.seconds, tuple(g.collections), j.seconds, digest(result.data) if want_digest else "", cpu)
 
     async def core(self, query: str, gid: str) -> Timing:
         """graphql-core's execute() on the same schema, without Strawberry's extensions."""

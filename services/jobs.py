@@ -91,17 +91,22 @@ async def start(job_id: int) -> Job | None:
 
 
 async def report(job_id: int, *, processed: int, total: int | None, message: str | None = None) -> None:
-    async with get_sessionmaker()() as session:
-        job = await session.get(Job, job_id)
-        if job is None or job.status != JobStatus.RUNNING:
-            return
-        job.processed = processed
-        job.total = total
-        job.progress = min(processed / total, 1.0) if total else 0.0
-        if message:
-            job.message = message
-        await session.commit()
-    await publish(job)
+    """One progress step: a single UPDATE (autocommit), then the event."""
+    from sqlalchemy import update
+
+    from core.db import get_reader
+
+    progress = min(processed / total, 1.0) if total else 0.0
+    async with get_reader().connect() as connection:
+        updated = await connection.execute(
+            update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING)
+            .values(processed=processed, total=total, progress=progress, message=message or Job.message)
+            .returning(Job.message))
+        row = updated.first()
+    if row is not None:
+        await events.publish(events.job_channel(job_id), {
+            "id": job_id, "status": JobStatus.RUNNING.value, "progress": progress, "processed": processed,
+            "total": total, "message": row.message})
 
 
 def succeed(job: Job, *, message: str | None = None, result_document_id: int | None = None) -> None:

@@ -173,6 +173,11 @@ def html_to_pdf(html_text: str, *, title: str | None = None) -> bytes:
     (images, QR codes). Synchronous and CPU-bound: renders run one at a time (WeasyPrint is pure
     Python under the GIL, so parallel renders would gain nothing, and its font configuration is
     shared), so async callers use a thread to keep the event loop free."""
+    return _render_pdf(html_text, title)[0]
+
+
+def _render_pdf(html_text: str, title: str | None) -> tuple[bytes, int]:
+    """html_to_pdf, also giving the number of pages."""
     weasyprint = _weasy()
     with _lock, _relaxed_gc():
         config, fetcher, css = _prepared()
@@ -189,7 +194,7 @@ def html_to_pdf(html_text: str, *, title: str | None = None) -> bytes:
                 log.warning("pdf.font_fallback", extra={"font_family": f.family})
         if title:
             document.metadata.title = title
-        return document.write_pdf()
+        return document.write_pdf(), len(document.pages)
 
 
 def qr_svg_data_uri(text: str, *, scale: int = 4) -> str:
@@ -816,23 +821,41 @@ table.info td.amount { font-size: 12pt; }
 .signatures p { margin: 0 0 4mm 0; }
 .signatures .seal { height: 12mm; }
 .remark { font-size: 8.5pt; color: #333; margin-top: 4mm; }
+/* denser, for a form whose long values would otherwise run onto a second page */
+.c1 { font-size: 9pt; }
+.c1 header { margin-bottom: 2mm; }
+.c1 header h1 { margin-top: 0; }
+.c1 table.info { margin-bottom: 3mm; }
+.c1 table.info th, .c1 table.info td { padding: 0.8mm 1.5mm; }
+.c1 table.info td.amount { font-size: 10pt; }
+.c1 .reason { min-height: 10mm; }
+.c1 .signatures { margin-top: 3mm; }
+.c1 .signatures p { margin-bottom: 2mm; }
+.c1 .signatures .seal { height: 5mm; }
+.c2 { font-size: 7.5pt; }
+.c2 header .qr img { width: 20mm; height: 20mm; }
+.c2 header h1 { font-size: 14pt; }
+.c2 h2 { font-size: 10pt; margin-bottom: 1mm; }
+.c2 table.info td.amount { font-size: 8.5pt; }
+.c2 .reason { min-height: 0; }
 """
+_REFUND_DENSITY = ("", "c1", "c1 c2")  # tried in turn until the form is one page
 
 
-def refund_form_html(refund: RefundDoc) -> str:
-    """The 退款申请表 as an HTML document (for html_to_pdf)."""
+def refund_form_html(refund: RefundDoc, *, density: int = 0) -> str:
+    """The 退款申请表 as an HTML document (for html_to_pdf); ``density`` 1 or 2 sets it ever
+    tighter and smaller (render_refund_form uses them when long values need it)."""
     from services.money import chinese_capitals
 
     title = "住宅专项维修资金退款申请表"
     number = esc(refund.number)
-    # A long reason is set smaller, so that the form stays on one page (the reason of an
-    # application holds up to 1000 characters).
+    # A long reason is set smaller (the reason of an application holds up to 1000 characters).
     length = len(refund.reason or "")
-    reason_pt = 10.5 if length <= 250 else 9 if length <= 500 else 7
+    reason_pt = min(10.5 if length <= 250 else 9 if length <= 500 else 7, (10.5, 8, 6.5)[density])
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
 <style>{REFUND_CSS}</style></head>
-<body>
+<body class="{_REFUND_DENSITY[density]}">
 <header>
   <div>
     <h1>{title}</h1>
@@ -879,5 +902,12 @@ def render_refund_form(refund: RefundDoc) -> bytes:
     """The 退款申请表 of a refund as PDF bytes: one A4 portrait page with the application number
     as text and as a QR code, the apply date (Asia/Shanghai), the house, the amount in figures
     and in 大写, the account to pay into, the reason (up to 1000 characters, set smaller when
-    long) and the signature boxes. Synchronous and CPU-heavy: call it in a thread."""
-    return html_to_pdf(refund_form_html(refund), title=f"{refund.number} 退款申请表")
+    long) and the signature boxes. Nothing is cut: when long values would push the form onto a
+    second page it is set again, tighter and smaller (up to twice). Synchronous and CPU-heavy:
+    call it in a thread."""
+    title = f"{refund.number} 退款申请表"
+    for density in range(len(_REFUND_DENSITY)):
+        data, pages = _render_pdf(refund_form_html(refund, density=density), title)
+        if pages == 1:
+            break
+    return data

@@ -253,8 +253,8 @@ def make_line(i: int) -> NoticeLineDoc:
                          building_area=area, standard=STANDARDS[i % 3], amount=(area * 75).quantize(Decimal("0.01")))
 
 
-def make_notice(lines: int, number: str = "JK202611270001", **overrides) -> NoticeDoc:
-    notice_lines = [make_line(i) for i in range(lines)]
+def make_notice(count: int, number: str = "JK202611270001", **overrides) -> NoticeDoc:
+    notice_lines = [make_line(i) for i in range(count)]
     values = dict(
         number=number, type_label="首期交存", payer_name="江门市示例房地产开发有限公司", payer_kind_label="开发建设单位",
         estate="翠湖花园", estate_code="WY00000001", building="3栋", developer="江门市示例房地产开发有限公司",
@@ -449,9 +449,23 @@ def test_refund_form(tmp_path):
     assert qr_codes(data, tmp_path) == ["YW202611270009"]
 
 
-def test_refund_form_with_long_values_is_one_page():
-    refund = make_refund(reason=("房屋面积测绘更正，应交金额减少，退还多交部分。" * 50)[:1000],
-                         organization="江门市示例房地产开发有限公司" * 3, account_name="江门市示例房地产开发有限公司" * 3,
-                         location="翠湖花园二期3号楼1单元1201房", amount=Decimal("999999999999.99"))
-    assert page_count(render_refund_form(refund)) == 1
-    assert "&lt;b&gt;" in refund_form_html(make_refund(reason="<b>"))
+@pytest.mark.parametrize("scale", [1, 3, 20])
+def test_refund_form_with_long_values_is_one_page(scale):
+    """Up to the longest values the database holds (reason 1000, organization 200, account name
+    and bank 100 characters): still one page, nothing cut."""
+    reason = ("房屋面积测绘更正，应交金额减少，退还多交部分。" * 50)[:1000]
+    organization = ("江门市示例房地产开发有限公司" * scale)[:200]
+    refund = make_refund(reason=reason, organization=organization, account_name=organization[:100],
+                         bank_name=("中国工商银行股份有限公司江门分行营业部" * scale)[:100], account_number="6" * 40,
+                         estate=("翠湖花园" * scale * 3)[:200], location=("翠湖花园二期3号楼1单元1201房" * scale)[:120],
+                         amount=Decimal("999999999999.99"))
+    data = render_refund_form(refund)
+    assert page_count(data) == 1
+    text = pdf_text(data)
+    assert pdf.PDF_FONT_NAME.encode() in text
+
+
+def test_refund_form_is_escaped():
+    page = refund_form_html(make_refund(reason="<b>", account_name="<script>", organization="&amp;"))
+    assert "<b>" not in page and "<script>" not in page
+    assert "&lt;b&gt;" in page and "&lt;script&gt;" in page and "&amp;amp;" in page

@@ -197,9 +197,8 @@ class Creating:
             session.add(building)
             await session.flush()
             building_of[name] = building.id
-        house_ids = await H.insert_houses(session, app, rows, [building_of[r.building_name] for r in rows], timing)
-        codes_of = dict(zip(house_ids, await _codes(session, house_ids)))
-        await H.link_houses(session, app, [(h, None, H.import_snapshot(r, codes_of[h]), None) for h, r in zip(house_ids, rows)])
+        created = await H.insert_houses(session, app, rows, [building_of[r.building_name] for r in rows], timing)
+        await H.link_houses(session, app, [(h, None, H.import_snapshot(r, code), None) for (h, code), r in zip(created, rows)])
 
     async def lock_targets(self, session: AsyncSession, app: Application) -> list[tuple[str, int]]:
         return [("ESTATE", app.estate_id)]
@@ -238,11 +237,6 @@ async def _taken_numbers(session: AsyncSession, building_ids: Sequence[int], exc
         .where(House.building_id.in_(building_ids), House.status == RecordStatus.ACTIVE)
     )
     return {(r.building_id, r.unit or "", r.floor, r.room_number) for r in rows if not exclude or r.id not in exclude}
-
-
-async def _codes(session: AsyncSession, house_ids: Sequence[int]) -> list[str]:
-    found = dict((await session.execute(select(House.id, House.code).where(House.id.in_(house_ids)))).all())
-    return [found[h] for h in house_ids]
 
 
 lifecycle.register(ApplicationType.ESTATE_COLLECTION, Creating(supplement=False))

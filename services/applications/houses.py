@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Application, ApplicationHouse, Building, Estate, House, Owner
 from models.enums import AccountStatus, DepositTiming, RecordStatus
+
+ZERO = Decimal("0.00")
 from services import codes
 
 HOUSE_FIELDS = {  # snapshot key → column
@@ -79,12 +81,13 @@ async def houses_of_estate(session: AsyncSession, estate_id: int, house_ids: Seq
 
 async def link_houses(session: AsyncSession, app: Application, items: Sequence[tuple[int, dict | None, dict | None, int | None]]) -> None:
     """Replaces the application's house rows: (house id, before, after, target building)."""
+    from services import bulk
+
     await session.execute(delete(ApplicationHouse).where(ApplicationHouse.application_id == app.id))
-    if items:
-        await session.execute(insert(ApplicationHouse), [
-            {"application_id": app.id, "house_id": h, "position": i, "before": b, "after": a, "target_building_id": t}
-            for i, (h, b, a, t) in enumerate(items)
-        ])
+    ids = await bulk.next_ids(session, "application_houses", len(items))
+    await bulk.copy(session, "application_houses",
+                    ("id", "application_id", "house_id", "position", "before", "after", "target_building_id"),
+                    [(i, app.id, h, n, bulk.jsonb(b), bulk.jsonb(a), t) for n, (i, (h, b, a, t)) in enumerate(zip(ids, items))])
 
 
 async def discard_pending(session: AsyncSession, app: Application) -> None:
@@ -123,34 +126,44 @@ def floors_of(floors: Iterable[int]) -> tuple[int, int]:
 
 
 async def insert_houses(session: AsyncSession, app: Application, rows: Sequence[Any], building_ids: Sequence[int],
-                        deposit_timing: DepositTiming) -> list[int]:
-    """Inserts PENDING houses (with their owners) for imported rows, row i into building_ids[i]."""
+                        deposit_timing: DepositTiming) -> list[tuple[int, str]]:
+    """Inserts PENDING houses (with their owners) for imported rows, row i into building_ids[i],
+    by COPY. Returns (id, 房屋编号) of each."""
+    from services import bulk
+
     if not rows:
         return []
     house_codes = await codes.house_codes(session, len(rows))
-    values = [
-        {"code": code, "building_id": b_id, "unit": r.unit, "floor": r.floor, "room_number": r.room_number,
-         "address": r.address, "usage": r.usage, "has_elevator": r.has_elevator, "building_area": r.building_area,
-         "inner_area": r.inner_area, "price": r.price, "real_estate_unit_number": r.real_estate_unit_number,
-         "sales_status": r.sales_status, "deposit_timing": deposit_timing, "status": RecordStatus.PENDING,
-         "account_status": AccountStatus.UNOPENED, "application_id": app.id}
-        for r, b_id, code in zip(rows, building_ids, house_codes)
-    ]
-    house_ids = list(await session.scalars(insert(House).returning(House.id, sort_by_parameter_order=True), values))
-    owners = [
-        {"house_id": h_id, "position": i, "name": o.name, "id_type": o.id_type, "id_number": o.id_number,
-         "phone": o.phone, "share": getattr(o, "share", None)}
-        for h_id, r in zip(house_ids, rows) for i, o in enumerate(r.owners)
-    ]
-    if owners:
-        await session.execute(insert(Owner), owners)
-    return house_ids
+    house_ids = await bulk.next_ids(session, "houses", len(rows))
+    await bulk.copy(session, "houses", (
+        "id", "code", "building_id", "unit", "floor", "room_number", "address", "usage", "has_elevator", "building_area",
+        "inner_area", "price", "real_estate_unit_number", "sales_status", "deposit_timing", "status", "account_status",
+        "deposit_due", "deposit_paid", "balance", "application_id",
+    ), [
+        (h_id, code, b_id, r.unit, r.floor, r.room_number, r.address, r.usage.value, r.has_elevator, r.building_area,
+         r.inner_area, r.price, r.real_estate_unit_number, r.sales_status.value, deposit_timing.value,
+         RecordStatus.PENDING.value, AccountStatus.UNOPENED.value, ZERO, ZERO, ZERO, app.id)
+        for r, b_id, code, h_id in zip(rows, building_ids, house_codes, house_ids)
+    ])
+    owners = [(h_id, i, o.name, o.id_type.value, o.id_number, o.phone, getattr(o, "share", None))
+              for h_id, r in zip(house_ids, rows) for i, o in enumerate(r.owners)]
+    owner_ids = await bulk.next_ids(session, "owners", len(owners))
+    await bulk.copy(session, "owners", ("id", "house_id", "position", "name", "id_type", "id_number", "phone", "share"),
+                    [(oid, *o) for oid, o in zip(owner_ids, owners)])
+    return list(zip(house_ids, house_codes))
 
 
 def import_snapshot(row: Any, code: str | None = None) -> dict[str, Any]:
-    snap = house_snapshot(row, row.building_name, row.owners)
-    snap["code"] = code
-    return snap
+    """house_snapshot of an imported row, written out: it runs once per row of big imports."""
+    return {
+        "unit": row.unit, "floor": row.floor, "roomNumber": row.room_number, "address": row.address,
+        "usage": row.usage.value, "hasElevator": row.has_elevator, "buildingArea": str(row.building_area),
+        "innerArea": None if row.inner_area is None else str(row.inner_area),
+        "price": None if row.price is None else str(row.price), "realEstateUnitNumber": row.real_estate_unit_number,
+        "salesStatus": row.sales_status.value, "code": code, "buildingName": row.building_name,
+        "owners": [{"name": o.name, "idType": o.id_type.value, "idNumber": o.id_number, "phone": o.phone,
+                    "share": None if getattr(o, "share", None) is None else str(o.share)} for o in row.owners],
+    }
 
 
 async def estate_of(session: AsyncSession, app: Application) -> Estate:

@@ -93,11 +93,10 @@ class SplitMerge:
             select(Building).where(Building.estate_id == app.estate_id, Building.status == RecordStatus.ACTIVE))}
         sources = await self._sources(session, app)
         timing = sources[0].deposit_timing if sources else DepositTiming.BEFORE_CONTRACT_FILING
-        house_ids = await H.insert_houses(session, app, rows, [buildings[r.building_name] for r in rows], timing)
+        created = await H.insert_houses(session, app, rows, [buildings[r.building_name] for r in rows], timing)
         snaps = await H.current_snapshots(session, [h.id for h in sources])
-        found = dict((await session.execute(select(House.id, House.code).where(House.id.in_(house_ids)))).all())
         await H.link_houses(session, app, [(h.id, snaps[h.id], None, None) for h in sources] +
-                            [(h, None, H.import_snapshot(r, found[h]), None) for h, r in zip(house_ids, rows)])
+                            [(h, None, H.import_snapshot(r, code), None) for (h, code), r in zip(created, rows)])
 
     async def lock_targets(self, session: AsyncSession, app: Application) -> list[tuple[str, int]]:
         return [("HOUSE", h.id) for h in await self._sources(session, app)]
