@@ -41,7 +41,7 @@ class Phase:
 
 @dataclass
 class Breakdown:
-    loads: list[Phase] = field(default_factory=list)     # each load as the request makes it, in its own session
+    loads: list[Phase] = field(default_factory=list)     # each load as the request makes it (the Loaders' own batch functions)
     splits: list[Phase] = field(default_factory=list)    # the big loads taken apart
 
 
@@ -52,15 +52,39 @@ def _in_session(sessions, fn, *args):
     return call
 
 
+def _loader_call(loaders, name: str, keys: list[int]):
+    """One batch of the request's own DataLoader (schema.context.Loaders), however it reads:
+    its load_fn is what the request runs for a batch."""
+    load_fn = getattr(loaders, name).load_fn
+
+    async def call():
+        return await load_fn(list(keys))
+    return call
+
+
+def _reader():
+    """What the app's loaders read with: core.db.get_reader() (AUTOCOMMIT connections) if the app
+    has it, else a session."""
+    from core import db
+
+    if hasattr(db, "get_reader"):
+        return db.get_reader().connect
+    return db.get_sessionmaker()
+
+
 async def measure_tree(token: str, estate_id: int, runs: int) -> Breakdown:
     from sqlalchemy import BigInteger, any_, bindparam, select, text
     from sqlalchemy.dialects.postgresql import ARRAY
 
+    from core import db
     from core.db import get_engine, get_sessionmaker
     from models import House, Owner
+    from schema.context import Loaders
     from services import auth, records, tree
 
     sessions = get_sessionmaker()
+    loaders = Loaders(sessions)
+    reader = _reader()
     out = Breakdown()
     async with sessions() as s:
         building_ids = [b.id for b in (await tree.buildings_by_estate(s, [estate_id]))[0]]
@@ -69,17 +93,20 @@ async def measure_tree(token: str, estate_id: int, runs: int) -> Breakdown:
     async def select_one(s):
         return (await s.execute(text("SELECT 1"))).all()
 
-    out.splits.append(Phase("a session with one trivial statement (pool checkout + pre-ping, BEGIN, SELECT 1, ROLLBACK)",
+    out.splits.append(Phase("a session with `SELECT 1` (pool checkout, BEGIN, the statement, ROLLBACK)",
                             await median_ms(_in_session(sessions, select_one), runs), "session"))
+    if hasattr(db, "get_reader"):
+        out.splits.append(Phase("an AUTOCOMMIT connection (`core.db.get_reader()`, what the loaders use) with `SELECT 1`",
+                                await median_ms(_in_session(db.get_reader().connect, select_one), runs), "session"))
     for name, call in [
-        ("auth.authenticate (bearer token → viewer)", _in_session(sessions, auth.authenticate, token)),
-        ("tree.estates_by_id", _in_session(sessions, tree.estates_by_id, [estate_id])),
-        ("tree.estate_totals", _in_session(sessions, tree.estate_totals, [estate_id])),
-        ("tree.buildings_by_estate", _in_session(sessions, tree.buildings_by_estate, [estate_id])),
-        (f"tree.building_totals ({len(building_ids)} keys)", _in_session(sessions, tree.building_totals, building_ids)),
-        (f"tree.houses_by_building ({len(building_ids)} keys, {len(house_ids):,} rows)",
-         _in_session(sessions, tree.houses_by_building, building_ids)),
-        (f"tree.owners_by_house ({len(house_ids):,} keys)", _in_session(sessions, tree.owners_by_house, house_ids)),
+        ("auth.authenticate (bearer token → viewer, in a session)", _in_session(sessions, auth.authenticate, token)),
+        ("estate_by_id", _loader_call(loaders, "estate_by_id", [estate_id])),
+        ("totals_by_estate_id", _loader_call(loaders, "totals_by_estate_id", [estate_id])),
+        ("buildings_by_estate_id", _loader_call(loaders, "buildings_by_estate_id", [estate_id])),
+        (f"totals_by_building_id ({len(building_ids)} keys)", _loader_call(loaders, "totals_by_building_id", building_ids)),
+        (f"houses_by_building_id ({len(building_ids)} keys, {len(house_ids):,} rows)",
+         _loader_call(loaders, "houses_by_building_id", building_ids)),
+        (f"owners_by_house_id ({len(house_ids):,} keys)", _loader_call(loaders, "owners_by_house_id", house_ids)),
     ]:
         out.loads.append(Phase(name, await median_ms(call, runs)))
 
@@ -96,11 +123,11 @@ async def measure_tree(token: str, estate_id: int, runs: int) -> Breakdown:
         ("owners", owners_q, owners_any, records.OwnerRecord, RAW_OWNERS, house_ids),
     ]:
         async def sa_rows(q=q):
-            async with sessions() as s:
+            async with reader() as s:
                 return (await s.execute(q)).all()
 
         rows = await sa_rows()
-        out.splits.append(Phase(f"{label}: SQLAlchemy `session.execute(...).all()` ({len(rows):,} rows, IN list of "
+        out.splits.append(Phase(f"{label}: SQLAlchemy `execute(...).all()` ({len(rows):,} rows, IN list of "
                                 f"{len(keys):,} parameters)", await median_ms(sa_rows, runs), "execute"))
 
         async def build(rows=rows, cls=cls):
@@ -117,7 +144,7 @@ async def measure_tree(token: str, estate_id: int, runs: int) -> Breakdown:
                                 await median_ms(positional, runs), "whatif"))
 
         async def sa_any(q=q_any):
-            async with sessions() as s:
+            async with reader() as s:
                 return (await s.execute(q)).all()
 
         assert len(await sa_any()) == len(rows)
@@ -136,17 +163,19 @@ async def measure_tree(token: str, estate_id: int, runs: int) -> Breakdown:
 
 async def measure_plan(token: str, building_id: int, runs: int) -> Breakdown:
     from core.db import get_sessionmaker
+    from schema.context import Loaders
     from services import auth, tree
 
     sessions = get_sessionmaker()
+    loaders = Loaders(sessions)
     out = Breakdown()
     async with sessions() as s:
         house_ids = [h.id for h in (await tree.houses_by_building(s, [building_id]))[0]]
     for name, call in [
-        ("auth.authenticate (bearer token → viewer)", _in_session(sessions, auth.authenticate, token)),
-        ("tree.buildings_by_id", _in_session(sessions, tree.buildings_by_id, [building_id])),
-        (f"tree.houses_by_building (1 key, {len(house_ids)} rows)", _in_session(sessions, tree.houses_by_building, [building_id])),
-        (f"tree.owners_by_house ({len(house_ids)} keys)", _in_session(sessions, tree.owners_by_house, house_ids)),
+        ("auth.authenticate (bearer token → viewer, in a session)", _in_session(sessions, auth.authenticate, token)),
+        ("building_by_id", _loader_call(loaders, "building_by_id", [building_id])),
+        (f"houses_by_building_id (1 key, {len(house_ids)} rows)", _loader_call(loaders, "houses_by_building_id", [building_id])),
+        (f"owners_by_house_id ({len(house_ids)} keys)", _loader_call(loaders, "owners_by_house_id", house_ids)),
     ]:
         out.loads.append(Phase(name, await median_ms(call, runs)))
     return out

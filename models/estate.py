@@ -62,6 +62,8 @@ class House(Base):
             "building_id", func.coalesce(text("unit"), text("''")), "floor", "room_number",
             unique=True, postgresql_where=text("status = 'ACTIVE'"),
         ),
+        # Room on each page for in-place (HOT) updates of dues and balances (migration 0004).
+        {"postgresql_with": {"fillfactor": 70}},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -166,31 +166,33 @@ async def set_standard(session: AsyncSession, viewer: Viewer, *, name: str, usag
 # standard (same ordering), rounded the same way (PostgreSQL round() on numeric is half away from
 # zero, which is half up for these positive amounts).
 RECALCULATE_SQL = text("""
-WITH best AS (
-    SELECT h.id, h.deposit_due AS old_due, s.id AS standard_id,
-           CASE WHEN s.id IS NULL THEN NULL
-                WHEN s.basis = 'PER_SQUARE_METRE' THEN h.building_area * s.rate
-                ELSE h.price * s.rate END AS raw,
-           s.round_to_yuan
-    FROM houses h
-    JOIN buildings b ON b.id = h.building_id
-    LEFT JOIN LATERAL (
-        SELECT ds.* FROM deposit_standards ds
-        WHERE ds.usage = h.usage
+WITH targets AS (
+    SELECT h.id, h.deposit_due AS old_due, h.usage, h.has_elevator, coalesce(b.floors_above_ground, 0) AS floors,
+           h.building_area, h.price
+    FROM houses h JOIN buildings b ON b.id = h.building_id
+    WHERE h.status = 'ACTIVE' AND h.deposit_paid = 0
+      AND (CAST(:estate_id AS BIGINT) IS NULL OR b.estate_id = CAST(:estate_id AS BIGINT))
+), best AS (  -- the standard of each kind of house (few kinds, however many houses)
+    SELECT k.usage, k.has_elevator, k.floors, s.basis, s.rate, s.round_to_yuan
+    FROM (SELECT DISTINCT usage, has_elevator, floors FROM targets) k
+    JOIN LATERAL (
+        SELECT ds.basis, ds.rate, ds.round_to_yuan FROM deposit_standards ds
+        WHERE ds.usage = k.usage
           AND ds.effective_from <= CAST(:day AS DATE)
-          AND (ds.has_elevator IS NULL OR ds.has_elevator = h.has_elevator)
-          AND (ds.min_floors IS NULL OR coalesce(b.floors_above_ground, 0) >= ds.min_floors)
-          AND (ds.max_floors IS NULL OR coalesce(b.floors_above_ground, 0) <= ds.max_floors)
+          AND (ds.has_elevator IS NULL OR ds.has_elevator = k.has_elevator)
+          AND (ds.min_floors IS NULL OR k.floors >= ds.min_floors)
+          AND (ds.max_floors IS NULL OR k.floors <= ds.max_floors)
         ORDER BY 1 + (ds.has_elevator IS NOT NULL)::int + (ds.min_floors IS NOT NULL OR ds.max_floors IS NOT NULL)::int DESC,
                  ds.effective_from DESC, ds.id DESC
         LIMIT 1
     ) s ON true
-    WHERE h.status = 'ACTIVE' AND h.deposit_paid = 0
-      AND (CAST(:estate_id AS BIGINT) IS NULL OR b.estate_id = CAST(:estate_id AS BIGINT))
 ), computed AS (
-    SELECT id, old_due,
-           CASE WHEN raw IS NULL THEN NULL WHEN round_to_yuan THEN round(raw, 0) ELSE round(raw, 2) END AS new_due
-    FROM best
+    SELECT t.id, t.old_due,
+           CASE WHEN raw IS NULL THEN NULL WHEN b.round_to_yuan THEN round(raw, 0) ELSE round(raw, 2) END AS new_due
+    FROM targets t
+    JOIN best b ON b.usage = t.usage AND b.has_elevator = t.has_elevator AND b.floors = t.floors
+    CROSS JOIN LATERAL (SELECT CASE WHEN b.basis = 'PER_SQUARE_METRE' THEN t.building_area * b.rate
+                                    ELSE t.price * b.rate END AS raw) r
 )
 UPDATE houses h SET deposit_due = c.new_due
 FROM computed c

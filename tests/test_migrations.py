@@ -36,6 +36,11 @@ def test_upgrade_to_head_and_back_down():
         upgrade(sa_url)
         assert {"organizations", "users", "user_sessions", "estates", "buildings", "houses", "owners",
                 "ledger_entries", "documents", "audit_events"} <= asyncio.run(tables())
+        from alembic import command
+
+        from core.migrate import alembic_config
+
+        command.check(alembic_config(sa_url))  # the models and the migrations describe the same schema
         downgrade(sa_url)
         assert asyncio.run(tables()) == {"alembic_version"}
         upgrade(sa_url)  # and up again: the downgrade left nothing behind
