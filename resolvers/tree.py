@@ -6,7 +6,7 @@ from typing import Any
 
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.ids import decode_any, decode_id
-from models.enums import RecordStatus, Role
+from models.enums import Role
 from services import tree
 from services.documents_read import document_by_id
 from services.access import require_role, require_tree_reader, require_viewer
@@ -16,36 +16,27 @@ def _viewer(info):
     return info.context.viewer
 
 
-def _visible(info, record: Any, org_id_attr: str) -> Any:
-    """The record if the viewer may see it, else None (never a hint that it exists)."""
-    viewer = info.context.viewer
-    if record is None or viewer is None:
+async def _tree_node(info, gid: str, type_name: str, loader: str) -> Any:
+    """An estate, building or house by id, if the viewer may see it; else None (never a hint
+    that it exists). Each record carries its developer for this check."""
+    viewer = _viewer(info)
+    if viewer is None or not (viewer.is_staff or viewer.organization_id):
         return None
-    return record if viewer.can_see_record(getattr(record, org_id_attr), getattr(record, "status", RecordStatus.ACTIVE)) else None
+    pk = decode_id(gid, type_name)
+    record = None if pk is None else await getattr(info.context.loaders, loader).load(pk)
+    return record if record is not None and viewer.can_see_org(record.developer_id) else None
 
 
 async def estate(info, gid: str):
-    viewer = _viewer(info)
-    if viewer is None or not (viewer.is_staff or viewer.organization_id):
-        return None
-    pk = decode_id(gid, "Estate")
-    return None if pk is None else _visible(info, await info.context.loaders.estate_by_id.load(pk), "developer_id")
+    return await _tree_node(info, gid, "Estate", "estate_by_id")
 
 
 async def building(info, gid: str):
-    viewer = _viewer(info)
-    if viewer is None or not (viewer.is_staff or viewer.organization_id):
-        return None
-    pk = decode_id(gid, "Building")
-    return None if pk is None else _visible(info, await info.context.loaders.building_by_id.load(pk), "developer_id")
+    return await _tree_node(info, gid, "Building", "building_by_id")
 
 
 async def house(info, gid: str):
-    viewer = _viewer(info)
-    if viewer is None or not (viewer.is_staff or viewer.organization_id):
-        return None
-    pk = decode_id(gid, "House")
-    return None if pk is None else _visible(info, await info.context.loaders.house_by_id.load(pk), "developer_id")
+    return await _tree_node(info, gid, "House", "house_by_id")
 
 
 async def organization(info, gid: str):

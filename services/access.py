@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.errors import Forbidden, Unauthenticated
-from models.enums import RecordStatus, Role
+from models.enums import Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +29,6 @@ class Viewer:
 
     def can_see_org(self, organization_id: int | None) -> bool:
         return self.is_staff or (organization_id is not None and organization_id == self.organization_id)
-
-    def can_see_record(self, organization_id: int, status: RecordStatus) -> bool:
-        """PENDING rows are visible only to their organisation and clerks; the tree is
-        never shown to banks except through their notices."""
-        return self.can_see_org(organization_id)
 
 
 def require_viewer(viewer: Viewer | None) -> Viewer:

@@ -71,6 +71,25 @@ def store(
     return document
 
 
+WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # zip (.xlsx, .ods), OLE2 (.xls)
+
+
+async def store_workbook_upload(session: AsyncSession, upload, *, organization_id: int | None,
+                                created_by_id: int | None) -> Document:
+    """An uploaded workbook kept for its import job: refused at once when it is too large or
+    plainly not a workbook (the job's reader checks the rest: format, bombs, template)."""
+    from services.workbook import MAX_WORKBOOK_BYTES
+
+    incoming = await read_upload(upload, field="file", limit_bytes=MAX_WORKBOOK_BYTES)
+    if not incoming.data.startswith(WORKBOOK_MAGIC):
+        raise FileRejected("请上传 Excel（.xlsx、.xls）或 .ods 工作簿", field="file")
+    document = store(session, kind=DocumentKind.ATTACHMENT, filename=incoming.filename,
+                     content_type="application/octet-stream", data=incoming.data, organization_id=organization_id,
+                     created_by_id=created_by_id)
+    await session.flush()
+    return document
+
+
 def signed_url(document_id: int, *, now: float | None = None) -> str:
     """A link that downloads the file without credentials until it expires (DOCUMENT_URL_TTL_SECONDS)."""
     expires = int((now or time.time()) + get_settings().document_url_ttl_seconds)

@@ -128,20 +128,12 @@ async def run_renewal_export(job_id: int) -> None:
 
 async def start_amount_import(session: AsyncSession, viewer: Viewer | None, estate_id: int | None, type: PaymentType,
                               upload: Any) -> Job:
-    from services.applications.files import WORKBOOK_MAGIC
-    from services.workbook import MAX_WORKBOOK_BYTES
-
     viewer = notices.require_payment_operator(viewer)
     if type == PaymentType.FIRST_DEPOSIT:
         raise ValidationFailed("首期交存请开具楼幢通知单或代打通知单", field="type")
     estate = await _estate_of(session, viewer, estate_id)
-    incoming = await documents.read_upload(upload, field="file", limit_bytes=MAX_WORKBOOK_BYTES)
-    if not incoming.data.startswith(WORKBOOK_MAGIC):
-        raise FileRejected("请上传 Excel（.xlsx、.xls）或 .ods 工作簿", field="file")
-    doc = documents.store(session, kind=DocumentKind.ATTACHMENT, filename=incoming.filename,
-                          content_type="application/octet-stream", data=incoming.data,
-                          organization_id=estate.developer_id, created_by_id=viewer.user_id)
-    await session.flush()
+    doc = await documents.store_workbook_upload(session, upload, organization_id=estate.developer_id,
+                                                created_by_id=viewer.user_id)
     job = jobs.new_job(session, kind=JobKind.AMOUNT_IMPORT, viewer=viewer, organization_id=estate.developer_id,
                        params={"estateId": estate.id, "type": type.value}, input_document_id=doc.id)
     await session.commit()

@@ -25,28 +25,20 @@ log = logging.getLogger("wxfund.applications")
 
 IMPORTING = (ApplicationType.ESTATE_COLLECTION, ApplicationType.HOUSE_SUPPLEMENT, ApplicationType.HOUSE_SPLIT_MERGE,
              ApplicationType.HOUSE_INFO_CHANGE)
-WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # zip (.xlsx, .ods), OLE2 (.xls)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # ---------------------------------------------------------------- import
 
 async def start_import(session: AsyncSession, viewer: Viewer, app_id: int | None, upload: Any) -> Job:
-    from services.workbook import MAX_WORKBOOK_BYTES
-
     viewer = lifecycle.require_estate_operator(viewer)
     app = await lifecycle.get_for_update(session, viewer, app_id)
     lifecycle.require_applicant(viewer, app)
     if app.type not in IMPORTING:
         raise InvalidState("该业务不导入房屋")
     lifecycle.require_editable(app)
-    incoming = await documents.read_upload(upload, field="file", limit_bytes=MAX_WORKBOOK_BYTES)
-    if not incoming.data.startswith(WORKBOOK_MAGIC):
-        raise FileRejected("请上传 Excel（.xlsx、.xls）或 .ods 工作簿", field="file")
-    doc = documents.store(session, kind=DocumentKind.ATTACHMENT, filename=incoming.filename,
-                          content_type="application/octet-stream", data=incoming.data,
-                          organization_id=app.organization_id, created_by_id=viewer.user_id)
-    await session.flush()
+    doc = await documents.store_workbook_upload(session, upload, organization_id=app.organization_id,
+                                                created_by_id=viewer.user_id)
     job = jobs.new_job(session, kind=JobKind.HOUSE_IMPORT, viewer=viewer, organization_id=app.organization_id,
                        application_id=app.id, input_document_id=doc.id)
     await session.flush()
