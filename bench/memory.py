@@ -1,6 +1,6 @@
 """The in-memory side of the comparison: the same Strawberry schema and the same resolvers,
 with a Loaders whose DataLoaders read records prefetched once from the database (by the very
-services/tree functions the real loaders call) instead of opening sessions."""
+services/tree functions the real loaders call) instead of reading the database."""
 
 from __future__ import annotations
 

@@ -277,11 +277,15 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
       "whose DataLoaders return records prefetched once by the same `services/tree` functions). A fresh Loaders per "
       "run, as per request. HTTP and in-memory runs alternate so that machine noise falls on both.")
     w("* In-memory, in-process, SQL counts, breakdown and profiles run in `bench/worker.py`, a process of its own that "
-      "imports `core.asgi` like the server and holds the prefetched records, so that Python's cyclic garbage collector "
-      "(about half of the tree query's time) sees a heap like the server's rather than the bench's. In-process means "
-      "`httpx.ASGITransport` on `core.asgi.app` there, against the same database. The runs of the three kinds "
-      "alternate with the HTTP runs. SQL counts, the part-by-part breakdown and the profiles come after the server "
-      "has stopped.")
+      "imports `core.asgi` like the server, sets the garbage collector up as the server's start-up does "
+      "(`core.app.tune_gc()` when the app has it; `ASGITransport` runs no lifespan) and only then loads the records, "
+      "so that the collector sees a heap like the server's rather than the bench's. A second worker runs the "
+      "in-memory query with the other GC set-up, for comparison. In-process means `httpx.ASGITransport` on "
+      "`core.asgi.app` there, against the same database; `get_context` and `schema.execute` are timed inside it by "
+      "wrapping them on the worker's own instances. The runs of all kinds alternate with the HTTP runs. SQL counts, "
+      "the part-by-part breakdown and the profiles come after the server has stopped.")
+    w("* CPU time: utime + stime from /proc for the uvicorn process and PostgreSQL's backends around each HTTP "
+      "request, `time.process_time()` in the worker around each in-memory run.")
     w(f"* Duration of the run: {res.elapsed_s:.0f} s." + (
         f" The server was stopped from outside the bench {res.server_restarts} time(s) during the run; each time it was "
         "started again on the same port, warmed, and the interrupted sample taken again." if res.server_restarts else ""))

@@ -23,7 +23,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from core import graphiql
 from core.config import get_settings
-from core.db import dispose_engine, get_engine, get_sessionmaker
+from core.db import dispose_engine, get_engine, get_reader, get_sessionmaker
 from core.logs import configure_logging, request_id_var
 from core.metrics import HTTP_REQUESTS
 from core.redis import close_redis, get_redis
@@ -47,8 +47,8 @@ class GraphQLApp(GraphQL):
     async def _viewer(self, token: str | None):
         if token is None:
             return None
-        async with get_sessionmaker()() as session:
-            return await auth.authenticate(session, token)
+        async with get_reader().connect() as connection:
+            return await auth.authenticate(connection, token)
 
     async def get_context(self, request, response) -> Context:
         token = bearer(request.headers.get("authorization")) if request.scope["type"] == "http" else None

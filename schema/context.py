@@ -61,7 +61,19 @@ class Loaders:
 
     @cached_property
     def houses_by_building_id(self) -> DataLoader:
-        return self._loader(tree.houses_by_building)
+        """Houses with their owners in one connection: the owners loader is primed, so a
+        floor plan or a tree costs no extra round trip for them."""
+
+        async def load(keys: list[int]) -> list[Any]:
+            async with get_reader().connect() as connection:
+                groups = await tree.houses_by_building(connection, keys)
+                ids = [h.id for group in groups for h in group]
+                owners = await tree.owners_by_house(connection, ids) if ids else []
+            for house_id, house_owners in zip(ids, owners):
+                self.owners_by_house_id.prime(house_id, house_owners)
+            return groups
+
+        return DataLoader(load_fn=load, max_batch_size=20000)
 
     @cached_property
     def owners_by_house_id(self) -> DataLoader:

@@ -85,12 +85,12 @@ async def login(session: AsyncSession, *, username: str, password: str) -> Login
     return result
 
 
-async def authenticate(session: AsyncSession, token: str) -> Viewer | None:
+async def authenticate(connection, token: str) -> Viewer | None:
     """The viewer of a bearer token, or None if the token is unknown, expired or revoked, or
-    its user is deactivated. One query."""
+    its user is deactivated. One query (a session or a plain connection)."""
     row = (
-        await session.execute(
-            select(UserSession.id, User)
+        await connection.execute(
+            select(UserSession.id, User.id, User.username, User.roles, User.organization_id, User.bank_id)
             .join(User, User.id == UserSession.user_id)
             .where(
                 UserSession.token_hash == security.token_hash(token),
@@ -102,8 +102,9 @@ async def authenticate(session: AsyncSession, token: str) -> Viewer | None:
     ).first()
     if row is None:
         return None
-    session_id, user = row
-    return viewer_of(user, session_id)
+    session_id, user_id, username, roles, organization_id, bank_id = row
+    return Viewer(user_id=user_id, username=username, roles=frozenset(Role(r) for r in roles),
+                  organization_id=organization_id, bank_id=bank_id, session_id=session_id)
 
 
 def viewer_of(user: User, session_id: int | None = None) -> Viewer:

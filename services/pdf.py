@@ -20,6 +20,7 @@ import gc
 import hashlib
 import html
 import logging
+import re
 import threading
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -508,10 +509,15 @@ _MM_PER_PT = 25.4 / 72
 _MIN_SCALE = 0.7  # text too wide for its cell is set smaller, down to 70 %, then cut with …
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
 def _fit(text: str, room_mm: float, font_pt: float) -> str:
     """``text`` (escaped) made to fit ``room_mm`` on one line: as it is, set smaller (a span with
     a smaller font-size, down to _MIN_SCALE, and no line height of its own so that its row keeps
-    its height), or at the smallest size cut with …."""
+    its height), or at the smallest size cut with …. Line breaks and tabs in it become spaces
+    (in a grid they would start a row or a column)."""
+    text = _CONTROL.sub(" ", text)
     width = _em_width(text) * font_pt * _MM_PER_PT
     if width <= room_mm:
         return esc(text)
@@ -608,7 +614,6 @@ class _Grid:
                 + "".join(blocks) + "</div>")
 
 
-
 # Lines: 房屋编号 + 坐落 (one block, a tab apart), 面积, 标准, 金额 per group; one, two or three
 # groups side by side, in smaller type the more lines there are.
 _LABELS = ("房屋编号", "坐落", "建筑面积（m²）", "交存标准", "金额（元）")
@@ -620,7 +625,7 @@ def _line_cols(code: float, place: float, area: float, standard: float, amount: 
 
 
 _LINE_GRIDS = (  # (up to this many lines, groups, grid, labels)
-    (30, 1, _Grid("l1", 9.0, 4.6, _line_cols(27, 52, 22, 51, 30)), _LABELS),
+    (30, 1, _Grid("l1", 9.0, 4.6, _line_cols(27, 50, 26, 49, 30)), _LABELS),
     (80, 2, _Grid("l2", 7.5, 3.8, _line_cols(22, 29, 12.5, 8, 19.5)), _SHORT_LABELS),
     (NOTICE_LINES_PER_PAGE, 3, _Grid("l3", 6.2, 2.7, _line_cols(16.4, 17.7, 8.6, 5.2, 12.76), pad=0.4), _SHORT_LABELS),
 )
@@ -687,11 +692,11 @@ def _lines_grid(lines: Sequence[NoticeLineDoc], groups: int, grid: _Grid, labels
     columns: list[tuple[str, list[str]]] = []
     for g in range(groups):
         part = lines[g * rows:(g + 1) * rows]  # down the first group, then the next
-        houses = [head[0]] + [f"{fit(l.house_code, code_room)}\t{fit(l.location, place_room)}" for l in part]
-        areas = [head[1]] + [fit(_area(l.building_area), area_room) for l in part]
-        standards = [head[2]] + [fit(keys.get(l.standard, l.standard) if l.standard else "—", standard_room)
-                                 for l in part]
-        amounts = [head[3]] + [fit(_yuan(l.amount), amount_room) for l in part]
+        houses = [head[0]] + [f"{fit(x.house_code, code_room)}\t{fit(x.location, place_room)}" for x in part]
+        areas = [head[1]] + [fit(_area(x.building_area), area_room) for x in part]
+        standards = [head[2]] + [fit(keys.get(x.standard, x.standard) if x.standard else "—", standard_room)
+                                 for x in part]
+        amounts = [head[3]] + [fit(_yuan(x.amount), amount_room) for x in part]
         columns += [("g" if g else "first", houses), ("", areas), ("", standards), ("", amounts)]
     return grid.html(columns, rows + 1)
 
@@ -765,10 +770,10 @@ def render_payment_notices(notices: Sequence[NoticeDoc]) -> bytes:
 
     One page holds up to 200 lines (NOTICE_LINES_PER_PAGE): the houses are set in one, two or
     three column groups (up to 30 / 80 / 200 lines) in smaller type the more there are (9 / 7.5
-    / 6.2 pt). Nothing on the page wraps, so its height never depends on the data: text too
-    wide for its cell is set smaller (down to 70 %) and beyond that cut with …; standards too
-    long for their column become keys A, B, … explained under the table (at most three lines of
-    them). A notice of more than 200 lines (rare) runs on to further pages, 200 lines each
+    / 6.2 pt). No field wraps, so the page's height does not depend on the data: text too wide
+    for its cell is set smaller (down to 70 %) and beyond that cut with …; standards too long
+    for their column become keys A, B, … explained under the table (that legend, at most three
+    lines, is the only part that varies). A notice of more than 200 lines (rare) runs on to further pages, 200 lines each
     (headed 续, 第 n 页), with the total and the signature line after the last line.
 
     All notices are laid out as one WeasyPrint document, and the tables are column blocks rather

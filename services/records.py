@@ -42,8 +42,8 @@ RefundRecord = _record("RefundRecord", Refund.__table__)
 
 
 def to_record(cls: type, row: Any) -> Any:
-    m = row._mapping
-    return cls(*(m[c] for c in cls.columns))
+    """Positional: every select of a record lists its columns in the record's order."""
+    return cls(*row)
 
 
 def from_model(cls: type, obj: Any) -> Any:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Sequence
 
-from sqlalchemy import Select, and_, exists, func, or_, select, true
+from sqlalchemy import BigInteger, Select, and_, any_, exists, func, literal, or_, select, true
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import ValidationFailed
@@ -36,6 +37,12 @@ HOUSE_COLUMNS = (
 BUILDING_COLUMNS = (*Building.__table__.columns, Estate.developer_id)
 
 
+def in_keys(column, keys: Sequence[int]):
+    """`column = ANY(:keys)`: one array parameter, whatever the batch size (an IN list binds one
+    parameter per key and is prepared again for each size)."""
+    return column == any_(literal(list(keys), ARRAY(BigInteger)))
+
+
 def house_select() -> Select:
     return select(*HOUSE_COLUMNS).join(Building, Building.id == House.building_id).join(Estate, Estate.id == Building.estate_id)
 
@@ -51,7 +58,7 @@ def _user_columns():
 # ---------------------------------------------------------------- batched loads (by key)
 
 async def _by_id(session: AsyncSession, query: Select, id_column, cls: type, ids: Sequence[int]) -> list[Any]:
-    rows = (await session.execute(query.where(id_column.in_(ids)))).all()
+    rows = (await session.execute(query.where(in_keys(id_column, ids)))).all()
     found = {r.id: to_record(cls, r) for r in rows}
     return [found.get(i) for i in ids]
 
@@ -88,36 +95,36 @@ async def _grouped(session: AsyncSession, query: Select, key: str, cls: type, ke
 
 
 async def buildings_by_estate(session: AsyncSession, estate_ids: Sequence[int]) -> list[list[Any]]:
-    q = building_select().where(Building.estate_id.in_(estate_ids)).order_by(Building.id)
+    q = building_select().where(in_keys(Building.estate_id, estate_ids)).order_by(Building.id)
     return await _grouped(session, q, "estate_id", BuildingRecord, estate_ids)
 
 
 async def houses_by_building(session: AsyncSession, building_ids: Sequence[int]) -> list[list[Any]]:
-    q = house_select().where(House.building_id.in_(building_ids)).order_by(House.id)
+    q = house_select().where(in_keys(House.building_id, building_ids)).order_by(House.id)
     return await _grouped(session, q, "building_id", HouseRecord, building_ids)
 
 
 async def owners_by_house(session: AsyncSession, house_ids: Sequence[int]) -> list[list[Any]]:
-    q = select(*Owner.__table__.c).where(Owner.house_id.in_(house_ids)).order_by(Owner.house_id, Owner.position, Owner.id)
+    q = select(*Owner.__table__.c).where(in_keys(Owner.house_id, house_ids)).order_by(Owner.house_id, Owner.position, Owner.id)
     return await _grouped(session, q, "house_id", OwnerRecord, house_ids)
 
 
 async def users_by_organization(session: AsyncSession, org_ids: Sequence[int]) -> list[list[Any]]:
-    q = select(*_user_columns()).where(User.organization_id.in_(org_ids)).order_by(User.id)
+    q = select(*_user_columns()).where(in_keys(User.organization_id, org_ids)).order_by(User.id)
     return await _grouped(session, q, "organization_id", UserRecord, org_ids)
 
 
 async def attachments_by_organization(session: AsyncSession, org_ids: Sequence[int]) -> list[list[Any]]:
     q = (
         select(*Document.__table__.c)
-        .where(Document.organization_id.in_(org_ids), Document.registration_kind.is_not(None))
+        .where(in_keys(Document.organization_id, org_ids), Document.registration_kind.is_not(None))
         .order_by(Document.id)
     )
     return await _grouped(session, q, "organization_id", DocumentRecord, org_ids)
 
 
 async def ledger_by_house(session: AsyncSession, house_ids: Sequence[int]) -> list[list[Any]]:
-    q = select(*LedgerEntry.__table__.c).where(LedgerEntry.house_id.in_(house_ids)).order_by(LedgerEntry.house_id, LedgerEntry.id)
+    q = select(*LedgerEntry.__table__.c).where(in_keys(LedgerEntry.house_id, house_ids)).order_by(LedgerEntry.house_id, LedgerEntry.id)
     return await _grouped(session, q, "house_id", LedgerRecord, house_ids)
 
 
@@ -147,7 +154,7 @@ async def _totals(session: AsyncSession, key_column, keys: Sequence[int]) -> lis
         select(key_column.label("key"), *_totals_columns())
         .select_from(House)
         .join(Building, Building.id == House.building_id)
-        .where(key_column.in_(keys))
+        .where(in_keys(key_column, keys))
         .group_by(key_column)
     )
     found = {r.key: Totals(r.house_count, r.total_building_area, r.deposit_due, r.deposit_paid, r.balance)

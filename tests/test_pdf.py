@@ -469,3 +469,15 @@ def test_refund_form_is_escaped():
     page = refund_form_html(make_refund(reason="<b>", account_name="<script>", organization="&amp;"))
     assert "<b>" not in page and "<script>" not in page
     assert "&lt;b&gt;" in page and "&lt;script&gt;" in page and "&amp;amp;" in page
+
+
+def test_line_breaks_and_tabs_in_values_keep_the_grid_aligned():
+    line = NoticeLineDoc("FW\t0000000001", "3栋\n1单元\r\n101", Decimal("80.00"), "住宅\t75 元", Decimal("6000.00"))
+    notice = make_notice(0, lines=[line] * 3, payer_name="江门市\n示例公司", bank_account_name="专户\t账户")
+    page = payment_notices_html([notice])
+    blocks = re.findall(r'<div class="c [^"]*">(.*?)</div>', page, flags=re.S)
+    info, lines = blocks[:2], blocks[2:]
+    assert [b.count("\n") for b in info] == [4, 4]  # five rows each
+    assert [b.count("\n") for b in lines] == [3, 3, 3, 3]  # header + three houses each
+    assert [b.count("\t") for b in [*info, *lines]] == [5, 5, 4, 0, 0, 0]  # only the grid's own tabs
+    assert "江门市 示例公司" in page and "3栋 1单元 101" in page
