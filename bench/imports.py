@@ -93,8 +93,13 @@ async def run(sizes=SIZES) -> list[dict]:
     from core.db import get_sessionmaker
     from tests.factories import PASSWORD, make_bank, make_org
 
+    import itertools
+
+    from tests import factories
+
+    factories._counter = itertools.count(700_000)  # clear of the organisations the tree bench made
     async with get_sessionmaker()() as session:
-        await make_bank(session)
+        await make_bank(session, code="IMPORT")
         org = await make_org(session, admin="bench-importer")
     server = Server()
     await server.start()
