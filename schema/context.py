@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 from services import tree
 from core.db import get_reader
 from services import payments_read
+from services.records import with_owners
 from services.applications import read as applications
 from services.access import Viewer
 
@@ -61,17 +62,15 @@ class Loaders:
 
     @cached_property
     def houses_by_building_id(self) -> DataLoader:
-        """Houses with their owners in one connection: the owners loader is primed, so a
-        floor plan or a tree costs no extra round trip for them."""
+        """Houses with their owners attached, in one connection: a floor plan or a tree costs
+        no extra round trip, and House.owners no loader call, for them."""
 
         async def load(keys: list[int]) -> list[Any]:
             async with get_reader().connect() as connection:
                 groups = await tree.houses_by_building(connection, keys)
                 ids = [h.id for group in groups for h in group]
-                owners = await tree.owners_by_house(connection, ids) if ids else []
-            for house_id, house_owners in zip(ids, owners):
-                self.owners_by_house_id.prime(house_id, house_owners)
-            return groups
+                owners = iter(await tree.owners_by_house(connection, ids) if ids else [])
+            return [[with_owners(h, next(owners)) for h in group] for group in groups]
 
         return DataLoader(load_fn=load, max_batch_size=20000)
 

@@ -262,8 +262,12 @@ class House(Node):
         return await info.context.loaders.building_by_id.load(self.building_id)
 
     @strawberry.field
-    async def owners(self, info: Info) -> list[Owner]:
-        return await info.context.loaders.owners_by_house_id.load(self.id)
+    def owners(self, info: Info) -> list[Owner]:
+        """Attached when the house came with its building's houses; else through the loader
+        (a sync resolver may return the loader's awaitable)."""
+        if self.owner_list is not None:
+            return self.owner_list
+        return info.context.loaders.owners_by_house_id.load(self.id)
 
     @strawberry.field
     async def ledger(self, info: Info) -> list[LedgerEntry]:

@@ -4,7 +4,7 @@ read their leaf fields straight off these."""
 
 from __future__ import annotations
 
-from dataclasses import make_dataclass
+from dataclasses import make_dataclass, replace
 from typing import Any
 
 from sqlalchemy import Table
@@ -15,9 +15,10 @@ from models import (
 )
 
 
-def _record(name: str, table: Table, *extra: str, skip: tuple[str, ...] = ()) -> type:
+def _record(name: str, table: Table, *extra: str, skip: tuple[str, ...] = (), attached: tuple[str, ...] = ()) -> type:
+    """`attached` fields come after the columns, default None: related rows a loader fetched with it."""
     fields = [c.key for c in table.columns if c.key not in skip] + list(extra)
-    cls = make_dataclass(name, fields, slots=True, frozen=True)
+    cls = make_dataclass(name, fields + [(a, Any, None) for a in attached], slots=True, frozen=True)
     cls.columns = tuple(fields)  # type: ignore[attr-defined]
     return cls
 
@@ -28,7 +29,7 @@ UserRecord = _record("UserRecord", User.__table__, skip=("password_hash",))
 DocumentRecord = _record("DocumentRecord", Document.__table__)
 EstateRecord = _record("EstateRecord", Estate.__table__)
 BuildingRecord = _record("BuildingRecord", Building.__table__, "developer_id")
-HouseRecord = _record("HouseRecord", House.__table__, "estate_id", "developer_id", "unpaid")
+HouseRecord = _record("HouseRecord", House.__table__, "estate_id", "developer_id", "unpaid", attached=("owner_list",))
 OwnerRecord = _record("OwnerRecord", Owner.__table__)
 LedgerRecord = _record("LedgerRecord", LedgerEntry.__table__)
 ApplicationRecord = _record("ApplicationRecord", Application.__table__)
@@ -44,6 +45,10 @@ RefundRecord = _record("RefundRecord", Refund.__table__)
 def to_record(cls: type, row: Any) -> Any:
     """Positional: every select of a record lists its columns in the record's order."""
     return cls(*row)
+
+
+def with_owners(house: Any, owners: list[Any]) -> Any:
+    return replace(house, owner_list=owners)
 
 
 def from_model(cls: type, obj: Any) -> Any:
