@@ -32,6 +32,7 @@ class WorkerSettings:
     on_shutdown = shutdown
     redis_settings = RedisSettings.from_dsn(get_settings().redis_url) if get_settings().redis_url else RedisSettings()
     queue_name = get_settings().queue_name
+    poll_delay = 0.05  # a queued job waits for the next poll: keep imports and PDFs prompt
     max_jobs = 10
     job_timeout = int(os.environ.get("JOB_TIMEOUT_SECONDS", "600"))
     # A job whose worker died is picked up again once its in-progress key expires; the job

@@ -15,6 +15,7 @@ from core.config import get_settings
 from core.metrics import OperationMetrics
 from schema.cost import make_rule
 from schema.errors import ErrorCodes
+from schema.fast_fields import speed_up
 from schema.application_roots import Subscription
 from schema.mutation import Mutation
 from schema.query import Query
@@ -66,3 +67,4 @@ def build_schema() -> strawberry.Schema:
 
 
 schema = build_schema()
+speed_up(schema._schema)
