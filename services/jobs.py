@@ -121,6 +121,26 @@ def succeed(job: Job, *, message: str | None = None, result_document_id: int | N
     job.finished_at = datetime.now(timezone.utc)
 
 
+async def succeed_with_file(job_id: int, *, kind, filename: str, content_type: str, data: bytes, total: int,
+                            message: str) -> None:
+    """Ends a job whose result is one file: the document and SUCCEEDED commit together (a
+    repeated delivery that finds the job already finished writes nothing), then the event."""
+    from services import documents
+
+    async with get_sessionmaker()() as session:
+        running = await session.get_one(Job, job_id, with_for_update=True)
+        if running.status != JobStatus.RUNNING:
+            return
+        suffix = "." + filename.rsplit(".", 1)[-1] if "." in filename else ""
+        doc = documents.store(session, kind=kind, filename=filename, content_type=content_type, data=data,
+                              organization_id=running.organization_id, created_by_id=running.created_by_id, suffix=suffix)
+        await session.flush()
+        running.total = total
+        succeed(running, message=message, result_document_id=doc.id)
+        await session.commit()
+    await publish(running)
+
+
 async def fail(job_id: int, *, message: str, errors: list[dict[str, Any]] | None = None) -> None:
     async with get_sessionmaker()() as session:
         job = await session.scalar(select(Job).where(Job.id == job_id).with_for_update())

@@ -114,16 +114,8 @@ async def run_renewal_export(job_id: int) -> None:
                                          h.balance, max(h.deposit_due - h.balance, Decimal("0.00")))
                 for h, name in (await session.execute(q)).all()]
     data = await asyncio.to_thread(renewal_sheet.write, rows)
-    async with get_sessionmaker()() as session:
-        running = await session.get_one(Job, job_id, with_for_update=True)
-        doc = documents.store(session, kind=DocumentKind.AMOUNT_EXPORT, filename=f"续筹金额-{job_id}.xlsx",
-                              content_type=XLSX, data=data, organization_id=running.organization_id,
-                              created_by_id=running.created_by_id, suffix=".xlsx")
-        await session.flush()
-        running.total = len(rows)
-        jobs.succeed(running, message=f"已导出 {len(rows)} 套房屋", result_document_id=doc.id)
-        await session.commit()
-    await jobs.publish(running)
+    await jobs.succeed_with_file(job_id, kind=DocumentKind.AMOUNT_EXPORT, filename=f"续筹金额-{job_id}.xlsx",
+                                 content_type=XLSX, data=data, total=len(rows), message=f"已导出 {len(rows)} 套房屋")
 
 
 async def start_amount_import(session: AsyncSession, viewer: Viewer | None, estate_id: int | None, type: PaymentType,
@@ -261,18 +253,12 @@ async def run_notice_pdfs(job_id: int) -> None:
             running.total = len(files)
             jobs.succeed(running, message=f"已生成 {len(files)} 张通知单")
             await session.commit()
+        await jobs.publish(running)
     else:
         pdf = await asyncio.to_thread(render_payment_notices, docs)
-        async with get_sessionmaker()() as session:
-            running = await session.get_one(Job, job_id, with_for_update=True)
-            stored = documents.store(session, kind=DocumentKind.PAYMENT_NOTICE, filename=f"交存通知单-打印-{job_id}.pdf",
-                                     content_type="application/pdf", data=pdf, organization_id=running.organization_id,
-                                     created_by_id=running.created_by_id, suffix=".pdf")
-            await session.flush()
-            running.total = len(docs)
-            jobs.succeed(running, message=f"已生成 {len(docs)} 页", result_document_id=stored.id)
-            await session.commit()
-    await jobs.publish(running)
+        await jobs.succeed_with_file(job_id, kind=DocumentKind.PAYMENT_NOTICE, filename=f"交存通知单-打印-{job_id}.pdf",
+                                     content_type="application/pdf", data=pdf, total=len(docs),
+                                     message=f"已生成 {len(docs)} 页")
 
 
 async def start_print(session: AsyncSession, viewer: Viewer | None, ids: Sequence[int | None]) -> Job:

@@ -12,17 +12,14 @@ from models import Building, DepositStandard, House, NoticeLine, Payment, Paymen
 from models.enums import NoticeStatus, PaymentType
 from services.access import Viewer
 from services.records import (
+    select_record,
     DepositStandardRecord, NoticeLineRecord, NoticeRecord, PaymentRecord, RefundRecord, to_record,
 )
 from services.tree import Page, keyset_page
 
 
-def _cols(model):
-    return select(*model.__table__.c)
-
-
 async def _by(session: AsyncSession, model, record, column, keys: Sequence[Any]) -> list[Any]:
-    found = {getattr(r, column.key): to_record(record, r) for r in (await session.execute(_cols(model).where(column.in_(keys)))).all()}
+    found = {getattr(r, column.key): to_record(record, r) for r in (await session.execute(select_record(model).where(column.in_(keys)))).all()}
     return [found.get(k) for k in keys]
 
 
@@ -42,34 +39,34 @@ async def payments_by_notice(session: AsyncSession, ids: Sequence[int]) -> list[
 
 
 async def lines_by_notice(session: AsyncSession, ids: Sequence[int]) -> list[list[Any]]:
-    q = _cols(NoticeLine).where(NoticeLine.notice_id.in_(ids)).order_by(NoticeLine.notice_id, NoticeLine.position)
+    q = select_record(NoticeLine).where(NoticeLine.notice_id.in_(ids)).order_by(NoticeLine.notice_id, NoticeLine.position)
     return await _grouped(session, q, "notice_id", NoticeLineRecord, ids)
 
 
 async def notices_by_application(session: AsyncSession, ids: Sequence[int]) -> list[list[Any]]:
-    q = _cols(PaymentNotice).where(PaymentNotice.application_id.in_(ids)).order_by(PaymentNotice.id)
+    q = select_record(PaymentNotice).where(PaymentNotice.application_id.in_(ids)).order_by(PaymentNotice.id)
     return await _grouped(session, q, "application_id", NoticeRecord, ids)
 
 
 async def notices_by_job(session: AsyncSession, ids: Sequence[int]) -> list[list[Any]]:
-    q = _cols(PaymentNotice).where(PaymentNotice.job_id.in_(ids)).order_by(PaymentNotice.id)
+    q = select_record(PaymentNotice).where(PaymentNotice.job_id.in_(ids)).order_by(PaymentNotice.id)
     return await _grouped(session, q, "job_id", NoticeRecord, ids)
 
 
 async def refunds_by_application(session: AsyncSession, ids: Sequence[int]) -> list[list[Any]]:
-    q = _cols(Refund).where(Refund.application_id.in_(ids)).order_by(Refund.id)
+    q = select_record(Refund).where(Refund.application_id.in_(ids)).order_by(Refund.id)
     return await _grouped(session, q, "application_id", RefundRecord, ids)
 
 
 async def standards(session: AsyncSession) -> list[Any]:
-    rows = (await session.execute(_cols(DepositStandard).order_by(DepositStandard.usage, DepositStandard.effective_from.desc(),
+    rows = (await session.execute(select_record(DepositStandard).order_by(DepositStandard.usage, DepositStandard.effective_from.desc(),
                                                                   DepositStandard.id.desc()))).all()
     return [to_record(DepositStandardRecord, r) for r in rows]
 
 
 def visible_notices(viewer: Viewer):
     """Org users their organisation's; a bank the notices of estates paying into it; staff all."""
-    q = _cols(PaymentNotice)
+    q = select_record(PaymentNotice)
     if viewer.is_staff:
         return q
     if viewer.bank_id is not None:

@@ -42,6 +42,13 @@ PaymentRecord = _record("PaymentRecord", Payment.__table__)
 RefundRecord = _record("RefundRecord", Refund.__table__)
 
 
+def select_record(model: Any):
+    """A select of a table's columns in the order of its record (for to_record)."""
+    from sqlalchemy import select
+
+    return select(*model.__table__.c)
+
+
 def to_record(cls: type, row: Any) -> Any:
     """Positional: every select of a record lists its columns in the record's order."""
     return cls(*row)

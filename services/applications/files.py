@@ -167,18 +167,8 @@ async def run_export(job_id: int) -> None:
     async with get_sessionmaker()() as session:
         snaps = await _export_snapshots(session, job.params)
     data = await asyncio.to_thread(write_house_sheet, [snapshot_row(s, i + 2) for i, s in enumerate(snaps)])
-    async with get_sessionmaker()() as session:
-        running = await session.get_one(Job, job_id, with_for_update=True)
-        if running.status != JobStatus.RUNNING:
-            return
-        doc = documents.store(session, kind=DocumentKind.HOUSE_EXPORT, filename=f"房屋导出-{job_id}.xlsx",
-                              content_type=XLSX_TYPE, data=data, organization_id=running.organization_id,
-                              created_by_id=running.created_by_id, suffix=".xlsx")
-        await session.flush()
-        running.total = len(snaps)
-        jobs.succeed(running, message=f"已导出 {len(snaps)} 套房屋", result_document_id=doc.id)
-        await session.commit()
-    await jobs.publish(running)
+    await jobs.succeed_with_file(job_id, kind=DocumentKind.HOUSE_EXPORT, filename=f"房屋导出-{job_id}.xlsx",
+                                 content_type=XLSX_TYPE, data=data, total=len(snaps), message=f"已导出 {len(snaps)} 套房屋")
 
 
 def snapshot_row(snap: dict[str, Any], row: int):

@@ -11,32 +11,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Application, ApplicationBuilding, ApplicationEvent, ApplicationHouse, Document, Job, Lock
 from models.enums import ApplicationStatus, ApplicationType
 from services.access import Viewer
-from services.records import ApplicationEventRecord, ApplicationRecord, DocumentRecord, JobRecord, to_record
+from services.records import (
+    ApplicationEventRecord, ApplicationRecord, DocumentRecord, JobRecord, select_record, to_record,
+)
 from services.tree import Page, keyset_page, like_pattern
 
 
-def _cols(model):
-    return select(*model.__table__.c)
-
-
 async def applications_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
-    rows = {r.id: to_record(ApplicationRecord, r) for r in (await session.execute(_cols(Application).where(Application.id.in_(ids)))).all()}
+    rows = {r.id: to_record(ApplicationRecord, r) for r in (await session.execute(select_record(Application).where(Application.id.in_(ids)))).all()}
     return [rows.get(i) for i in ids]
 
 
 async def jobs_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
-    rows = {r.id: to_record(JobRecord, r) for r in (await session.execute(_cols(Job).where(Job.id.in_(ids)))).all()}
+    rows = {r.id: to_record(JobRecord, r) for r in (await session.execute(select_record(Job).where(Job.id.in_(ids)))).all()}
     return [rows.get(i) for i in ids]
 
 
 async def documents_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
-    rows = {r.id: to_record(DocumentRecord, r) for r in (await session.execute(_cols(Document).where(Document.id.in_(ids)))).all()}
+    rows = {r.id: to_record(DocumentRecord, r) for r in (await session.execute(select_record(Document).where(Document.id.in_(ids)))).all()}
     return [rows.get(i) for i in ids]
 
 
 async def events_by_application(session: AsyncSession, ids: Sequence[int]) -> list[list[Any]]:
     groups: dict[int, list[Any]] = defaultdict(list)
-    q = _cols(ApplicationEvent).where(ApplicationEvent.application_id.in_(ids)).order_by(ApplicationEvent.id)
+    q = select_record(ApplicationEvent).where(ApplicationEvent.application_id.in_(ids)).order_by(ApplicationEvent.id)
     for r in (await session.execute(q)).all():
         groups[r.application_id].append(to_record(ApplicationEventRecord, r))
     return [groups.get(i, []) for i in ids]
@@ -44,7 +42,7 @@ async def events_by_application(session: AsyncSession, ids: Sequence[int]) -> li
 
 async def attachments_by_application(session: AsyncSession, ids: Sequence[int]) -> list[list[Any]]:
     groups: dict[int, list[Any]] = defaultdict(list)
-    q = _cols(Document).where(Document.application_id.in_(ids)).order_by(Document.id)
+    q = select_record(Document).where(Document.application_id.in_(ids)).order_by(Document.id)
     for r in (await session.execute(q)).all():
         groups[r.application_id].append(to_record(DocumentRecord, r))
     return [groups.get(i, []) for i in ids]
@@ -59,7 +57,7 @@ async def house_change_counts(session: AsyncSession, ids: Sequence[int]) -> list
 
 async def building_changes_by_application(session: AsyncSession, ids: Sequence[int]) -> list[list[Any]]:
     groups: dict[int, list[Any]] = defaultdict(list)
-    q = _cols(ApplicationBuilding).where(ApplicationBuilding.application_id.in_(ids)).order_by(ApplicationBuilding.position)
+    q = select_record(ApplicationBuilding).where(ApplicationBuilding.application_id.in_(ids)).order_by(ApplicationBuilding.position)
     for row in (await session.execute(q)).all():
         groups[row.application_id].append(row)
     return [groups.get(i, []) for i in ids]
@@ -89,7 +87,7 @@ async def applications_page(session: AsyncSession, viewer: Viewer, *, first: int
                             type: ApplicationType | None = None, status: ApplicationStatus | None = None,
                             estate_id: int | None = None, organization_id: int | None = None,
                             organization_given: bool = False, search: str | None = None) -> Page:
-    q = _cols(Application)
+    q = select_record(Application)
     if not viewer.is_staff:
         q = q.where(Application.organization_id == viewer.organization_id)
     if type is not None:
