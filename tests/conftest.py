@@ -98,6 +98,9 @@ def pytest_unconfigure(config):
 
 
 
+_worker = None  # the session's arq worker once a test has asked for it
+
+
 @pytest.fixture(autouse=True)
 async def clean_state():
     from sqlalchemy import text
@@ -107,9 +110,26 @@ async def clean_state():
 
     from models import Base
 
+    import asyncio
+
+    from sqlalchemy.exc import DBAPIError
+
+    # A job the previous test enqueued may still be finishing; TRUNCATE while it holds row
+    # locks can deadlock, so wait for the shared worker to go idle and retry a deadlock.
+    for _ in range(200):
+        if _worker is None or all(t.done() for t in _worker.tasks.values()):
+            break
+        await asyncio.sleep(0.05)
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    async with get_engine().begin() as conn:
-        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    for attempt in range(5):
+        try:
+            async with get_engine().begin() as conn:
+                await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            break
+        except DBAPIError as exc:
+            if "deadlock" not in str(exc) or attempt == 4:
+                raise
+            await asyncio.sleep(0.2)
     await get_redis().flushdb()
     yield
 
@@ -147,6 +167,9 @@ async def worker():
                queue_name=get_settings().queue_name,
                burst=False, poll_delay=0.05, handle_signals=False, max_jobs=4, keep_result=0)
     task = asyncio.create_task(w.async_run())
+    global _worker
+    _worker = w
     yield w
+    _worker = None
     task.cancel()
     await w.close()
