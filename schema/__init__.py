@@ -46,7 +46,13 @@ class Schema(strawberry.Schema):
 
 def build_schema() -> strawberry.Schema:
     s = get_settings()
-    cost_rule = make_rule(s.max_query_cost)
+    # The rule classes are made once: Strawberry's limiters make a new class per instance, and a
+    # new class per request would miss the validation cache on every request.
+    rules = [
+        *QueryDepthLimiter(max_depth=s.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=s.max_query_aliases).validation_rules,
+        make_rule(s.max_query_cost),
+    ]
     return Schema(
         query=Query,
         mutation=Mutation,
@@ -58,9 +64,7 @@ def build_schema() -> strawberry.Schema:
             OperationMetrics,
             lambda: MaxTokensLimiter(max_token_count=s.max_query_tokens),
             lambda: TolerantParserCache(maxsize=1000),
-            lambda: QueryDepthLimiter(max_depth=s.max_query_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=s.max_query_aliases),
-            lambda: AddValidationRules([cost_rule]),
+            lambda: AddValidationRules(rules),
             lambda: ValidationCache(maxsize=1000),
         ],
     )

@@ -44,6 +44,25 @@ async def test_cost_multiplied_by_first(client, session):
     assert not (await gql(client, "{ estates(first: 100) { totalCount edges { node { name } } } }", token=token)).errors
 
 
+async def test_a_repeated_query_is_validated_once_and_still_limited(client, monkeypatch):
+    import strawberry.schema.schema as strawberry_schema
+
+    calls = []
+    real = strawberry_schema.validate_document
+    monkeypatch.setattr(strawberry_schema, "validate_document", lambda *a: calls.append(1) or real(*a))
+    from strawberry.extensions import validation_cache
+
+    validation_cache._get_validate_cache.cache_clear()
+    query = "{ registrationAgreement { version } }"
+    for _ in range(3):
+        assert not (await gql(client, query)).errors
+    assert len(calls) == 1
+    too_many = "{ " + " ".join(f"a{i}: registrationAgreement {{ version }}" for i in range(1000)) + " }"
+    for _ in range(2):
+        assert (await gql(client, too_many)).code == "QUERY_TOO_COMPLEX"
+    validation_cache._get_validate_cache.cache_clear()
+
+
 async def test_syntax_and_unknown_fields_are_validation_failed(client):
     assert (await gql(client, "{ me { ")).code == "VALIDATION_FAILED"
     r = await gql(client, "{ nope }")
