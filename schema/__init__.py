@@ -15,7 +15,7 @@ from core.config import get_settings
 from core.metrics import OperationMetrics
 from schema.cost import make_rule
 from schema.errors import ErrorCodes
-from schema.fast_fields import speed_up
+from schema.fast_fields import execution_context_class, speed_up
 from schema.application_roots import Subscription
 from schema.mutation import Mutation
 from schema.query import Query
@@ -59,6 +59,7 @@ def build_schema() -> strawberry.Schema:
         subscription=Subscription,
         types=[*ALL_NODE_TYPES, Application, Job, DepositStandard, Payment, PaymentNotice, Refund],
         config=StrawberryConfig(scalar_map=SCALAR_OVERRIDES),
+        execution_context_class=execution_context_class(),
         extensions=[
             ErrorCodes,
             OperationMetrics,
@@ -71,4 +72,4 @@ def build_schema() -> strawberry.Schema:
 
 
 schema = build_schema()
-speed_up(schema._schema)
+speed_up(schema._schema, schema.config.info_class)

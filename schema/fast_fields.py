@@ -3,11 +3,21 @@
 A field declared as a plain annotation (no resolver, no permission, no extension) only reads an
 attribute of its source. Strawberry still wraps it (building its own Info, argument handling,
 awaitable checks), which was a large part of a 10 000-house tree query. Here each such field
-gets a direct `getattr` resolver; graphql-core does the rest exactly as before."""
+gets a direct `getattr` resolver; graphql-core does the rest exactly as before.
+
+A field with a plain synchronous method resolver taking only `self` (and perhaps `info`), such as
+`House.id` or `House.owners`, is called directly too, with the same Strawberry Info it would get.
+Fields with arguments, permissions, extensions or async resolvers keep Strawberry's wrapper."""
 
 from __future__ import annotations
 
-from graphql import GraphQLObjectType, GraphQLSchema
+import inspect
+
+from typing import Any
+
+from graphql import GraphQLNonNull, GraphQLObjectType, GraphQLSchema, Undefined, is_leaf_type
+from graphql.pyutils import Path, gather_with_cancel
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 BACKREF = "strawberry-definition"
 
@@ -16,10 +26,30 @@ def _reader(name: str):
     def resolve(source, _info):
         return getattr(source, name)
 
+    resolve.attribute = name  # read by FastExecutionContext
     return resolve
 
 
-def speed_up(schema: GraphQLSchema) -> int:
+def _method(definition, info_class):
+    """A direct resolver for `def field(self)` / `def field(self, info: Info)`, else None."""
+    resolver = definition.base_resolver
+    fn = resolver.wrapped_func
+    if resolver.is_async or resolver.arguments or not inspect.isfunction(fn) or resolver.self_parameter is None:
+        return None
+    params = list(inspect.signature(fn).parameters.values())
+    info = resolver.info_parameter
+    if params[0].name != "self" or len(params) != 1 + (info is not None) or (info is not None and params[1] is not info):
+        return None
+    if info is None:
+        def resolve(source, _info):
+            return fn(source)
+    else:
+        def resolve(source, raw_info):
+            return fn(source, info_class(_raw_info=raw_info, _field=definition))
+    return resolve
+
+
+def speed_up(schema: GraphQLSchema, info_class=None) -> int:
     changed = 0
     for type_ in schema.type_map.values():
         if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__") or type_.name in (
@@ -27,9 +57,114 @@ def speed_up(schema: GraphQLSchema) -> int:
             continue
         for field in type_.fields.values():
             definition = (field.extensions or {}).get(BACKREF)
-            if definition is None or definition.base_resolver is not None or definition.permission_classes \
-                    or definition.extensions or field.args:
+            if definition is None or definition.permission_classes or definition.extensions or field.args:
                 continue
-            field.resolve = _reader(definition.python_name)
+            if definition.base_resolver is None:
+                field.resolve = _reader(definition.python_name)
+            elif info_class is not None and (direct := _method(definition, info_class)) is not None:
+                field.resolve = direct
+            else:
+                continue
             changed += 1
     return changed
+
+
+# ---------------------------------------------------------------- leaf fields without the per-field machinery
+
+_SIGNATURE = ("self", "parent_type", "source_value", "path", "grouped_field_set", "position_context")
+
+
+def _leaf_plan(executor: Any, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[tuple] | None:
+    """Per response key: (key, field details, fast) where fast is (attribute, coerce, non_null) for
+    an argument-free scalar or enum field read by a `_reader`, else None. None if nothing is fast."""
+    entries, any_fast = [], False
+    for key, details in grouped_field_set.items():
+        fast = None
+        node = details[0].node
+        field = executor.schema.get_field(parent_type, node.name.value)
+        resolve = getattr(field, "resolve", None)
+        attr = getattr(resolve, "attribute", None)
+        middleware = executor.middleware_manager  # fast only where no middleware wraps the field
+        if middleware is not None and attr is not None and middleware.get_field_resolver(resolve) is not resolve:
+            attr = None
+        if attr is not None and not field.args and not node.arguments:
+            type_ = field.type
+            non_null = isinstance(type_, GraphQLNonNull)
+            leaf = type_.of_type if non_null else type_
+            if is_leaf_type(leaf):
+                fast = (attr, leaf.coerce_output_value, non_null)
+                any_fast = True
+        entries.append((key, details, fast))
+    return entries if any_fast else None
+
+
+class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor, except that in each selection set the plain scalar and enum
+    fields (an attribute read, then the type's output coercion) are completed in one loop,
+    without a ResolveInfo, a Path and the completion dispatch per field. Anything unusual — a
+    null in a non-null field, a value the type refuses, an exception — goes through the normal
+    `execute_field`, so errors, paths and nulls come out exactly as graphql-core makes them.
+    The other fields run as before. tests/test_tree.py compares it with the stock executor."""
+
+    def execute_fields(self, parent_type, source_value, path, grouped_field_set, position_context):
+        plans = self.__dict__.setdefault("_leaf_plans", {})
+        key = (parent_type, id(grouped_field_set))
+        cached = plans.get(key)
+        if cached is None:
+            # The set itself is kept with its plan, so its id cannot be reused in this execution.
+            cached = plans[key] = (grouped_field_set, _leaf_plan(self, parent_type, grouped_field_set))
+        plan = cached[1]
+        if plan is None:
+            return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        try:
+            for response_name, details, fast in plan:
+                if fast is not None:
+                    attr, coerce, non_null = fast
+                    try:
+                        value = getattr(source_value, attr)
+                        if value is None:
+                            if not non_null:
+                                results[response_name] = None
+                                continue
+                        else:
+                            coerced = coerce(value)
+                            if coerced is not None and coerced is not Undefined:
+                                results[response_name] = coerced
+                                continue
+                    except Exception:  # the normal path below reports it with its path
+                        pass
+                result = self.execute_field(parent_type, source_value, details,
+                                            Path(path, response_name, parent_type.name), position_context)
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background([results[field] for field in awaitable_fields])
+            raise
+
+        if not awaitable_fields:
+            return results
+
+        async def get_results() -> dict[str, Any]:
+            if len(awaitable_fields) == 1:
+                field = awaitable_fields[0]
+                results[field] = await results[field]
+            else:
+                awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
+                results.update(zip(awaitable_fields, awaited, strict=True))
+            return results
+
+        return get_results()
+
+
+def execution_context_class() -> type | None:
+    """FastExecutionContext where graphql-core's execute_fields has the shape it was written
+    for, else None (Strawberry's default executor)."""
+    params = tuple(inspect.signature(StrawberryGraphQLCoreExecutionContext.execute_fields).parameters)
+    return FastExecutionContext if params == _SIGNATURE else None

@@ -9,6 +9,7 @@ import base64
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal
 from typing import Any, Sequence
 
@@ -89,8 +90,10 @@ async def users_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
 
 async def _grouped(session: AsyncSession, query: Select, key: str, cls: type, keys: Sequence[int]) -> list[list[Any]]:
     groups: dict[int, list[Any]] = defaultdict(list)
-    for row in (await session.execute(query)).all():
-        groups[row._mapping[key]].append(to_record(cls, row))
+    result = await session.execute(query)
+    at = list(result.keys()).index(key)  # by position: Row._mapping builds a mapping per row
+    for row in result.all():
+        groups[row[at]].append(cls(*row))
     return [groups.get(k, []) for k in keys]
 
 
@@ -297,6 +300,7 @@ async def all_banks(session: AsyncSession) -> list[Any]:
 
 # ---------------------------------------------------------------- 楼盘表
 
+@lru_cache(maxsize=4096)
 def natural_key(text: str | None) -> tuple:
     """'2单元' after '1单元', '1001' after '201': digits compare as numbers."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)

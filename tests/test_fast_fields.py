@@ -1,0 +1,134 @@
+"""schema/fast_fields.py: the direct resolvers and the leaf-field executor give exactly what
+Strawberry's own resolvers and graphql-core's executor give, data and errors alike."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from decimal import Decimal
+
+import strawberry
+from graphql import execute, parse
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from core.ids import encode_id
+from schema import schema as app_schema
+from schema.context import Context
+from schema.fast_fields import FastExecutionContext, speed_up
+from services import auth
+from tests.api import gql
+from tests.factories import login, make_bank, make_estate, make_org
+from tests.test_tree import TREE
+
+
+class Colour(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@strawberry.type
+class Item:
+    name: str
+    note: str | None
+    colour: Colour
+    weight: Decimal
+    count: int
+
+    @strawberry.field
+    def label(self) -> str:
+        return f"{self.name}:{self.count}"
+
+    @strawberry.field
+    def echo(self, info: strawberry.Info) -> str:
+        return info.context["prefix"] + self.name
+
+    @strawberry.field
+    async def later(self) -> int:
+        return self.count * 2
+
+
+@dataclass
+class Row:
+    name: object
+    note: object
+    colour: object
+    weight: object
+    count: object
+
+
+ROWS = [
+    Row("a", None, Colour.RED, Decimal("1.50"), 1),
+    Row(None, "null in a non-null field", Colour.BLUE, Decimal("2"), 2),   # error, item becomes null
+    Row("c", "bad enum", "purple", Decimal("3"), 3),                        # error from coercion
+    Row("d", 4, Colour.BLUE, Decimal("4"), "not a number"),                 # coerced / refused as graphql-core does
+    Row("e", "fine", Colour.RED, Decimal("5.25"), 5),
+]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self) -> list[Item | None]:
+        return ROWS  # type: ignore[return-value]
+
+    @strawberry.field
+    def strict(self) -> list[Item] | None:
+        return ROWS[:2]  # type: ignore[return-value]
+
+
+def small_schema():
+    s = strawberry.Schema(Query)
+    speed_up(s._schema, s.config.info_class)
+    return s
+
+
+QUERY = """{
+  items { name note colour weight count label echo later alias: name again: count ... on Item { count } }
+  strict { name count }
+}"""
+
+
+async def run(s, query, context, executor):
+    result = execute(s._schema, parse(query), context_value=context, executor_class=executor)
+    result = await result if hasattr(result, "__await__") else result
+    errors = sorted((e.message, tuple(e.path or ()), tuple((l.line, l.column) for l in e.locations or ()))
+                    for e in result.errors or [])
+    return result.data, errors
+
+
+async def test_leaf_executor_matches_graphql_core_on_good_and_bad_values():
+    s = small_schema()
+    fast = await run(s, QUERY, {"prefix": ">"}, FastExecutionContext)
+    plain = await run(s, QUERY, {"prefix": ">"}, StrawberryGraphQLCoreExecutionContext)
+    assert fast == plain
+    data, errors = fast
+    assert data["items"][0] == {"name": "a", "note": None, "colour": "RED", "weight": "1.50", "count": 1,
+                                "label": "a:1", "echo": ">a", "later": 2, "alias": "a", "again": 1}
+    assert data["items"][1] is None and data["items"][2] is None and data["strict"] is None
+    assert {path for _, path, _ in errors} >= {("items", 1, "name"), ("items", 2, "colour"), ("strict", 1, "name")}
+
+
+async def test_estate_tree_is_the_same_with_either_executor(client, session, monkeypatch):
+    bank = await make_bank(session)
+    org = await make_org(session)
+    estate = await make_estate(session, developer_id=org.org_id, bank_id=bank, buildings=2, floors=3, units=2,
+                               rooms_per_unit=2, basement_floors=1)
+    token = await login(client, org.admin_username)
+    viewer = await auth.authenticate(session, token)
+    query = TREE.replace("query($id: ID!)", "query").replace("$id", f'"{encode_id("Estate", estate)}"')
+    results = []
+    for executor in (FastExecutionContext, StrawberryGraphQLCoreExecutionContext):
+        ctx = Context(sessions=None, viewer=viewer, request_id=None)  # type: ignore[arg-type]
+        results.append(await run(app_schema, query, ctx, executor))
+    assert results[0] == results[1] and not results[0][1]
+    # Over HTTP (Strawberry's executor set-up, with its middleware manager) the leaves take the
+    # fast path: graphql-core's execute_field runs for the non-leaf fields only.
+    calls = []
+    real = FastExecutionContext.execute_field
+    monkeypatch.setattr(FastExecutionContext, "execute_field", lambda *a: calls.append(a[3]) or real(*a))
+    over_http = (await gql(client, TREE, {"id": encode_id("Estate", estate)}, token=token)).ok()
+    assert over_http == results[0][0]
+    houses = [h for b in over_http["estate"]["buildings"] for h in b["houses"]]
+    assert len(houses) == 2 * 4 * 4
+    # per house only id and owners (resolvers), per owner only id; no leaf goes the slow way
+    assert len(calls) < 4 * len(houses), len(calls)
