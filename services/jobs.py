@@ -62,8 +62,13 @@ def new_job(session: AsyncSession, *, kind: JobKind, viewer: Viewer | None, orga
 
 
 async def enqueue(job_id: int, kind: JobKind) -> None:
-    """After the job row is committed. arq's job id makes a second enqueue of it a no-op."""
-    await (await get_pool()).enqueue_job(FUNCTIONS[kind], job_id, _job_id=f"job-{job_id}",
+    """After the job row is committed. arq's job id makes a second enqueue of the same row a
+    no-op; it names the row's creation time too, so a database recreated or restored beside an
+    old Redis (ids starting again at 1) never finds its new jobs refused as duplicates."""
+    async with get_sessionmaker()() as session:
+        created = await session.scalar(select(Job.created_at).where(Job.id == job_id))
+    stamp = int(created.timestamp() * 1_000_000) if created else 0
+    await (await get_pool()).enqueue_job(FUNCTIONS[kind], job_id, _job_id=f"job-{job_id}-{stamp}",
                                          _queue_name=get_settings().queue_name)
 
 
