@@ -15,8 +15,15 @@ async def next_ids(session: AsyncSession, table: str, count: int) -> list[int]:
     if count == 0:
         return []
     assert table.isidentifier()  # a table name of ours, never input
-    rows = await session.execute(text(f"SELECT nextval('{table}_id_seq') FROM generate_series(1, :n)"), {"n": count})
-    return list(rows.scalars())
+    return await take(session, f"{table}_id_seq", count)
+
+
+async def take(session: AsyncSession, sequence: str, count: int) -> list[int]:
+    """`count` values of a sequence in one round trip, as one array (100 000 rows of one value
+    each took a tenth of a second to decode)."""
+    assert sequence.isidentifier()
+    values = await session.scalar(text(f"SELECT array_agg(nextval('{sequence}')) FROM generate_series(1, :n)"), {"n": count})
+    return list(values or [])
 
 
 async def copy(session: AsyncSession, table: str, columns: Sequence[str], records: Sequence[Sequence[Any]]) -> None:

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def _next(session: AsyncSession, sequence: str, count: int = 1) -> list[int]:
-    rows = await session.execute(text(f"SELECT nextval('{sequence}') FROM generate_series(1, :n)"), {"n": count})
-    return [r[0] for r in rows]
+    from services.bulk import take
+
+    return await take(session, sequence, count)
 
 
 async def estate_code(session: AsyncSession) -> str:

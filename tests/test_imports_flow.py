@@ -57,6 +57,21 @@ async def test_estate_collection_end_to_end(session, worker):
         pending = (await gql(client, q, {"id": estate_gid}, token=world.dev)).ok()["estate"]
         assert pending["status"] == "PENDING" and pending["houseCount"] == 0
         assert sum(len(b["houses"]) for b in pending["buildings"]) == 17
+        # The application lists its houses in the workbook's order, each snapshot (written in SQL)
+        # equal to the one made from the stored house.
+        from models import ApplicationHouse
+        from services.applications.houses import current_snapshots
+        from core.ids import decode_id
+
+        linked = (await session.scalars(select(ApplicationHouse).where(ApplicationHouse.application_id == decode_id(app["id"], "Application"))
+                                        .order_by(ApplicationHouse.position))).all()
+        assert [a.position for a in linked] == list(range(17))
+        expected = rows[:10] + rows[20:]
+        assert [(a.after["buildingName"], a.after["floor"], a.after["roomNumber"]) for a in linked] == \
+            [(r["楼幢名称"], r["楼层"], r["房号"]) for r in expected]
+        now = await current_snapshots(session, [a.house_id for a in linked])
+        assert all(a.before is None and a.after == now[a.house_id] for a in linked)
+        assert linked[-1].after["usage"] == "GARAGE" and linked[0].after["owners"][0]["name"]
         assert (await gql(client, q, {"id": estate_gid}, token=world.rival)).ok()["estate"] is None
         assert (await gql(client, q, {"id": estate_gid}, token=world.clerk)).ok()["estate"]["status"] == "PENDING"
 

@@ -186,19 +186,20 @@ class Creating:
         for r in rows:
             by_name[r.building_name].append(r)
         building_of: dict[str, int] = {name: b.id for name, b in active.items()}
+        new = {}
         for name, members in by_name.items():
             if name in building_of:
                 continue
             first = members[0]
             above, below = H.floors_of(r.floor for r in members)
-            building = Building(estate_id=app.estate_id, name=name, address=first.building_address,
-                                built_year=first.built_year, structure=first.structure, floors_above_ground=above,
-                                floors_below_ground=below, status=RecordStatus.PENDING, application_id=app.id)
-            session.add(building)
-            await session.flush()
-            building_of[name] = building.id
+            new[name] = Building(estate_id=app.estate_id, name=name, address=first.building_address,
+                                 built_year=first.built_year, structure=first.structure, floors_above_ground=above,
+                                 floors_below_ground=below, status=RecordStatus.PENDING, application_id=app.id)
+        session.add_all(new.values())
+        await session.flush()  # one batched INSERT … RETURNING for all of them
+        building_of.update((name, b.id) for name, b in new.items())
         created = await H.insert_houses(session, app, rows, [building_of[r.building_name] for r in rows], timing)
-        await H.link_houses(session, app, [(h, None, H.import_snapshot(r, code), None) for (h, code), r in zip(created, rows)])
+        await H.link_created(session, app, [h for h, _ in created])
 
     async def lock_targets(self, session: AsyncSession, app: Application) -> list[tuple[str, int]]:
         return [("ESTATE", app.estate_id)]

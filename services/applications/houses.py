@@ -7,7 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Application, ApplicationHouse, Building, Estate, House, Owner
@@ -88,6 +88,32 @@ async def link_houses(session: AsyncSession, app: Application, items: Sequence[t
     await bulk.copy(session, "application_houses",
                     ("id", "application_id", "house_id", "position", "before", "after", "target_building_id"),
                     [(i, app.id, h, n, bulk.jsonb(b), bulk.jsonb(a), t) for n, (i, (h, b, a, t)) in enumerate(zip(ids, items))])
+
+
+# house_snapshot, written by PostgreSQL for houses already in the table: numbers as their text,
+# enums as their labels, owners in order; :ids gives the houses and their positions.
+_LINK_CREATED = text("""
+INSERT INTO application_houses (application_id, house_id, position, before, after)
+SELECT :app, h.id, t.n - 1, NULL, jsonb_build_object(
+    'unit', h.unit, 'floor', h.floor, 'roomNumber', h.room_number, 'address', h.address, 'usage', h.usage,
+    'hasElevator', h.has_elevator, 'buildingArea', h.building_area::text, 'innerArea', h.inner_area::text,
+    'price', h.price::text, 'realEstateUnitNumber', h.real_estate_unit_number, 'salesStatus', h.sales_status,
+    'code', h.code, 'buildingName', b.name,
+    'owners', COALESCE((SELECT jsonb_agg(jsonb_build_object('name', o.name, 'idType', o.id_type, 'idNumber', o.id_number,
+                                                           'phone', o.phone, 'share', o.share::text) ORDER BY o.position, o.id)
+                        FROM owners o WHERE o.house_id = h.id), '[]'::jsonb))
+FROM unnest(CAST(:ids AS bigint[])) WITH ORDINALITY AS t(id, n)
+JOIN houses h ON h.id = t.id
+JOIN buildings b ON b.id = h.building_id
+""")
+
+
+async def link_created(session: AsyncSession, app: Application, house_ids: Sequence[int]) -> None:
+    """Replaces the application's house rows with the houses it just created, in this order,
+    each with its snapshot as `after` — built in SQL (json in Python was a sixth of a 100 000-row import)."""
+    await session.execute(delete(ApplicationHouse).where(ApplicationHouse.application_id == app.id))
+    if house_ids:
+        await session.execute(_LINK_CREATED, {"app": app.id, "ids": list(house_ids)})
 
 
 async def discard_pending(session: AsyncSession, app: Application) -> None:
