@@ -17,7 +17,19 @@ from jobs.tasks import (
 
 
 async def startup(ctx) -> None:
+    """Logging, then what the first job would otherwise pay for: the workbook and PDF libraries
+    (imported lazily by the jobs) and a pooled database connection."""
     configure_logging(get_settings().log_level)
+    import importlib
+
+    for module in ("python_calamine", "openpyxl", "services.workbook", "services.pdf", "weasyprint"):
+        importlib.import_module(module)
+    from sqlalchemy import text
+
+    from core.db import get_engine
+
+    async with get_engine().connect() as connection:
+        await connection.execute(text("SELECT 1"))
 
 
 async def shutdown(ctx) -> None:
