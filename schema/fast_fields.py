@@ -12,6 +12,7 @@ Fields with arguments, permissions, extensions or async resolvers keep Strawberr
 from __future__ import annotations
 
 import inspect
+import operator
 
 from typing import Any
 
@@ -26,7 +27,7 @@ def _reader(name: str):
     def resolve(source, _info):
         return getattr(source, name)
 
-    resolve.attribute = name  # read by FastExecutionContext
+    resolve.read = operator.attrgetter(name)  # FastExecutionContext calls it with the source alone
     return resolve
 
 
@@ -38,11 +39,13 @@ def _method(definition, info_class):
         return None
     params = list(inspect.signature(fn).parameters.values())
     info = resolver.info_parameter
-    if params[0].name != "self" or len(params) != 1 + (info is not None) or (info is not None and params[1] is not info):
+    if params[0].name != "self" or len(params) != 1 + (info is not None) or (info is not None and params[1].name != info.name):
         return None
     if info is None:
         def resolve(source, _info):
             return fn(source)
+
+        resolve.read = fn  # a function of the source alone (House.id): a leaf FastExecutionContext completes
     else:
         def resolve(source, raw_info):
             return fn(source, info_class(_raw_info=raw_info, _field=definition))
@@ -75,24 +78,25 @@ _SIGNATURE = ("self", "parent_type", "source_value", "path", "grouped_field_set"
 
 
 def _leaf_plan(executor: Any, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[tuple] | None:
-    """Per response key: (key, field details, fast) where fast is (attribute, coerce, non_null) for
-    an argument-free scalar or enum field read by a `_reader`, else None. None if nothing is fast."""
+    """Per response key: (key, field details, fast) where fast is (read, coerce, non_null) for an
+    argument-free scalar or enum field whose resolver has a `read` (an attribute, or a method of
+    `self` alone), else None. None if nothing in the set is fast."""
     entries, any_fast = [], False
     for key, details in grouped_field_set.items():
         fast = None
         node = details[0].node
         field = executor.schema.get_field(parent_type, node.name.value)
         resolve = getattr(field, "resolve", None)
-        attr = getattr(resolve, "attribute", None)
+        read = getattr(resolve, "read", None)
         middleware = executor.middleware_manager  # fast only where no middleware wraps the field
-        if middleware is not None and attr is not None and middleware.get_field_resolver(resolve) is not resolve:
-            attr = None
-        if attr is not None and not field.args and not node.arguments:
+        if middleware is not None and read is not None and middleware.get_field_resolver(resolve) is not resolve:
+            read = None
+        if read is not None and not field.args and not node.arguments:
             type_ = field.type
             non_null = isinstance(type_, GraphQLNonNull)
             leaf = type_.of_type if non_null else type_
             if is_leaf_type(leaf):
-                fast = (attr, leaf.coerce_output_value, non_null)
+                fast = (read, leaf.coerce_output_value, non_null)
                 any_fast = True
         entries.append((key, details, fast))
     return entries if any_fast else None
@@ -123,9 +127,9 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         try:
             for response_name, details, fast in plan:
                 if fast is not None:
-                    attr, coerce, non_null = fast
+                    read, coerce, non_null = fast
                     try:
-                        value = getattr(source_value, attr)
+                        value = read(source_value)
                         if value is None:
                             if not non_null:
                                 results[response_name] = None

@@ -99,8 +99,12 @@ async def run(s, query, context, executor):
 async def test_leaf_executor_matches_graphql_core_on_good_and_bad_values():
     s = small_schema()
     fast = await run(s, QUERY, {"prefix": ">"}, FastExecutionContext)
-    plain = await run(s, QUERY, {"prefix": ">"}, StrawberryGraphQLCoreExecutionContext)
-    assert fast == plain
+    direct = await run(s, QUERY, {"prefix": ">"}, StrawberryGraphQLCoreExecutionContext)
+    untouched = await run(strawberry.Schema(Query), QUERY, {"prefix": ">"}, StrawberryGraphQLCoreExecutionContext)
+    assert fast == direct == untouched  # the executor, and the direct resolvers, change nothing
+    fields = s._schema.type_map["Item"].fields
+    assert all(hasattr(fields[name].resolve, "read") for name in ("name", "note", "colour", "weight", "count", "label"))
+    assert not hasattr(fields["echo"].resolve, "read") and fields["echo"].resolve.__qualname__.startswith("_method")
     data, errors = fast
     assert data["items"][0] == {"name": "a", "note": None, "colour": "RED", "weight": "1.50", "count": 1,
                                 "label": "a:1", "echo": ">a", "later": 2, "alias": "a", "again": 1}
@@ -116,11 +120,15 @@ async def test_estate_tree_is_the_same_with_either_executor(client, session, mon
     token = await login(client, org.admin_username)
     viewer = await auth.authenticate(session, token)
     query = TREE.replace("query($id: ID!)", "query").replace("$id", f'"{encode_id("Estate", estate)}"')
+    from schema import build_schema
+
+    untouched = build_schema()  # Strawberry's own resolvers: speed_up not applied
     results = []
-    for executor in (FastExecutionContext, StrawberryGraphQLCoreExecutionContext):
+    for s, executor in ((app_schema, FastExecutionContext), (app_schema, StrawberryGraphQLCoreExecutionContext),
+                        (untouched, StrawberryGraphQLCoreExecutionContext)):
         ctx = Context(sessions=None, viewer=viewer, request_id=None)  # type: ignore[arg-type]
-        results.append(await run(app_schema, query, ctx, executor))
-    assert results[0] == results[1] and not results[0][1]
+        results.append(await run(s, query, ctx, executor))
+    assert results[0] == results[1] == results[2] and not results[0][1]
     # Over HTTP (Strawberry's executor set-up, with its middleware manager) the leaves take the
     # fast path: graphql-core's execute_field runs for the non-leaf fields only.
     calls = []
