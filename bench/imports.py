@@ -115,8 +115,9 @@ async def run(sizes=SIZES) -> list[dict]:
         org = await make_org(session, admin="bench-importer")
     server = Server()
     await server.start()
-    worker = subprocess.Popen([sys.executable, "-m", "arq", "jobs.worker.WorkerSettings"], env=dict(os.environ),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = open(os.environ.get("DATA_DIR", ".") + "/import-worker.log", "w")
+    worker = subprocess.Popen([sys.executable, "-m", "arq", "jobs.worker.WorkerSettings"], env={**os.environ, "LOG_LEVEL": "INFO"},
+                              stdout=log, stderr=subprocess.STDOUT)
     results = []
     try:
         import httpx

@@ -127,3 +127,21 @@ async def test_health_ready_metrics(client):
 async def test_graphql_over_get_ide_and_ws_protocol_only(client):
     page = await client.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "unpkg" not in page.text and "cdn" not in page.text.lower()
+
+
+def test_json_log_lines_carry_the_extra_fields():
+    import json
+    import logging
+
+    from core.logs import JsonFormatter, request_id_var
+
+    record = logging.LogRecord("wxfund.applications", logging.INFO, __file__, 1, "import.done", (), None)
+    record.__dict__.update(job_id=7, rows=10000, read_s=0.52, path=Path("/x"))
+    token = request_id_var.set("req-1")
+    try:
+        entry = json.loads(JsonFormatter().format(record))
+    finally:
+        request_id_var.reset(token)
+    assert entry["message"] == "import.done" and entry["requestId"] == "req-1"
+    assert (entry["job_id"], entry["rows"], entry["read_s"], entry["path"]) == (7, 10000, 0.52, "/x")
+    assert "args" not in entry and "levelno" not in entry and "lineno" not in entry
