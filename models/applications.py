@@ -56,10 +56,11 @@ class ApplicationHouse(Base):
     Snapshots use HouseSnapshot's field names."""
 
     __tablename__ = "application_houses"
+    # The unique (application_id, house_id) index also serves lookups by application (migration 0005).
     __table_args__ = (UniqueConstraint("application_id", "house_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
     house_id: Mapped[int] = mapped_column(ForeignKey("houses.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

@@ -62,6 +62,10 @@ class House(Base):
             "building_id", func.coalesce(text("unit"), text("''")), "floor", "room_number",
             unique=True, postgresql_where=text("status = 'ACTIVE'"),
         ),
+        # 分户账号 is unique once opened; unopened (PENDING) houses have none and stay out of the
+        # index, so the houses an import writes skip its upkeep (migration 0005).
+        Index("uq_houses_account_number", "account_number", unique=True,
+              postgresql_where=text("account_number IS NOT NULL")),
         # Room on each page for in-place (HOT) updates of dues and balances (migration 0004).
         {"postgresql_with": {"fillfactor": 70}},
     )
@@ -85,7 +89,7 @@ class House(Base):
     account_status: Mapped[AccountStatus] = mapped_column(
         str_enum(AccountStatus, "account_status"), default=AccountStatus.UNOPENED
     )
-    account_number: Mapped[str | None] = mapped_column(String(30), unique=True)
+    account_number: Mapped[str | None] = mapped_column(String(30))
     deposit_due: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"), server_default="0")
     deposit_paid: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"), server_default="0")
     balance: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"), server_default="0")

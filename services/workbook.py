@@ -1045,7 +1045,66 @@ def read_house_sheet(
             gc.enable()
 
 
+class HouseSheetStream:
+    """read_house_sheet a chunk at a time, for an import that writes while it reads: iterating
+    yields lists of the houses that passed every check, in sheet order, as soon as their rows
+    are read. The checks are the same, and no check marks a house once it has been yielded;
+    when the iteration ends, `errors` holds every row error (write nothing if there is one)
+    and `stated` the building columns of each building, (building name, column label) → the
+    value its first row states (a house's own building columns may be empty). Raises like
+    read_house_sheet, during the iteration."""
+
+    def __init__(self, data: bytes, filename: str, *, with_code: bool = False,
+                 progress: Callable[[int, int], None] | None = None, chunk: int = 2000) -> None:
+        self.data, self.filename, self.with_code, self.progress, self.chunk = data, filename, with_code, progress, chunk
+        self.errors: list[RowError] = []
+        self.stated: dict[tuple[str, str], Any] = {}
+
+    def __iter__(self) -> Iterator[list[HouseRow]]:
+        _check_file(self.data)
+        sheet = _open_sheet(self.data)
+        collecting = gc.isenabled()
+        gc.disable()  # as in read_house_sheet
+        try:
+            assembler = _Assembler(self.with_code)
+            self.stated = assembler.stated
+            for lines in _lines(sheet, with_code=self.with_code, progress=self.progress, chunk=self.chunk):
+                houses = [self._house(group) for line in lines if (group := assembler.feed(line)) is not None]
+                yield [h for h in houses if h is not None]
+            last = assembler.finish()
+            if last is not None and (house := self._house(last)) is not None:
+                yield [house]
+            _sort_errors(self.errors)
+        except FileRejected:
+            raise
+        except GeneratorExit:
+            raise
+        except BaseException as exc:
+            if _fatal(exc):
+                raise
+            log.warning("house sheet %r could not be read", self.filename, exc_info=True)
+            raise _reject(DAMAGED) from None
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _house(self, group: list[_Line]) -> HouseRow | None:
+        group_errors = [e for line in group for e in line.errors]
+        if group_errors:
+            self.errors.extend(group_errors)
+            return None
+        return _house(group, self.stated, self.with_code)
+
+
 def _read(sheet, *, with_code: bool, progress: Callable[[int, int], None] | None):
+    lines = [line for chunk in _lines(sheet, with_code=with_code, progress=progress) for line in chunk]
+    return _assemble(lines, with_code)
+
+
+def _lines(sheet, *, with_code: bool, progress: Callable[[int, int], None] | None,
+           chunk: int = 1 << 30) -> Iterator[list[_Line]]:
+    """The parsed data rows (blank rows left out), `chunk` rows of the sheet at a time. Parsing is
+    per cell, with the value caches shared by every chunk, so the chunk size changes nothing."""
     end = sheet.end
     if end is None:
         raise _reject("第一张工作表是空的，请下载系统模板填写")
@@ -1075,27 +1134,30 @@ def _read(sheet, *, with_code: bool, progress: Callable[[int, int], None] | None
                 elif (index, col) in covered and _blank(cells[col]):
                     cells[col] = anchor_values.get(covered[(index, col)], "")
     # Column by column, the cells that read plainly; the other rows are parsed one by one.
-    trouble: set[int] = set()
-    results = [_parse_column(table, entry, trouble) for entry in plan]
     labels = [entry[0] for entry in plan]
-    lines: list[_Line] = []
-    processed = 0
-    for pos, (index, cells, parsed) in enumerate(zip(indices, table, zip(*results))):
-        processed += 1
-        if progress is not None and processed % PROGRESS_EVERY == 0:
-            progress(processed, max(total, processed))
-        if pos in trouble:
-            line = _parse_line(index + 1, cells, columns, plan, house_columns)
-            if line is None:
-                continue
-        else:
-            line = _finish_line(_Line(index + 1, cells, columns, dict(zip(labels, parsed)), []), house_columns)
-        if len(lines) >= MAX_ROWS:
-            raise _reject(f"数据超过 {MAX_ROWS} 行的上限，请分批导入")
-        lines.append(line)
+    processed = kept = 0
+    for start in range(0, len(table), chunk):
+        part = table[start:start + chunk]
+        trouble: set[int] = set()
+        results = [_parse_column(part, entry, trouble) for entry in plan]
+        lines: list[_Line] = []
+        for pos, (index, cells, parsed) in enumerate(zip(indices[start:start + chunk], part, zip(*results))):
+            processed += 1
+            if progress is not None and processed % PROGRESS_EVERY == 0:
+                progress(processed, max(total, processed))
+            if pos in trouble:
+                line = _parse_line(index + 1, cells, columns, plan, house_columns)
+                if line is None:
+                    continue
+            else:
+                line = _finish_line(_Line(index + 1, cells, columns, dict(zip(labels, parsed)), []), house_columns)
+            if kept >= MAX_ROWS:
+                raise _reject(f"数据超过 {MAX_ROWS} 行的上限，请分批导入")
+            kept += 1
+            lines.append(line)
+        yield lines
     if progress is not None:
         progress(processed, processed)
-    return _assemble(lines, with_code)
 
 
 def _holds(items: list, marker: object) -> bool:
@@ -1290,34 +1352,83 @@ def _parse_owner(line: _Line) -> None:
 
 def _assemble(lines: list[_Line], with_code: bool) -> tuple[list[HouseRow], list[RowError]]:
     """Groups consecutive rows of one house, finds duplicates and buildings that disagree."""
-    groups: list[list[_Line]] = []
-    first_row_of_key: dict[tuple, int] = {}
-    first_row_of_code: dict[str, int] = {}
-    previous_key = previous_sig = None
-    for line in lines:
-        key, sig = line.key, line.sig
-        if key is not None and groups and key == previous_key and sig == previous_sig:
-            groups[-1].append(line)
+    assembler = _Assembler(with_code)
+    groups = [group for line in lines if (group := assembler.feed(line)) is not None]
+    if (last := assembler.finish()) is not None:
+        groups.append(last)
+    houses: list[HouseRow] = []
+    errors: list[RowError] = []
+    for group in groups:
+        group_errors = [e for line in group for e in line.errors]
+        if group_errors:
+            errors.extend(group_errors)
             continue
-        groups.append([line])
-        previous_key, previous_sig = key, sig
+        houses.append(_house(group, assembler.stated, with_code))
+    _sort_errors(errors)
+    return houses, errors
+
+
+_ERROR_ORDER = {c: i for i, c in enumerate(HOUSE_COLUMNS)}
+
+
+def _sort_errors(errors: list[RowError]) -> None:
+    errors.sort(key=lambda e: (e.row or 0, _ERROR_ORDER.get(e.column, len(_ERROR_ORDER))))
+
+
+class _Assembler:
+    """Rows into houses, one row at a time: consecutive rows with the same house columns are one
+    house with several owners. A row is checked against the rows before it as it comes (a house
+    already listed, a 房屋编号 already used) and a house when its last row has come (owners listed
+    twice, building columns that disagree with the building's first stated values); no check
+    marks an earlier house, so a closed house is final."""
+
+    def __init__(self, with_code: bool) -> None:
+        self.with_code = with_code
+        self.first_row_of_key: dict[tuple, int] = {}
+        self.first_row_of_code: dict[str, int] = {}
+        self.group: list[_Line] | None = None
+        self.previous_key: tuple | None = None
+        self.previous_sig: tuple | None = None
+        self.first_stated: dict[tuple[str, str], tuple[Any, int]] = {}
+        self.stated: dict[tuple[str, str], Any] = {}  # (building, column) → the value its first row states
+
+    def feed(self, line: _Line) -> list[_Line] | None:
+        """Adds a row; returns the house (its rows) that the row closed, if any."""
+        key, sig = line.key, line.sig
+        if key is not None and self.group is not None and key == self.previous_key and sig == self.previous_sig:
+            self.group.append(line)
+            return None
+        closed = self.group
+        self.group = [line]
+        self.previous_key, self.previous_sig = key, sig
         if key is not None:
-            if key in first_row_of_key:
-                first = first_row_of_key[key]
-                if groups[-2:-1] and groups[-2][0].key == key:
+            if key in self.first_row_of_key:
+                first = self.first_row_of_key[key]
+                if closed is not None and closed[0].key == key:
                     message = f"与第 {first} 行楼幢名称、单元、楼层、房号相同，但其他房屋信息不一致（同一房屋多位业主的各行，房屋信息须完全相同）"
                 else:
                     message = f"与第 {first} 行的房屋重复（楼幢名称、单元、楼层、房号相同）"
                 line.bad(ROOM, "DUPLICATE", message)
             else:
-                first_row_of_key[key] = line.row
-        code = line.values.get(CODE) if with_code else None
+                self.first_row_of_key[key] = line.row
+        code = line.values.get(CODE) if self.with_code else None
         if isinstance(code, str) and code:
-            if code in first_row_of_code:
-                line.bad(CODE, "DUPLICATE", f"房屋编号「{code}」与第 {first_row_of_code[code]} 行重复")
+            if code in self.first_row_of_code:
+                line.bad(CODE, "DUPLICATE", f"房屋编号「{code}」与第 {self.first_row_of_code[code]} 行重复")
             else:
-                first_row_of_code[code] = line.row
-    for group in groups:
+                self.first_row_of_code[code] = line.row
+        if closed is not None:
+            self._close(closed)
+        return closed
+
+    def finish(self) -> list[_Line] | None:
+        """The last house, closed."""
+        closed, self.group = self.group, None
+        if closed is not None:
+            self._close(closed)
+        return closed
+
+    def _close(self, group: list[_Line]) -> None:
         ids: dict[tuple, int] = {}
         for line in group:
             if line.owner is not None:
@@ -1326,42 +1437,27 @@ def _assemble(lines: list[_Line], with_code: bool) -> tuple[list[HouseRow], list
                     line.bad(ID_NUMBER, "DUPLICATE", f"同一房屋的业主证件号码与第 {ids[who]} 行重复")
                 else:
                     ids[who] = line.row
-    stated = _check_buildings(groups)
-    houses: list[HouseRow] = []
-    errors: list[RowError] = []
-    order = {c: i for i, c in enumerate(HOUSE_COLUMNS)}
-    for group in groups:
-        group_errors = [e for line in group for e in line.errors]
-        if group_errors:
-            errors.extend(group_errors)
-            continue
-        houses.append(_house(group, stated, with_code))
-    errors.sort(key=lambda e: (e.row or 0, order.get(e.column, len(order))))
-    return houses, errors
-
-
-def _check_buildings(groups: list[list[_Line]]) -> dict[tuple[str, str], Any]:
-    """建成年代, 建筑结构 and 楼幢地址 agree within a building; the values stated, by building."""
-    stated: dict[tuple[str, str], tuple[Any, int]] = {}
-    names = {BUILT_YEAR: "建成年代", STRUCTURE: "建筑结构", BUILDING_ADDRESS: "楼幢地址"}
-    for group in groups:
+        # 建成年代, 建筑结构 and 楼幢地址 agree within a building.
         line = group[0]
         building = line.values.get(BUILDING)
         if not isinstance(building, str):
-            continue
+            return
         for column in BUILDING_COLUMNS:
             value = line.values.get(column)
             if value is None or value is _BAD:
                 continue
-            known = stated.get((building, column))
+            known = self.first_stated.get((building, column))
             if known is None:
-                stated[(building, column)] = (value, line.row)
+                self.first_stated[(building, column)] = (value, line.row)
+                self.stated[(building, column)] = value
             elif known[0] != value:
                 shown = STRUCTURE_NAMES.get(known[0], known[0])
                 for each in group:
                     each.bad(column, "BAD_VALUE",
-                             f"同一楼幢（{building}）的{names[column]}应一致：第 {known[1]} 行为「{shown}」")
-    return {k: v[0] for k, v in stated.items()}
+                             f"同一楼幢（{building}）的{_BUILDING_NAMES[column]}应一致：第 {known[1]} 行为「{shown}」")
+
+
+_BUILDING_NAMES = {BUILT_YEAR: "建成年代", STRUCTURE: "建筑结构", BUILDING_ADDRESS: "楼幢地址"}
 
 
 def _house(group: list[_Line], stated: dict[tuple[str, str], Any], with_code: bool) -> HouseRow:

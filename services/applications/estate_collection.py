@@ -4,11 +4,10 @@ house gets its account (开户). Also 物业区域变更, the immediate estate c
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound, ValidationFailed
@@ -178,28 +177,9 @@ class Creating:
                                "message": f"{r.building_name}{r.unit or ''}{r.floor}层{r.room_number}房 已存在"})
         return errors
 
-    async def apply_import(self, session: AsyncSession, app: Application, rows: Sequence[Any]) -> None:
-        await H.discard_pending(session, app)
-        timing = DepositTiming(app.payload["depositTiming"])
-        active = await _active_buildings(session, app.estate_id) if self.supplement else {}
-        by_name: dict[str, list[Any]] = defaultdict(list)
-        for r in rows:
-            by_name[r.building_name].append(r)
-        building_of: dict[str, int] = {name: b.id for name, b in active.items()}
-        new = {}
-        for name, members in by_name.items():
-            if name in building_of:
-                continue
-            first = members[0]
-            above, below = H.floors_of(r.floor for r in members)
-            new[name] = Building(estate_id=app.estate_id, name=name, address=first.building_address,
-                                 built_year=first.built_year, structure=first.structure, floors_above_ground=above,
-                                 floors_below_ground=below, status=RecordStatus.PENDING, application_id=app.id)
-        session.add_all(new.values())
-        await session.flush()  # one batched INSERT … RETURNING for all of them
-        building_of.update((name, b.id) for name, b in new.items())
-        created = await H.insert_houses(session, app, rows, [building_of[r.building_name] for r in rows], timing)
-        await H.link_created(session, app, [h for h, _ in created])
+    def import_writer(self, session: AsyncSession, app: Application) -> "CreatingWriter":
+        """apply_import while the workbook is still being read (services/applications/files.py)."""
+        return CreatingWriter(self, session, app)
 
     async def lock_targets(self, session: AsyncSession, app: Application) -> list[tuple[str, int]]:
         return [("ESTATE", app.estate_id)]
@@ -223,6 +203,64 @@ class Creating:
             from sqlalchemy import delete
 
             await session.execute(delete(Estate).where(Estate.application_id == app.id, Estate.status == RecordStatus.PENDING))
+
+
+class CreatingWriter:
+    """Creating.apply_import, a part of the sheet at a time, in the caller's transaction: the
+    houses of each part are written (with their new buildings, owners and the application's
+    house rows) while the next part is read. `finish` then gives the buildings it created the
+    building columns and floors of the whole sheet. The caller commits, or rolls everything back."""
+
+    def __init__(self, handler: Creating, session: AsyncSession, app: Application):
+        self.handler, self.session, self.app = handler, session, app
+        self.rows: list[Any] = []
+        self.building_of: dict[str, int] = {}
+        self.created: dict[str, int] = {}
+        self.floors: dict[str, list[int]] = {}
+
+    async def start(self) -> None:
+        await H.discard_pending(self.session, self.app)
+        self.timing = DepositTiming(self.app.payload["depositTiming"])
+        active = await _active_buildings(self.session, self.app.estate_id) if self.handler.supplement else {}
+        self.building_of = {name: b.id for name, b in active.items()}
+
+    async def write(self, rows: Sequence[Any]) -> None:
+        new: dict[str, Building] = {}
+        for r in rows:
+            name = r.building_name
+            if name not in self.building_of and name not in new:
+                new[name] = Building(estate_id=self.app.estate_id, name=name, address=r.building_address,
+                                     built_year=r.built_year, structure=r.structure, floors_above_ground=0,
+                                     floors_below_ground=0, status=RecordStatus.PENDING, application_id=self.app.id)
+        if new:
+            self.session.add_all(new.values())
+            await self.session.flush()  # one batched INSERT … RETURNING
+            for name, b in new.items():
+                self.building_of[name] = self.created[name] = b.id
+        for r in rows:
+            if r.building_name in self.created:
+                self.floors.setdefault(r.building_name, []).append(r.floor)
+        created = await H.insert_houses(self.session, self.app, rows, [self.building_of[r.building_name] for r in rows],
+                                        self.timing)
+        await H.link_created(self.session, self.app, [h for h, _ in created], start=len(self.rows))
+        self.rows.extend(rows)
+
+    async def finish(self, stated: dict[tuple[str, str], Any]) -> None:
+        from services.workbook import BUILDING_ADDRESS, BUILT_YEAR, STRUCTURE
+
+        if not self.created:
+            return
+        values = []
+        for name, building_id in self.created.items():
+            above, below = H.floors_of(self.floors.get(name, ()))
+            values.append({"b_id": building_id, "address": stated.get((name, BUILDING_ADDRESS)) or None,
+                           "built_year": stated.get((name, BUILT_YEAR)), "structure": stated.get((name, STRUCTURE)),
+                           "above": above, "below": below})
+        table = Building.__table__
+        await self.session.execute(
+            update(table).where(table.c.id == bindparam("b_id")).values(
+                address=bindparam("address"), built_year=bindparam("built_year"), structure=bindparam("structure"),
+                floors_above_ground=bindparam("above"), floors_below_ground=bindparam("below")), values)
 
 
 async def _active_buildings(session: AsyncSession, estate_id: int) -> dict[str, Building]:

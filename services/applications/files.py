@@ -57,7 +57,10 @@ def _error(e: Any) -> dict[str, Any]:
 
 async def run_import(job_id: int) -> None:
     """Reads the workbook off the event loop, checks every row (in the file, then against the
-    database), and writes nothing unless all pass; the write and SUCCEEDED commit together."""
+    database), and writes nothing unless all pass; the write and SUCCEEDED commit together.
+    A business type with an `import_writer` (collection, supplement) has its houses written in
+    that same transaction while the rest of the sheet is still being read: PostgreSQL works on
+    one part while Python reads the next, and a row error anywhere rolls all of it back."""
     from services.workbook import read_house_sheet
 
     job = await jobs.start(job_id)
@@ -77,29 +80,35 @@ async def run_import(job_id: int) -> None:
     async with get_sessionmaker()() as session:
         app = await session.get_one(Application, job.application_id)
         doc = await session.get_one(Document, job.input_document_id)
-        with_code = getattr(lifecycle.handler_of(app), "with_code", False)
-    data = get_storage().read(doc.storage_key)
-    task = asyncio.create_task(reporter())
-    started = time.perf_counter()
-    try:
-        rows, errors = await asyncio.to_thread(read_house_sheet, data, doc.filename, with_code=with_code, progress=progress)
-    except FileRejected as exc:
-        task.cancel()
-        await jobs.fail(job_id, message=exc.message, errors=[{"row": None, "column": None, "code": "FILE_REJECTED", "message": exc.message}])
-        return
-    except BaseException:
-        task.cancel()
-        raise
-    steps.put_nowait(None)
-    await task
-    errors = [_error(e) for e in errors]
-    if not errors and not rows:
-        errors = [{"row": None, "column": None, "code": "REQUIRED", "message": "工作簿中没有房屋数据"}]
-    total = len(rows)
-    read = time.perf_counter()
-    async with get_sessionmaker()() as session:
-        app = await session.scalar(select(Application).where(Application.id == job.application_id).with_for_update())
         handler = lifecycle.handler_of(app)
+        with_code = getattr(handler, "with_code", False)
+        writer = handler.import_writer(session, app) if hasattr(handler, "import_writer") else None
+        data = get_storage().read(doc.storage_key)
+        task = asyncio.create_task(reporter())
+        started = time.perf_counter()
+        try:
+            if writer is not None:
+                rows, errors, stated = await _read_and_write(writer, data, doc.filename, progress)
+            else:
+                rows, errors = await asyncio.to_thread(read_house_sheet, data, doc.filename, with_code=with_code,
+                                                       progress=progress)
+        except FileRejected as exc:
+            task.cancel()
+            await session.rollback()
+            await jobs.fail(job_id, message=exc.message, errors=[{"row": None, "column": None, "code": "FILE_REJECTED", "message": exc.message}])
+            return
+        except BaseException:
+            task.cancel()
+            raise
+        steps.put_nowait(None)
+        await task
+        errors = [_error(e) for e in errors]
+        if not errors and not rows:
+            errors = [{"row": None, "column": None, "code": "REQUIRED", "message": "工作簿中没有房屋数据"}]
+        total = len(rows)
+        read = time.perf_counter()
+        app = await session.scalar(select(Application).where(Application.id == job.application_id)
+                                   .with_for_update().execution_options(populate_existing=True))
         if app.status not in lifecycle.EDITABLE or app.import_job_id != job_id:
             await session.rollback()
             await jobs.fail(job_id, message="业务单已提交或有更新的导入，本次导入未写入")
@@ -112,14 +121,49 @@ async def run_import(job_id: int) -> None:
             await jobs.fail(job_id, message=f"发现 {len(errors)} 处错误，未导入任何数据", errors=errors)
             return
         checked = time.perf_counter()
-        await handler.apply_import(session, app, rows)
+        if writer is not None:
+            await writer.finish(stated)
+        else:
+            await handler.apply_import(session, app, rows)
         running = await session.get_one(Job, job_id, with_for_update=True)
         running.total = total
         jobs.succeed(running, message=f"已导入 {total} 套房屋")
         await session.commit()
     await jobs.publish(running)
     log.info("import.done", extra={"job_id": job_id, "rows": total, "read_s": round(read - started, 3),
-                                   "check_s": round(checked - read, 3), "write_s": round(time.perf_counter() - checked, 3)})
+                                   "check_s": round(checked - read, 3), "write_s": round(time.perf_counter() - checked, 3),
+                                   "streamed": writer is not None})
+
+
+async def _read_and_write(writer: Any, data: bytes, filename: str, progress) -> tuple[list, list, dict]:
+    """The sheet read in a thread, part by part; each part's houses go to `writer` as soon as they
+    are read, until a row fails (then nothing will be kept, and the rest is only checked).
+    Returns (houses written, every row error, the building columns the sheet states)."""
+    from services.workbook import HouseSheetStream
+
+    loop = asyncio.get_running_loop()
+    stream = HouseSheetStream(data, filename, progress=progress)
+    parts: asyncio.Queue = asyncio.Queue()
+
+    def read() -> None:
+        try:
+            for houses in stream:
+                loop.call_soon_threadsafe(parts.put_nowait, houses)
+        finally:
+            loop.call_soon_threadsafe(parts.put_nowait, None)
+
+    reading = asyncio.ensure_future(asyncio.to_thread(read))
+    try:
+        await writer.start()
+        while (houses := await parts.get()) is not None:
+            if houses and not stream.errors:
+                await writer.write(houses)
+    except BaseException:
+        # The thread cannot be stopped: let it finish on its own, its outcome no longer matters.
+        reading.add_done_callback(lambda f: f.cancelled() or f.exception())
+        raise
+    await reading  # FileRejected, raised while reading, comes out here
+    return writer.rows, stream.errors, stream.stated
 
 
 # ---------------------------------------------------------------- export

@@ -94,7 +94,7 @@ async def link_houses(session: AsyncSession, app: Application, items: Sequence[t
 # enums as their labels, owners in order; :ids gives the houses and their positions.
 _LINK_CREATED = text("""
 INSERT INTO application_houses (application_id, house_id, position, before, after)
-SELECT :app, h.id, t.n - 1, NULL, jsonb_build_object(
+SELECT :app, h.id, :start + t.n - 1, NULL, jsonb_build_object(
     'unit', h.unit, 'floor', h.floor, 'roomNumber', h.room_number, 'address', h.address, 'usage', h.usage,
     'hasElevator', h.has_elevator, 'buildingArea', h.building_area::text, 'innerArea', h.inner_area::text,
     'price', h.price::text, 'realEstateUnitNumber', h.real_estate_unit_number, 'salesStatus', h.sales_status,
@@ -108,12 +108,14 @@ JOIN buildings b ON b.id = h.building_id
 """)
 
 
-async def link_created(session: AsyncSession, app: Application, house_ids: Sequence[int]) -> None:
-    """Replaces the application's house rows with the houses it just created, in this order,
-    each with its snapshot as `after` — built in SQL (json in Python was a sixth of a 100 000-row import)."""
-    await session.execute(delete(ApplicationHouse).where(ApplicationHouse.application_id == app.id))
+async def link_created(session: AsyncSession, app: Application, house_ids: Sequence[int], *, start: int = 0) -> None:
+    """Lists the houses the application just created, in this order from position `start`, each
+    with its snapshot as `after` — built in SQL (json in Python was a sixth of a 100 000-row
+    import). From position 0 it replaces the application's house rows."""
+    if start == 0:
+        await session.execute(delete(ApplicationHouse).where(ApplicationHouse.application_id == app.id))
     if house_ids:
-        await session.execute(_LINK_CREATED, {"app": app.id, "ids": list(house_ids)})
+        await session.execute(_LINK_CREATED, {"app": app.id, "ids": list(house_ids), "start": start})
 
 
 async def discard_pending(session: AsyncSession, app: Application) -> None:
