@@ -57,26 +57,37 @@ async def test_estate_collection_end_to_end(session, worker):
         pending = (await gql(client, q, {"id": estate_gid}, token=world.dev)).ok()["estate"]
         assert pending["status"] == "PENDING" and pending["houseCount"] == 0
         assert sum(len(b["houses"]) for b in pending["buildings"]) == 17
-        # The application lists its houses in the workbook's order, each snapshot (written in SQL)
-        # equal to the one made from the stored house.
+        # The application lists its houses in the workbook's order; until submit their snapshots
+        # are read from the houses (none is stored yet), and submit stores exactly those.
         from models import ApplicationHouse
+        from services.applications import read
         from services.applications.houses import current_snapshots
         from core.ids import decode_id
 
-        linked = (await session.scalars(select(ApplicationHouse).where(ApplicationHouse.application_id == decode_id(app["id"], "Application"))
+        app_id = decode_id(app["id"], "Application")
+        stored = (await session.scalars(select(ApplicationHouse).where(ApplicationHouse.application_id == app_id)
                                         .order_by(ApplicationHouse.position))).all()
-        assert [a.position for a in linked] == list(range(17))
+        assert [a.position for a in stored] == list(range(17)) and all(a.before is None and a.after is None for a in stored)
+        linked = await read.house_changes(session, app_id, first=None, offset=None)
         expected = rows[:10] + rows[20:]
         assert [(a.after["buildingName"], a.after["floor"], a.after["roomNumber"]) for a in linked] == \
             [(r["楼幢名称"], r["楼层"], r["房号"]) for r in expected]
-        now = await current_snapshots(session, [a.house_id for a in linked])
-        assert all(a.before is None and a.after == now[a.house_id] for a in linked)
+        drafted = await current_snapshots(session, [a.house_id for a in linked])
+        assert all(a.before is None and a.after == drafted[a.house_id] for a in linked)
         assert linked[-1].after["usage"] == "GARAGE" and linked[0].after["owners"][0]["name"]
+        changes = (await gql(client, "query($id: ID!) { application(id: $id) { houseChangeCount houseChanges(first: 3) { before { code } after { code buildingArea owners { name } } } } }",
+                             {"id": app["id"]}, token=world.dev)).ok()["application"]
+        assert changes["houseChangeCount"] == 17 and changes["houseChanges"][0]["before"] is None
+        assert changes["houseChanges"][0]["after"]["code"] == linked[0].after["code"]
         assert (await gql(client, q, {"id": estate_gid}, token=world.rival)).ok()["estate"] is None
         assert (await gql(client, q, {"id": estate_gid}, token=world.clerk)).ok()["estate"]["status"] == "PENDING"
 
         approved = await through_review(client, world, app["id"])
         assert approved["status"] == "APPROVED" and approved["houseChangeCount"] == 17
+        session.expire_all()
+        frozen = (await session.scalars(select(ApplicationHouse).where(ApplicationHouse.application_id == app_id)
+                                        .order_by(ApplicationHouse.position))).all()
+        assert [a.after for a in frozen] == [drafted[a.house_id] for a in frozen]
         active = (await gql(client, q, {"id": estate_gid}, token=world.dev)).ok()["estate"]
         assert active["status"] == "ACTIVE" and active["houseCount"] == 17
         houses = [h for b in active["buildings"] for h in b["houses"]]

@@ -155,7 +155,17 @@ async def _read_and_write(writer: Any, data: bytes, filename: str, progress) -> 
     reading = asyncio.ensure_future(asyncio.to_thread(read))
     try:
         await writer.start()
-        while (houses := await parts.get()) is not None:
+        done = False
+        while not done:
+            houses = await parts.get()
+            if houses is None:
+                break
+            while not parts.empty():  # the parts read while the last one was written go in one write
+                more = parts.get_nowait()
+                if more is None:
+                    done = True
+                    break
+                houses = houses + more
             if houses and not stream.errors:
                 await writer.write(houses)
     except BaseException:
@@ -199,10 +209,9 @@ async def start_export(session: AsyncSession, viewer: Viewer, house_ids: Sequenc
 
 async def _export_snapshots(session: AsyncSession, params: dict[str, Any]) -> list[dict[str, Any]]:
     if "applicationId" in params:
-        rows = (await session.execute(
-            select(ApplicationHouse.house_id, ApplicationHouse.before, ApplicationHouse.after)
-            .where(ApplicationHouse.application_id == params["applicationId"]).order_by(ApplicationHouse.position)
-        )).all()
+        rows = await H.with_created_snapshots(session, (await session.execute(
+            H.linked_select().where(ApplicationHouse.application_id == params["applicationId"])
+            .order_by(ApplicationHouse.position))).all())
         return [r.after or r.before for r in rows if (r.after or r.before)]
     snaps = await H.current_snapshots(session, params["houseIds"])
     return [snaps[h] for h in params["houseIds"] if h in snaps]
@@ -312,9 +321,8 @@ async def form_data(session: AsyncSession, app: Application):
                              before={BUILDING_COLUMNS[k]: _cell(k, r.before.get(k)) for k in BUILDING_COLUMNS},
                              after={BUILDING_COLUMNS[k]: _cell(k, r.after.get(k)) for k in BUILDING_COLUMNS}) for r in rows]
     else:
-        rows = (await session.execute(
-            select(ApplicationHouse.before, ApplicationHouse.after).where(ApplicationHouse.application_id == app.id)
-            .order_by(ApplicationHouse.position))).all()
+        rows = await H.with_created_snapshots(session, (await session.execute(
+            H.linked_select().where(ApplicationHouse.application_id == app.id).order_by(ApplicationHouse.position))).all())
         columns = list(COLUMNS.values())
 
         def side(snap):

@@ -194,6 +194,9 @@ async def submit(session: AsyncSession, viewer: Viewer, app_id: int | None, refu
 
     if deposit_effects.needs_refund_account(await deposit_effects.plan(session, app)) and not app.refund_account:
         raise ValidationFailed("审核通过后将退款，请填写退款账户", field="refundAccount")
+    from services.applications.houses import freeze_created
+
+    await freeze_created(session, app)
     app.submitted_at = datetime.now(timezone.utc)
     app.review_comment = None
     _transition(session, app, viewer, S.SUBMITTED)

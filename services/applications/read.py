@@ -64,9 +64,11 @@ async def building_changes_by_application(session: AsyncSession, ids: Sequence[i
 
 
 async def house_changes(session: AsyncSession, app_id: int, *, first: int | None, offset: int | None) -> list[Any]:
-    q = select(ApplicationHouse).where(ApplicationHouse.application_id == app_id).order_by(ApplicationHouse.position) \
+    from services.applications.houses import linked_select, with_created_snapshots
+
+    q = linked_select().where(ApplicationHouse.application_id == app_id).order_by(ApplicationHouse.position) \
         .offset(max(offset or 0, 0)).limit(min(max(first if first is not None else 100, 0), 1000))
-    return list(await session.scalars(q))
+    return await with_created_snapshots(session, (await session.execute(q)).all())
 
 
 async def _lockers(session: AsyncSession, kind: str, ids: Sequence[int]) -> list[int | None]:
