@@ -66,8 +66,8 @@ class House(Base):
         # index, so the houses an import writes skip its upkeep (migration 0005).
         Index("uq_houses_account_number", "account_number", unique=True,
               postgresql_where=text("account_number IS NOT NULL")),
-        # Room on each page for in-place (HOT) updates of dues and balances (migration 0004).
-        {"postgresql_with": {"fillfactor": 70}},
+        # Room on each page for an in-place (HOT) update of every row on it: dues and balances (0004, 0006).
+        {"postgresql_with": {"fillfactor": 50}},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
