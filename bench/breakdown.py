@@ -36,7 +36,7 @@ async def median_ms(fn: Callable[[], Awaitable[Any]], runs: int) -> float:
 class Phase:
     name: str
     ms: float
-    kind: str = ""  # for the splits: session, execute, records, raw, whatif
+    kind: str = ""  # for the splits: session, execute, records, raw
 
 
 @dataclass
@@ -73,8 +73,7 @@ def _reader():
 
 
 async def measure_tree(token: str, estate_id: int, runs: int) -> Breakdown:
-    from sqlalchemy import BigInteger, any_, bindparam, select, text
-    from sqlalchemy.dialects.postgresql import ARRAY
+    from sqlalchemy import select, text
 
     from core import db
     from core.db import get_engine, get_sessionmaker
@@ -110,46 +109,26 @@ async def measure_tree(token: str, estate_id: int, runs: int) -> Breakdown:
     ]:
         out.loads.append(Phase(name, await median_ms(call, runs)))
 
-    def any_of(column, keys):  # `column = ANY(:keys)`: one array parameter, the same SQL text for any batch size
-        return column == any_(bindparam("keys", list(keys), type_=ARRAY(BigInteger)))
-
-    houses_q = tree.house_select().where(House.building_id.in_(building_ids)).order_by(House.id)
-    houses_any = tree.house_select().where(any_of(House.building_id, building_ids)).order_by(House.id)
-    owner_order = (Owner.house_id, Owner.position, Owner.id)
-    owners_q = select(*Owner.__table__.c).where(Owner.house_id.in_(house_ids)).order_by(*owner_order)
-    owners_any = select(*Owner.__table__.c).where(any_of(Owner.house_id, house_ids)).order_by(*owner_order)
-    for label, q, q_any, cls, raw_sql, keys in [
-        ("houses", houses_q, houses_any, records.HouseRecord, RAW_HOUSES, building_ids),
-        ("owners", owners_q, owners_any, records.OwnerRecord, RAW_OWNERS, house_ids),
+    # The loaders' own selects (services/tree: `= ANY(:keys)`, one array parameter), taken apart.
+    houses_q = tree.house_select().where(tree.in_keys(House.building_id, building_ids)).order_by(House.id)
+    owners_q = select(*Owner.__table__.c).where(tree.in_keys(Owner.house_id, house_ids)) \
+        .order_by(Owner.house_id, Owner.position, Owner.id)
+    for label, q, cls, raw_sql, keys in [
+        ("houses", houses_q, records.HouseRecord, RAW_HOUSES, building_ids),
+        ("owners", owners_q, records.OwnerRecord, RAW_OWNERS, house_ids),
     ]:
         async def sa_rows(q=q):
             async with reader() as s:
                 return (await s.execute(q)).all()
 
         rows = await sa_rows()
-        out.splits.append(Phase(f"{label}: SQLAlchemy `execute(...).all()` ({len(rows):,} rows, IN list of "
-                                f"{len(keys):,} parameters)", await median_ms(sa_rows, runs), "execute"))
+        out.splits.append(Phase(f"{label}: SQLAlchemy `execute(...).all()` ({len(rows):,} rows, `= ANY` of "
+                                f"{len(keys):,} keys)", await median_ms(sa_rows, runs), "execute"))
 
         async def build(rows=rows, cls=cls):
             return [records.to_record(cls, r) for r in rows]
 
-        out.splits.append(Phase(f"{label}: `records.to_record` over those rows", await median_ms(build, runs), "records"))
-
-        # What-ifs for the suggestions (not what the application does):
-        async def positional(rows=rows, cls=cls):
-            return [cls(*r) for r in rows]  # the select lists the columns in the record's field order
-
-        assert await positional() == await build(), f"{label}: positional records differ from to_record"
-        out.splits.append(Phase(f"{label}: what-if — `{cls.__name__}(*row)` (positional) instead of `to_record`",
-                                await median_ms(positional, runs), "whatif"))
-
-        async def sa_any(q=q_any):
-            async with reader() as s:
-                return (await s.execute(q)).all()
-
-        assert len(await sa_any()) == len(rows)
-        out.splits.append(Phase(f"{label}: what-if — the same SQLAlchemy select with `= ANY(:keys)`, one array parameter",
-                                await median_ms(sa_any, runs), "whatif"))
+        out.splits.append(Phase(f"{label}: `records.to_record` (positional) over those rows", await median_ms(build, runs), "records"))
 
         async def raw(raw_sql=raw_sql, keys=keys):
             async with get_engine().connect() as conn:

@@ -164,7 +164,6 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
 
     w("## Findings of this run\n")
     pick = lambda label, kind: next((p.ms for p in b.splits if p.name.startswith(label) and p.kind == kind), float("nan"))  # noqa: E731
-    whatif = lambda label, text: next((p.ms for p in b.splits if p.name.startswith(label) and text in p.name), float("nan"))  # noqa: E731
     gc_share = res.tree_memory_gc.median_ms / res.tree_memory.median_ms * 100
     w(f"* Executing the query on records already in memory takes {fmt(res.tree_memory.median_ms)}, "
       f"{res.tree_memory.median_ms / res.tree_http.median_ms * 100:.0f} % of the HTTP median: the tree resolves "
@@ -172,12 +171,9 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
       f"({fmt(res.tree_memory_gc.median_ms)}) with {_gc_text(res.gc_info)}; with {_gc_text(res.alt_gc_info)} the same "
       f"execution takes {fmt(res.tree_alt.median_ms)}, of which GC {fmt(res.tree_alt_gc.median_ms)}.")
     w(f"* All DB loads of the tree together take {fmt(loads_ms)} ({loads_ms / res.tree_http.median_ms * 100:.0f} % of HTTP). "
-      f"Building records with `to_record` costs {fmt(pick('houses', 'records'))} for the houses and "
-      f"{fmt(pick('owners', 'records'))} for the owners; positional construction would cost "
-      f"{fmt(whatif('houses', 'positional'))} and {fmt(whatif('owners', 'positional'))}. The owners' query binds "
-      f"{fx.houses:,} parameters in an IN list: {fmt(pick('owners', 'execute'))} through SQLAlchemy, "
-      f"{fmt(whatif('owners', 'ANY'))} with one `= ANY(:keys)` array parameter, {fmt(pick('owners', 'raw'))} "
-      "on plain asyncpg.")
+      f"The houses' select takes {fmt(pick('houses', 'execute'))} through SQLAlchemy against {fmt(pick('houses', 'raw'))} "
+      f"on plain asyncpg, and building their records {fmt(pick('houses', 'records'))}; the owners' "
+      f"{fmt(pick('owners', 'execute'))}, {fmt(pick('owners', 'raw'))} and {fmt(pick('owners', 'records'))}.")
     pb = res.plan_breakdown
     plan_loads = sum(p.ms for p in pb.loads)
     w(f"* Floor plan: HTTP median {fmt(res.plan_http.median_ms)} against a target of {PLAN_MEDIAN_TARGET_MS:.0f} ms. "
