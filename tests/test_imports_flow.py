@@ -207,3 +207,72 @@ async def test_info_change_by_excel(client, session, world):
     await through_review(client, world, app["id"])
     after = {h["id"]: h for h in (await tree(client, world))["buildings"][0]["houses"]}
     assert all(after[h["id"]]["buildingArea"] == "77.70" for h in houses)
+
+
+async def test_houses_written_part_by_part_are_the_sheet_or_nothing(client, session, world, monkeypatch):
+    """With parts of 3 rows, a sheet of 4 buildings is written in many parts while it is read:
+    the result is the sheet (owners, order, the building columns stated only on a later row,
+    floors over all rows); a bad row in the last part leaves nothing of the parts before it."""
+    from models import ApplicationHouse, Building, Owner
+    from services import workbook as wb
+
+    import time
+
+    from services.applications.estate_collection import CreatingWriter
+
+    real_init, real_iter, real_write = wb.HouseSheetStream.__init__, wb.HouseSheetStream.__iter__, CreatingWriter.write
+    monkeypatch.setattr(wb.HouseSheetStream, "__init__", lambda self, *a, **k: real_init(self, *a, **{**k, "chunk": 3}))
+
+    def slow_iter(self):  # the next part comes after the last one is written, so each is its own write
+        for part in real_iter(self):
+            yield part
+            time.sleep(0.05)
+
+    writes = []
+
+    async def counted_write(self, houses):
+        writes.append(len(houses))
+        await real_write(self, houses)
+
+    monkeypatch.setattr(wb.HouseSheetStream, "__iter__", slow_iter)
+    monkeypatch.setattr(CreatingWriter, "write", counted_write)
+
+    rows = grid("1栋", 3, 2) + grid("2栋", 2, 2) + [house("2栋", "1单元", -1, "B101", "30.00", usage="车库", sold="未售")] \
+        + grid("3栋", 4, 1)
+    for r in rows[:4]:  # 1栋's first rows leave the building columns empty; row 6 states them
+        r.update({"建成年代": None, "建筑结构": None, "楼幢地址": None})
+    second_owner = dict(rows[7], 业主姓名="李四", 证件号码="110105198001010016")
+    rows.insert(8, second_owner)  # 2栋 102 has two owners, on rows next to each other
+
+    app = (await gql(client, COLLECT, {"input": {"name": "分批", "district": "蓬江区", "address": "x",
+                                                 "depositTiming": "BEFORE_HANDOVER"}}, token=world.dev)).ok()["createEstateCollection"]
+    before = await session.scalar(select(func.count()).select_from(House))
+    bad = [dict(r) for r in rows] + [house("3栋", "1单元", 9, "901", "-1")]
+    failed = await wait_job(client, world.dev, (await upload(client, world.dev, app["id"], workbook(bad))).ok()["importHouses"]["id"])
+    assert failed["status"] == "FAILED" and {e["row"] for e in failed["errors"]} == {len(bad) + 2}  # a title row, then the header
+    assert await session.scalar(select(func.count()).select_from(House)) == before
+    assert await session.scalar(select(func.count()).select_from(Building).where(Building.status == "PENDING")) == 0
+    assert sum(writes) == len(rows) - 1  # every good part was written before the bad row came, then rolled back
+    writes.clear()
+
+    done = await wait_job(client, world.dev, (await upload(client, world.dev, app["id"], workbook(rows))).ok()["importHouses"]["id"])
+    assert done["status"] == "SUCCEEDED" and done["total"] == len(rows) - 1, done
+    assert len(writes) >= 4 and sum(writes) == len(rows) - 1, writes
+    from core.ids import decode_id
+
+    app_id = decode_id(app["id"], "Application")
+    created = (await session.execute(
+        select(House.id, Building.name, House.floor, House.room_number).join(Building, Building.id == House.building_id)
+        .join(ApplicationHouse, ApplicationHouse.house_id == House.id)
+        .where(ApplicationHouse.application_id == app_id).order_by(ApplicationHouse.position))).all()
+    expected = [(r["楼幢名称"], r["楼层"], r["房号"]) for i, r in enumerate(rows) if i != 8]
+    assert [(name, floor, room) for _, name, floor, room in created] == expected
+    owners = (await session.execute(select(Owner.name).where(Owner.house_id == created[7][0]).order_by(Owner.position))).scalars().all()
+    assert owners == ["张三", "李四"]
+    buildings = {b.name: b for b in (await session.scalars(select(Building).where(Building.application_id == app_id))).all()}
+    assert set(buildings) == {"1栋", "2栋", "3栋"}
+    first = buildings["1栋"]
+    assert (first.built_year, first.address, first.floors_above_ground, first.floors_below_ground) == \
+        (2024, "江门市示例路1栋", 3, 0)
+    assert (buildings["2栋"].floors_above_ground, buildings["2栋"].floors_below_ground) == (2, 1)
+    assert buildings["3栋"].floors_above_ground == 4
