@@ -216,23 +216,27 @@ async def test_houses_written_part_by_part_are_the_sheet_or_nothing(client, sess
     from models import ApplicationHouse, Building, Owner
     from services import workbook as wb
 
-    import time
+    import threading
 
     from services.applications.estate_collection import CreatingWriter
 
     real_init, real_iter, real_write = wb.HouseSheetStream.__init__, wb.HouseSheetStream.__iter__, CreatingWriter.write
     monkeypatch.setattr(wb.HouseSheetStream, "__init__", lambda self, *a, **k: real_init(self, *a, **{**k, "chunk": 3}))
+    written = threading.Event()
 
-    def slow_iter(self):  # the next part comes after the last one is written, so each is its own write
+    def slow_iter(self):  # the reader waits for each part to be written, so each is a write of its own
         for part in real_iter(self):
+            written.clear()
             yield part
-            time.sleep(0.05)
+            if part and not self.errors:
+                written.wait(10)
 
     writes = []
 
     async def counted_write(self, houses):
         writes.append(len(houses))
         await real_write(self, houses)
+        written.set()
 
     monkeypatch.setattr(wb.HouseSheetStream, "__iter__", slow_iter)
     monkeypatch.setattr(CreatingWriter, "write", counted_write)
