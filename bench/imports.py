@@ -138,6 +138,7 @@ async def run(sizes=SIZES) -> list[dict]:
     finally:
         worker.terminate()
         worker.wait(10)
+        log.close()
         server.stop()
     return results
 

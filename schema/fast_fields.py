@@ -110,13 +110,16 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     `execute_field`, so errors, paths and nulls come out exactly as graphql-core makes them.
     The other fields run as before. tests/test_tree.py compares it with the stock executor."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._leaf_plans: dict[tuple, tuple] = {}
+
     def execute_fields(self, parent_type, source_value, path, grouped_field_set, position_context):
-        plans = self.__dict__.setdefault("_leaf_plans", {})
         key = (parent_type, id(grouped_field_set))
-        cached = plans.get(key)
+        cached = self._leaf_plans.get(key)
         if cached is None:
             # The set itself is kept with its plan, so its id cannot be reused in this execution.
-            cached = plans[key] = (grouped_field_set, _leaf_plan(self, parent_type, grouped_field_set))
+            cached = self._leaf_plans[key] = (grouped_field_set, _leaf_plan(self, parent_type, grouped_field_set))
         plan = cached[1]
         if plan is None:
             return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)

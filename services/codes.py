@@ -5,20 +5,16 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-
-async def _next(session: AsyncSession, sequence: str, count: int = 1) -> list[int]:
-    from services.bulk import take
-
-    return await take(session, sequence, count)
+from services.bulk import take
 
 
 async def estate_code(session: AsyncSession) -> str:
-    return f"WY{(await _next(session, 'estate_code_seq'))[0]:08d}"
+    return f"WY{(await take(session, 'estate_code_seq', 1))[0]:08d}"
 
 
 async def house_codes(session: AsyncSession, count: int) -> list[str]:
-    return [f"FW{n:010d}" for n in await _next(session, "house_code_seq", count)]
+    return [f"FW{n:010d}" for n in await take(session, "house_code_seq", count)]
 
 
 async def account_numbers(session: AsyncSession, count: int) -> list[str]:
-    return [f"JM{n:014d}" for n in await _next(session, "account_number_seq", count)]
+    return [f"JM{n:014d}" for n in await take(session, "account_number_seq", count)]

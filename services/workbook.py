@@ -27,6 +27,7 @@ import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -1026,18 +1027,25 @@ def read_house_sheet(
     The file is recognised by its content; `filename` is only for messages."""
     _check_file(data)
     sheet = _open_sheet(data)
-    # Reading makes a few objects per cell and keeps them all: the cyclic collector would scan
-    # them again and again (a third of the time for 100 000 rows) and find no garbage.
+    with _reading(filename):
+        return _read(sheet, with_code=with_code, progress=progress)
+
+
+@contextmanager
+def _reading(filename: str) -> Iterator[None]:
+    """Around the reading of a sheet. Reading makes a few objects per cell and keeps them all: the
+    cyclic collector would scan them again and again (a third of the time for 100 000 rows) and
+    find no garbage, so it is off meanwhile. Calamine failing on a damaged sheet, or a bug here,
+    becomes a clear refusal."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _read(sheet, with_code=with_code, progress=progress)
+        yield
     except FileRejected:
         raise
     except BaseException as exc:
         if _fatal(exc):
             raise
-        # calamine failing on a damaged sheet, or a bug here: the user gets a clear refusal either way
         log.warning("house sheet %r could not be read", filename, exc_info=True)
         raise _reject(DAMAGED) from None
     finally:
@@ -1063,9 +1071,7 @@ class HouseSheetStream:
     def __iter__(self) -> Iterator[list[HouseRow]]:
         _check_file(self.data)
         sheet = _open_sheet(self.data)
-        collecting = gc.isenabled()
-        gc.disable()  # as in read_house_sheet
-        try:
+        with _reading(self.filename):
             assembler = _Assembler(self.with_code)
             self.stated = assembler.stated
             for lines in _lines(sheet, with_code=self.with_code, progress=self.progress, chunk=self.chunk):
@@ -1075,18 +1081,6 @@ class HouseSheetStream:
             if last is not None and (house := self._house(last)) is not None:
                 yield [house]
             _sort_errors(self.errors)
-        except FileRejected:
-            raise
-        except GeneratorExit:
-            raise
-        except BaseException as exc:
-            if _fatal(exc):
-                raise
-            log.warning("house sheet %r could not be read", self.filename, exc_info=True)
-            raise _reject(DAMAGED) from None
-        finally:
-            if collecting:
-                gc.enable()
 
     def _house(self, group: list[_Line]) -> HouseRow | None:
         group_errors = [e for line in group for e in line.errors]

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound, ValidationFailed
-from models import Application, Bank, Building, Estate, House
+from models import Application, ApplicationHouse, Bank, Building, Estate, House
 from models.enums import DISTRICTS, ApplicationType, DepositTiming, RecordStatus
 from services import audit, codes
 from services.access import Viewer
@@ -220,6 +220,7 @@ class CreatingWriter:
 
     async def start(self) -> None:
         await H.discard_pending(self.session, self.app)
+        await self.session.execute(delete(ApplicationHouse).where(ApplicationHouse.application_id == self.app.id))
         self.timing = DepositTiming(self.app.payload["depositTiming"])
         active = await _active_buildings(self.session, self.app.estate_id) if self.handler.supplement else {}
         self.building_of = {name: b.id for name, b in active.items()}
@@ -228,6 +229,7 @@ class CreatingWriter:
         new: dict[str, Building] = {}
         for r in rows:
             name = r.building_name
+            self.floors.setdefault(name, []).append(r.floor)
             if name not in self.building_of and name not in new:
                 new[name] = Building(estate_id=self.app.estate_id, name=name, address=r.building_address,
                                      built_year=r.built_year, structure=r.structure, floors_above_ground=0,
@@ -237,9 +239,6 @@ class CreatingWriter:
             await self.session.flush()  # one batched INSERT … RETURNING
             for name, b in new.items():
                 self.building_of[name] = self.created[name] = b.id
-        for r in rows:
-            if r.building_name in self.created:
-                self.floors.setdefault(r.building_name, []).append(r.floor)
         created = await H.insert_houses(self.session, self.app, rows, [self.building_of[r.building_name] for r in rows],
                                         self.timing)
         await H.link_created(self.session, self.app, [h for h, _ in created], start=len(self.rows))
@@ -252,7 +251,7 @@ class CreatingWriter:
             return
         values = []
         for name, building_id in self.created.items():
-            above, below = H.floors_of(self.floors.get(name, ()))
+            above, below = H.floors_of(self.floors[name])
             values.append({"b_id": building_id, "address": stated.get((name, BUILDING_ADDRESS)) or None,
                            "built_year": stated.get((name, BUILT_YEAR)), "structure": stated.get((name, STRUCTURE)),
                            "above": above, "below": below})

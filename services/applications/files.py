@@ -155,17 +155,13 @@ async def _read_and_write(writer: Any, data: bytes, filename: str, progress) -> 
     reading = asyncio.ensure_future(asyncio.to_thread(read))
     try:
         await writer.start()
-        done = False
-        while not done:
-            houses = await parts.get()
-            if houses is None:
-                break
+        ended = False
+        while not ended:
+            batch = [await parts.get()]
             while not parts.empty():  # the parts read while the last one was written go in one write
-                more = parts.get_nowait()
-                if more is None:
-                    done = True
-                    break
-                houses = houses + more
+                batch.append(parts.get_nowait())
+            ended = batch[-1] is None  # the end mark comes last
+            houses = [house for part in batch if part for house in part]
             if houses and not stream.errors:
                 await writer.write(houses)
     except BaseException:

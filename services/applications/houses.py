@@ -106,14 +106,12 @@ WHERE ah.application_id = :app AND ah.before IS NULL AND ah.after IS NULL AND h.
 """)
 
 
-async def link_created(session: AsyncSession, app: Application, house_ids: Sequence[int], *, start: int = 0) -> None:
-    """Lists the houses the application just created, in this order from position `start`. From
-    position 0 it replaces the application's house rows. Their snapshots are not written yet:
+async def link_created(session: AsyncSession, app: Application, house_ids: Sequence[int], *, start: int) -> None:
+    """Lists the houses the application just created, in this order from position `start`.
+    Their snapshots are not written yet:
     until the application is submitted they are the houses themselves (with_created_snapshots),
     and submit writes them (freeze_created). An import of 100 000 houses spent a third of its
     writing on them, and it is repeated until the workbook is right."""
-    if start == 0:
-        await session.execute(delete(ApplicationHouse).where(ApplicationHouse.application_id == app.id))
     if house_ids:
         await session.execute(
             text("INSERT INTO application_houses (application_id, house_id, position) "
