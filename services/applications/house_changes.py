@@ -194,13 +194,18 @@ async def _create_or_update(session: AsyncSession, viewer: Viewer, kind: Applica
     return app
 
 
+async def _chosen(session: AsyncSession, estate_id: int, items: Sequence[Any]) -> tuple[list[House], dict[int, dict]]:
+    """The houses the items name, in their order, and their snapshots as they are now."""
+    if not items:
+        raise ValidationFailed("请选择房屋", field="input.items")
+    houses = await H.houses_of_estate(session, estate_id, [i.house_id for i in items], field="input.items")
+    return houses, await H.current_snapshots(session, [h.id for h in houses])
+
+
 async def save_info_change(session: AsyncSession, viewer: Viewer, app_id: int | None, *, estate_id: int | None,
                            reason: str, items: Sequence[InfoItem]) -> Application:
     async def build(estate):
-        if not items:
-            raise ValidationFailed("请选择房屋", field="input.items")
-        houses = await H.houses_of_estate(session, estate.id, [i.house_id for i in items], field="input.items")
-        snaps = await H.current_snapshots(session, [h.id for h in houses])
+        houses, snaps = await _chosen(session, estate.id, items)
         result = []
         for i, (item, house) in enumerate(zip(items, houses)):
             after, target = await _info_after(session, estate.id, item, snaps[house.id], f"input.items.{i}")
@@ -214,10 +219,7 @@ async def save_info_change(session: AsyncSession, viewer: Viewer, app_id: int | 
 async def save_ownership_change(session: AsyncSession, viewer: Viewer, app_id: int | None, *, estate_id: int | None,
                                 items: Sequence[OwnershipItem]) -> Application:
     async def build(estate):
-        if not items:
-            raise ValidationFailed("请选择房屋", field="input.items")
-        houses = await H.houses_of_estate(session, estate.id, [i.house_id for i in items], field="input.items")
-        snaps = await H.current_snapshots(session, [h.id for h in houses])
+        houses, snaps = await _chosen(session, estate.id, items)
         result = []
         for i, (item, house) in enumerate(zip(items, houses)):
             before = snaps[house.id]
