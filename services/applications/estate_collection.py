@@ -10,14 +10,14 @@ from typing import Any, Sequence
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import NotFound, ValidationFailed
+from core.errors import AppError, Conflict, NotFound, ValidationFailed
 from models import Application, ApplicationHouse, Bank, Building, Estate, House
 from models.enums import DISTRICTS, ApplicationType, DepositTiming, RecordStatus
 from services import audit, codes
 from services.access import Viewer
 from services.applications import houses as H
 from services.applications import lifecycle
-from services.validators import normalise
+from services.validators import as_typed, normalise
 
 
 @dataclass
@@ -30,12 +30,13 @@ class EstateInfo:
     bank_id: int | None = None
 
 
-def _clean(value: str | None, field: str, limit: int, *, required: bool = True) -> str | None:
+def _clean(value: str | None, field: str, limit: int, *, required: bool = True, fold: bool = False) -> str | None:
+    """Free text as typed (trimmed); `fold` for codes and numbers (单元, 房号), NFKC-folded."""
     if value is None:
         if required:
             raise ValidationFailed("不能为空", field=field)
         return None
-    text = normalise(value)
+    text = normalise(value) if fold else as_typed(value)
     if required and not text:
         raise ValidationFailed("不能为空", field=field)
     if len(text) > limit:
@@ -184,10 +185,20 @@ class Creating:
     async def lock_targets(self, session: AsyncSession, app: Application) -> list[tuple[str, int]]:
         return [("ESTATE", app.estate_id)]
 
-    async def check_submit(self, session: AsyncSession, app: Application) -> None:
+    async def check_submit(self, session: AsyncSession, app: Application) -> list[AppError]:
         count = await session.scalar(select(House.id).where(House.application_id == app.id).limit(1))
         if count is None:
-            raise ValidationFailed("请先导入房屋信息", field="importHouses")
+            return [ValidationFailed("请先导入房屋信息", field="importHouses")]
+        if not self.supplement:
+            return []  # every building is new: the import checked the sheet against itself
+        # A number free at the import may have been taken since by another application.
+        added = (await session.execute(
+            select(House.id, House.building_id, House.unit, House.floor, House.room_number)
+            .join(Building, Building.id == House.building_id)
+            .where(House.application_id == app.id, House.status == RecordStatus.PENDING,
+                   Building.status == RecordStatus.ACTIVE).order_by(House.id))).all()
+        return [Conflict(f"补充的房屋 {where}已有房屋（房屋编号 {code}），请重新导入", field="importHouses", houseCode=code)
+                for code, where in (await H.number_holders(session, [H.Placed(*r) for r in added])).values()]
 
     async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
         if not self.supplement:
