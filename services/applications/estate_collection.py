@@ -169,14 +169,7 @@ class Creating:
         if not self.supplement:
             return []
         active = await _active_buildings(session, app.estate_id)
-        taken = await _taken_numbers(session, [b.id for b in active.values()])
-        errors = []
-        for r in rows:
-            building = active.get(r.building_name)
-            if building is not None and (building.id, r.unit or "", r.floor, r.room_number) in taken:
-                errors.append({"row": r.row, "column": "房号", "code": "DUPLICATE",
-                               "message": f"{r.building_name}{r.unit or ''}{r.floor}层{r.room_number}房 已存在"})
-        return errors
+        return await H.taken_rows(session, rows, {name: b.id for name, b in active.items()})
 
     def import_writer(self, session: AsyncSession, app: Application) -> "CreatingWriter":
         """apply_import while the workbook is still being read (services/applications/files.py)."""
@@ -193,12 +186,13 @@ class Creating:
             return []  # every building is new: the import checked the sheet against itself
         # A number free at the import may have been taken since by another application.
         added = (await session.execute(
-            select(House.id, House.building_id, House.unit, House.floor, House.room_number)
+            select(House.id, House.building_id, House.unit, House.floor, House.room_number, Building.name)
             .join(Building, Building.id == House.building_id)
             .where(House.application_id == app.id, House.status == RecordStatus.PENDING,
                    Building.status == RecordStatus.ACTIVE).order_by(House.id))).all()
-        return [Conflict(f"补充的房屋 {where}已有房屋（房屋编号 {code}），请重新导入", field="importHouses", houseCode=code)
-                for code, where in (await H.number_holders(session, [H.Placed(*r) for r in added])).values()]
+        return [Conflict(H.taken_message(added[i].name, holder) + "，请修改后重新导入", field="importHouses",
+                         houseCode=holder[0])
+                for i, holder in (await H.number_holders(session, [H.Placed(*r[:5]) for r in added])).items()]
 
     async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
         if not self.supplement:
@@ -276,16 +270,6 @@ class CreatingWriter:
 async def _active_buildings(session: AsyncSession, estate_id: int) -> dict[str, Building]:
     rows = await session.scalars(select(Building).where(Building.estate_id == estate_id, Building.status == RecordStatus.ACTIVE))
     return {b.name: b for b in rows}
-
-
-async def _taken_numbers(session: AsyncSession, building_ids: Sequence[int], exclude: set[int] | None = None) -> set[tuple]:
-    if not building_ids:
-        return set()
-    rows = await session.execute(
-        select(House.id, House.building_id, House.unit, House.floor, House.room_number)
-        .where(House.building_id.in_(building_ids), House.status == RecordStatus.ACTIVE)
-    )
-    return {(r.building_id, r.unit or "", r.floor, r.room_number) for r in rows if not exclude or r.id not in exclude}
 
 
 lifecycle.register(ApplicationType.ESTATE_COLLECTION, Creating(supplement=False))

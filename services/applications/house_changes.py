@@ -216,7 +216,7 @@ async def save_info_change(session: AsyncSession, viewer: Viewer, app_id: int | 
         placed = [_placed(h, target or house.building_id, after) for (h, _, after, target), house in zip(result, houses)]
         if clashes := await H.number_holders(session, placed):
             i, holder = min(clashes.items())
-            raise Conflict(_taken(result[i][2], holder), field=f"input.items.{i}.roomNumber", houseCode=holder[0])
+            raise Conflict(H.taken_message(result[i][2]["buildingName"], holder), field=f"input.items.{i}.roomNumber", houseCode=holder[0])
         return result
 
     return await _create_or_update(session, viewer, ApplicationType.HOUSE_INFO_CHANGE, app_id, estate_id=estate_id,
@@ -253,11 +253,6 @@ async def save_cancellation(session: AsyncSession, viewer: Viewer, app_id: int |
 
 def _placed(house_id: int, building_id: int, after: dict[str, Any]) -> H.Placed:
     return H.Placed(house_id, building_id, after["unit"], after["floor"], after["roomNumber"])
-
-
-def _taken(after: dict[str, Any], holder: tuple[str, str]) -> str:
-    code, where = holder
-    return f"{after['buildingName']}{where}已有房屋（房屋编号 {code}），同一楼幢的单元、楼层、房号不能重复"
 
 
 def _house_values(after: dict[str, Any]) -> dict[str, Any]:
@@ -310,8 +305,8 @@ class InfoChange(_HouseApplication):
         for i, holder in (await H.number_holders(session, placed)).items():
             if i >= len(rest):
                 r = rows[i - len(rest)]
-                errors.append({"row": r.row, "column": "房号", "code": "DUPLICATE", "message": _taken(
-                    {"buildingName": r.building_name}, holder)})
+                errors.append({"row": r.row, "column": "房号", "code": "DUPLICATE",
+                               "message": H.taken_message(r.building_name, holder)})
         return errors
 
     async def _placements(self, session: AsyncSession, rows: Sequence[ApplicationHouse]) -> list[H.Placed]:
@@ -324,8 +319,8 @@ class InfoChange(_HouseApplication):
         problems = await super().check_submit(session, app)
         rows = await self.rows(session, app)
         for i, holder in (await H.number_holders(session, await self._placements(session, rows))).items():
-            problems.append(Conflict(_taken(rows[i].after or rows[i].before, holder), field=f"input.items.{i}.roomNumber",
-                                     houseCode=holder[0]))
+            problems.append(Conflict(H.taken_message((rows[i].after or rows[i].before)["buildingName"], holder),
+                                     field=f"input.items.{i}.roomNumber", houseCode=holder[0]))
         return problems
 
     async def _covered(self, session: AsyncSession, app: Application) -> dict[str, ApplicationHouse]:

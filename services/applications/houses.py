@@ -193,6 +193,11 @@ def place_text(unit: str | None, floor: int, room_number: str) -> str:
     return f"{unit or ''}{floor}层{room_number}房"
 
 
+def taken_message(building_name: str, holder: tuple[str, str]) -> str:
+    code, where = holder
+    return f"{building_name}{where}已有房屋（房屋编号 {code}），同一楼幢的单元、楼层、房号不能重复"
+
+
 async def number_holders(session: AsyncSession, placed: Sequence[Placed], *,
                          leaving: Iterable[int] = ()) -> dict[int, tuple[str, str]]:
     """单元+楼层+房号 is unique among a building's ACTIVE houses. For each placed house (by its
@@ -218,6 +223,18 @@ async def number_holders(session: AsyncSession, placed: Sequence[Placed], *,
     codes_of = dict((await session.execute(select(House.id, House.code).where(House.id.in_(ids))))) if ids else {}
     return {i: (codes_of.get(h, "") if isinstance(h, int) else h,
                 place_text(placed[i].unit, placed[i].floor, placed[i].room_number)) for i, h in found.items()}
+
+
+async def taken_rows(session: AsyncSession, rows: Sequence[Any], building_of: dict[str, int], *,
+                     leaving: Iterable[int] = ()) -> list[dict[str, Any]]:
+    """DUPLICATE errors of an import that creates houses: each row whose 单元+楼层+房号 an ACTIVE
+    house of its (existing) building holds, `leaving` houses apart (number_holders)."""
+    located = [r for r in rows if r.building_name in building_of]
+    placed = [Placed(-n, building_of[r.building_name], r.unit, r.floor, r.room_number)  # not written yet: no id
+              for n, r in enumerate(located, 1)]
+    return [{"row": located[i].row, "column": "房号", "code": "DUPLICATE",
+             "message": taken_message(located[i].building_name, holder)}
+            for i, holder in sorted((await number_holders(session, placed, leaving=leaving)).items())]
 
 
 async def cancel_houses(session: AsyncSession, app: Application, house_ids: Sequence[int]) -> None:

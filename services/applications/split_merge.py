@@ -18,7 +18,7 @@ from services import ledger, money
 from services.access import Viewer
 from services.applications import houses as H
 from services.applications import lifecycle
-from services.applications.estate_collection import _clean, _editable, _taken_numbers, active_estate_of_viewer
+from services.applications.estate_collection import _clean, _editable, active_estate_of_viewer
 
 AREA_TOLERANCE = Decimal("0.01")  # m² per result house
 
@@ -71,8 +71,7 @@ class SplitMerge:
     async def validate_import(self, session: AsyncSession, app: Application, rows: Sequence[Any]) -> list[dict]:
         buildings = {b.name: b.id for b in await session.scalars(
             select(Building).where(Building.estate_id == app.estate_id, Building.status == RecordStatus.ACTIVE))}
-        sources = {h.id for h in await self._sources(session, app)}
-        taken = await _taken_numbers(session, list(buildings.values()), exclude=sources)
+        sources = [h.id for h in await self._sources(session, app)]
         errors = []
         for r in rows:
             if r.code:
@@ -82,10 +81,7 @@ class SplitMerge:
             if b_id is None:
                 errors.append({"row": r.row, "column": "楼幢名称", "code": "BAD_VALUE",
                                "message": f"物业区域中没有楼幢 {r.building_name}（结果房屋须在已有楼幢中）"})
-            elif (b_id, r.unit or "", r.floor, r.room_number) in taken:
-                errors.append({"row": r.row, "column": "房号", "code": "DUPLICATE",
-                               "message": f"{r.building_name}{r.unit or ''}{r.floor}层{r.room_number}房 已存在"})
-        return errors
+        return errors + await H.taken_rows(session, rows, buildings, leaving=sources)
 
     async def apply_import(self, session: AsyncSession, app: Application, rows: Sequence[Any]) -> None:
         await H.discard_pending(session, app)
@@ -119,9 +115,11 @@ class SplitMerge:
                                          oldArea=str(old), newArea=str(new)))
         # A number free at the import may have been taken since by another application.
         placed = [H.Placed(h.id, h.building_id, h.unit, h.floor, h.room_number) for h in results]
-        for code, where in (await H.number_holders(session, placed, leaving=[h.id for h in sources])).values():
-            problems.append(Conflict(f"结果房屋 {where}已有房屋（房屋编号 {code}），请重新导入", field="importHouses",
-                                     houseCode=code))
+        if clashes := await H.number_holders(session, placed, leaving=[h.id for h in sources]):
+            names = dict((await session.execute(select(Building.id, Building.name).where(
+                Building.id.in_({placed[i].building_id for i in clashes})))).all())
+            problems += [Conflict(H.taken_message(names[placed[i].building_id], holder) + "，请修改后重新导入",
+                                  field="importHouses", houseCode=holder[0]) for i, holder in clashes.items()]
         return problems
 
     async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
