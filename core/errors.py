@@ -95,3 +95,14 @@ class RateLimited(AppError):
 class QueryTooComplex(AppError):
     code = "QUERY_TOO_COMPLEX"
     default_message = "查询过于复杂"
+
+
+def together(problems: list[AppError]) -> AppError:
+    """Several problems as one error: the first one's code and field, every message, and each
+    problem in `extensions.problems` ({code, message, field}), so the user mends all at once."""
+    first = problems[0]
+    first.extensions["problems"] = [{"code": p.code, "message": p.message, "field": p.extensions.get("field")}
+                                    for p in problems]
+    if len(problems) > 1:
+        first.message = "；".join(p.message for p in problems)
+    return first

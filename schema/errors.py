@@ -1,7 +1,9 @@
 """The one place where failures become GraphQL errors with `extensions.code`:
 AppError subclasses keep their code; parse and validation errors (including variables that
-fail coercion) become VALIDATION_FAILED or QUERY_TOO_COMPLEX; anything else is INTERNAL with
-the request id, logged with its stack, and shows no detail."""
+fail coercion) become VALIDATION_FAILED or QUERY_TOO_COMPLEX; a database constraint that
+refuses a write becomes the code of its kind (a check that should have caught it first missed
+a race); anything else is INTERNAL with the request id, logged once with its stack, and shows
+no detail."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError
 
-from core.errors import AppError
+from sqlalchemy.exc import DBAPIError
+
+from core.errors import AppError, Conflict, ValidationFailed
 from core.logs import request_id_var
 from strawberry.extensions import SchemaExtension
 
@@ -30,8 +34,37 @@ def _with(error: GraphQLError, message: str, extensions: dict) -> GraphQLError:
                         path=error.path, original_error=None, extensions=extensions)
 
 
+# SQLSTATE classes and codes of refused writes (PostgreSQL appendix A): what the user may do.
+CONSTRAINTS: dict[str, tuple[type[AppError], str]] = {
+    "23505": (Conflict, "数据冲突：单元、楼层、房号或编号已被占用，请刷新后重试"),  # unique_violation
+    "23P01": (Conflict, "数据冲突：与已有记录重叠，请刷新后重试"),  # exclusion_violation
+    "23503": (Conflict, "关联的记录已被修改或删除，请刷新后重试"),  # foreign_key_violation
+    "40001": (Conflict, "记录已被他人同时修改，请重试"),  # serialization_failure
+    "40P01": (Conflict, "记录已被他人同时修改，请重试"),  # deadlock_detected
+    "23502": (ValidationFailed, "必填的信息缺失"),  # not_null_violation
+    "23514": (ValidationFailed, "输入的值超出允许的范围"),  # check_violation
+    "22": (ValidationFailed, "输入的值超出允许的范围或格式不正确"),  # data exceptions: too long, overflow
+}
+
+
+def _constraint(original: BaseException | None) -> AppError | None:
+    """The coded error for a write the database refused, or None for anything else."""
+    if not isinstance(original, DBAPIError):
+        return None
+    state = getattr(original.orig, "sqlstate", None) or getattr(original.orig, "pgcode", None) or ""
+    known = CONSTRAINTS.get(state) or CONSTRAINTS.get(state[:2])
+    if known is None:
+        return None
+    log.warning("write refused by the database (%s) at request %s: %s", state, request_id_var.get(),
+                type(original.orig).__name__)
+    cls, message = known
+    return cls(message)
+
+
 def coded(error: GraphQLError) -> GraphQLError:
     original = error.original_error
+    if (refused := _constraint(original)) is not None:
+        return _with(error, refused.message, refused.extensions)
     if isinstance(original, AppError):
         return error if error.extensions.get("code") == original.code else _with(error, original.message, original.extensions)
     if error.path is None and (original is None or isinstance(original, (GraphQLError, ValueError, TypeError))):
@@ -48,9 +81,17 @@ def coded(error: GraphQLError) -> GraphQLError:
 class ErrorCodes(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
+        # Strawberry puts an execution's errors in both lists: code (and log) each error once.
+        done: dict[int, GraphQLError] = {}
+
+        def once(error: GraphQLError) -> GraphQLError:
+            if id(error) not in done:
+                done[id(error)] = coded(error)
+            return done[id(error)]
+
         result = self.execution_context.result
         if result is not None and getattr(result, "errors", None):
-            result.errors = [coded(e) for e in result.errors]
+            result.errors = [once(e) for e in result.errors]
         pre = self.execution_context.pre_execution_errors
         if pre:
-            self.execution_context.pre_execution_errors = [coded(e) for e in pre]
+            self.execution_context.pre_execution_errors = [once(e) for e in pre]

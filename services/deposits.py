@@ -30,7 +30,7 @@ from models.enums import DepositBasis, HouseUsage, Role
 from services import audit
 from services.access import Viewer
 from services.money import round_fen, round_yuan
-from services.validators import normalise
+from services.validators import as_typed
 
 CHINA = timezone(timedelta(hours=8))
 
@@ -138,7 +138,7 @@ async def set_standard(session: AsyncSession, viewer: Viewer, *, name: str, usag
     """A new standard (standards are never edited: a change is a new one with a later date)."""
     if not viewer.has(Role.CLERK):
         raise Forbidden("只有维修资金管理部门可以设置交存标准")
-    name = normalise(name)
+    name = as_typed(name)
     if not name or len(name) > 100:
         raise ValidationFailed("名称不能为空且不超过 100 个字", field="input.name")
     if rate <= 0 or rate > Decimal("100000") or rate != rate.quantize(Decimal("0.000001")):

@@ -3,8 +3,10 @@ owner notices (代打交款通知单), custom amounts (自定义交款, 续筹 b
 
 A house is on at most one ISSUED notice (its open line; a partial unique index holds it even
 under concurrent issuing): issuing another for it is CONFLICT with `noticeNumber`, and a
-building notice leaves such houses out. Houses locked by an info change, split/merge or
-cancellation get no notice (HOUSE_LOCKED); an ownership change also stops owner notices."""
+building notice leaves such houses out (a building whose every unpaid house is on one is
+CONFLICT). Houses locked by an info change, split/merge or cancellation get no notice
+(HOUSE_LOCKED); an ownership change also stops owner notices. An approval that changes a
+house's due or cancels it replaces its notice (`replace_for_houses`)."""
 
 from __future__ import annotations
 
@@ -170,6 +172,10 @@ async def issue_building_notices(session: AsyncSession, viewer: Viewer | None, b
                                 House.deposit_due > House.deposit_paid).order_by(House.id).with_for_update()))
         ids = [h.id for h in houses]
         taken, locks = await open_lines(session, ids), await _locks(session, ids)
+        if taken and len(taken) == len(ids):
+            number = taken[ids[0]]
+            raise Conflict(f"{building.name}待交房屋均已在有效的通知单上（如 {number}），如需重开请先作废原通知单",
+                           field=f"buildingIds.{building_ids.index(b_id)}", noticeNumber=number)
         houses = [h for h in houses if h.id not in taken and not (locks.get(h.id) and locks[h.id][0] in NOTICE_LOCKS)]
         if not houses:
             continue
@@ -285,22 +291,44 @@ async def cancel(session: AsyncSession, viewer: Viewer | None, notice_id: int | 
     return notice
 
 
-async def close(session: AsyncSession, notice_ids: Sequence[int], status: NoticeStatus) -> None:
-    now = datetime.now(timezone.utc)
+async def close(session: AsyncSession, notice_ids: Sequence[int], status: NoticeStatus, *,
+                at: datetime | None = None) -> None:
+    """Closes the notices and their lines: CANCELLED now, or PAID at `at`, the bank's time."""
     values: dict[str, Any] = {"status": status}
-    values["cancelled_at" if status == NoticeStatus.CANCELLED else "paid_at"] = now
+    values["cancelled_at" if status == NoticeStatus.CANCELLED else "paid_at"] = at or datetime.now(timezone.utc)
     await session.execute(update(PaymentNotice).where(PaymentNotice.id.in_(notice_ids)).values(**values))
     await session.execute(update(NoticeLine).where(NoticeLine.notice_id.in_(notice_ids)).values(open=False))
 
 
-async def cancel_for_houses(session: AsyncSession, house_ids: Sequence[int]) -> list[str]:
+async def replace_for_houses(session: AsyncSession, house_ids: Sequence[int], *, viewer: Viewer | None,
+                             application_id: int) -> tuple[list[str], list[PaymentNotice]]:
     """Approval of an application that changes these houses' due or cancels them: their ISSUED
-    notices are cancelled. Returns the notice numbers."""
+    notices are cancelled, and each is replaced at once by a notice of the same kind and payer
+    for the houses it covered that the application did not touch, for their unpaid amounts now
+    (a building notice is not silently lost for the rest of its building). Returns the numbers
+    cancelled and the replacements (listed on the application)."""
     if not house_ids:
-        return []
-    rows = (await session.execute(
-        select(PaymentNotice.id, PaymentNotice.number).join(NoticeLine, NoticeLine.notice_id == PaymentNotice.id)
-        .where(NoticeLine.open, NoticeLine.house_id.in_(house_ids)).distinct())).all()
-    if rows:
-        await close(session, [r.id for r in rows], NoticeStatus.CANCELLED)
-    return [r.number for r in rows]
+        return [], []
+    touched = set(house_ids)
+    found = list(await session.scalars(
+        select(PaymentNotice).where(PaymentNotice.id.in_(
+            select(NoticeLine.notice_id).where(NoticeLine.open, NoticeLine.house_id.in_(house_ids))))
+        .order_by(PaymentNotice.id)))
+    if not found:
+        return [], []
+    kept: dict[int, list[Line]] = defaultdict(list)
+    for notice_id, standard, h in await session.execute(
+            select(NoticeLine.notice_id, NoticeLine.standard, House).join(House, House.id == NoticeLine.house_id)
+            .where(NoticeLine.notice_id.in_([n.id for n in found])).order_by(NoticeLine.notice_id, NoticeLine.position)
+            .execution_options(populate_existing=True)):
+        if h.id not in touched and h.status == RecordStatus.ACTIVE and h.deposit_due > h.deposit_paid:
+            kept[notice_id].append(Line(h.id, h.building_area, standard, h.deposit_due - h.deposit_paid))
+    await close(session, [n.id for n in found], NoticeStatus.CANCELLED)
+    replacements = []
+    for notice in found:
+        if kept[notice.id]:
+            replacements.append(await create_notice(
+                session, type=notice.type, payer_kind=notice.payer_kind, payer_name=notice.payer_name,
+                estate=await session.get_one(Estate, notice.estate_id), building_id=notice.building_id,
+                lines=kept[notice.id], viewer=viewer, application_id=application_id))
+    return [n.number for n in found], replacements

@@ -18,7 +18,7 @@ from services import audit, documents
 from services.access import Viewer
 from services.auth import LoginResult, issue_session
 from services.validators import (
-    normalise, password_problem, valid_contact_phone, valid_credit_code, valid_username,
+    as_typed, password_problem, valid_contact_phone, valid_credit_code, valid_username,
 )
 
 AGREEMENT_VERSION = "2026-01"
@@ -66,7 +66,7 @@ def clean_text(value: str | None, name: str, *, path: str = "input", required: b
     """Trimmed text within its length limit; empty required text is VALIDATION_FAILED."""
     if value is None:
         return None
-    v = normalise(value)
+    v = as_typed(value)
     if required and not v:
         raise ValidationFailed("不能为空", field=f"{path}.{camel(name)}")
     if len(v) > TEXT_LIMITS.get(name, 200):

@@ -22,7 +22,7 @@ from services.access import Viewer, require_role
 from services.records import JobRecord
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-RENEWAL_THRESHOLD = Decimal("0.3")  # 续筹 when the balance is under 30 % of the first deposit
+RENEWAL_THRESHOLD = Decimal("0.3")  # 续筹 when a house that paid has under 30 % of its first deposit left
 
 
 # ---------------------------------------------------------------- recalculation
@@ -108,8 +108,10 @@ async def run_renewal_export(job_id: int) -> None:
              .where(Building.estate_id == job.params["estateId"], House.status == RecordStatus.ACTIVE).order_by(House.id))
         if job.params.get("houseIds") is not None:
             q = q.where(House.id.in_(job.params["houseIds"]))
-        else:  # the houses whose balance is under 30 % of their first deposit
-            q = q.where(House.deposit_due > 0, House.balance < House.deposit_due * RENEWAL_THRESHOLD)
+        else:  # houses that paid and whose balance is under 30 % of their first deposit (one that never
+            # paid is a first-deposit case, for a building or owner notice)
+            q = q.where(House.deposit_paid > 0, House.deposit_due > 0,
+                        House.balance < House.deposit_due * RENEWAL_THRESHOLD)
         rows = [renewal_sheet.RenewalRow(h.code, name, h.unit, h.floor, h.room_number, h.building_area, h.deposit_due,
                                          h.balance, max(h.deposit_due - h.balance, Decimal("0.00")))
                 for h, name in (await session.execute(q)).all()]

@@ -57,7 +57,7 @@ async def confirm(session: AsyncSession, viewer: Viewer | None, *, notice_number
     lines = list(await session.scalars(select(NoticeLine).where(NoticeLine.notice_id == notice.id).order_by(NoticeLine.position)))
     for line in lines:
         await ledger.post(session, line.house_id, LedgerKind.DEPOSIT, line.amount, memo=f"交存 {notice.number}")
-    await close(session, [notice.id], NoticeStatus.PAID)
+    await close(session, [notice.id], NoticeStatus.PAID, at=paid_at)
     await session.flush()
     from services import receipts
 

@@ -1,7 +1,7 @@
 """The estate tree, read side: batched loads for DataLoaders, paginated lists in SQL, totals
-computed in SQL, and the 楼盘表 floor plan. Money totals sum a house's ledger quantities over
-houses that are not PENDING (a cancelled house keeps its money until it is refunded);
-houseCount and area count ACTIVE houses only."""
+computed in SQL, and the 楼盘表 floor plan. depositDue totals sum ACTIVE houses (a cancelled
+house owes nothing); depositPaid and balance sum houses that are not PENDING (a cancelled house
+keeps its money until it is transferred or refunded); houseCount and area count ACTIVE houses."""
 
 from __future__ import annotations
 
@@ -146,7 +146,7 @@ def _totals_columns():
     return (
         func.count().filter(active).label("house_count"),
         func.coalesce(func.sum(House.building_area).filter(active), 0).label("total_building_area"),
-        func.coalesce(func.sum(House.deposit_due).filter(money), 0).label("deposit_due"),
+        func.coalesce(func.sum(House.deposit_due).filter(active), 0).label("deposit_due"),
         func.coalesce(func.sum(House.deposit_paid).filter(money), 0).label("deposit_paid"),
         func.coalesce(func.sum(House.balance).filter(money), 0).label("balance"),
     )

@@ -15,7 +15,7 @@ from models.enums import ORG_ROLES, Role, UserStatus
 from services import audit, events
 from services.access import Viewer
 from services.auth import revoke_all_sessions
-from services.validators import normalise, password_problem, valid_mobile, valid_username
+from services.validators import as_typed, normalise, password_problem, valid_mobile, valid_username
 
 USER_FIELDS = ("username", "name", "phone", "status", "roles")
 
@@ -28,7 +28,7 @@ def _check_username(username: str) -> str:
 
 
 def _check_name(name: str) -> str:
-    value = normalise(name)
+    value = as_typed(name)
     if not value or len(value) > 50:
         raise ValidationFailed("姓名不能为空且不超过 50 个字", field="input.name")
     return value

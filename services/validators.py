@@ -7,6 +7,7 @@
 - Mainland mobile numbers `1[3-9]\\d{9}`; an organisation's contact phone may also be a
   landline such as 0750-1234567.
 Each returns the normalised value (upper case, trimmed, full-width digits folded) or None.
+Free text (names, reasons, addresses, remarks) is not folded: `as_typed` only trims it.
 """
 
 from __future__ import annotations
@@ -27,8 +28,15 @@ USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{2,49}")
 
 
 def normalise(value: str) -> str:
-    """NFKC folds full-width digits and letters (１２３ → 123); spaces are trimmed."""
+    """NFKC folds full-width digits and letters (１２３ → 123); spaces are trimmed. For codes,
+    numbers, ID numbers, phones, credit codes and labels only."""
     return unicodedata.normalize("NFKC", value).strip()
+
+
+def as_typed(value: str) -> str:
+    """Free text (names, reasons, addresses, remarks, owners' and account names) as the user typed
+    it, only trimmed: full-width punctuation such as （），、： is kept, to be printed as written."""
+    return value.strip()
 
 
 def resident_id_check_char(first17: str) -> str:

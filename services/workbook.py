@@ -822,7 +822,7 @@ def _parse_code(v: Any) -> str:
 
 
 def _parse_building(v: Any) -> str:
-    return _limited(v, BUILDING, NAME_MAX, fold=True)
+    return _limited(v, BUILDING, NAME_MAX, fold=False)  # a name: as typed, like the API stores it
 
 
 def _parse_year(v: Any) -> int:

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import NotFound, ValidationFailed
+from core.errors import AppError, NotFound, ValidationFailed
 from models import Application, ApplicationBuilding, Building, Estate
 from models.enums import ApplicationType, BuildingStructure, RecordStatus
 from services.access import Viewer
@@ -113,9 +113,10 @@ class BuildingChange:
         ids = await session.scalars(select(ApplicationBuilding.building_id).where(ApplicationBuilding.application_id == app.id))
         return [("BUILDING", b) for b in ids]
 
-    async def check_submit(self, session: AsyncSession, app: Application) -> None:
+    async def check_submit(self, session: AsyncSession, app: Application) -> list[AppError]:
         if not await self.lock_targets(session, app):
-            raise ValidationFailed("请选择需要变更的楼幢", field="input.items")
+            return [ValidationFailed("请选择需要变更的楼幢", field="input.items")]
+        return []
 
     async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
         rows = await session.scalars(select(ApplicationBuilding).where(ApplicationBuilding.application_id == app.id))

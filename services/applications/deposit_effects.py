@@ -4,9 +4,10 @@ in the approval's transaction:
 - 信息变更: the due is recomputed for houses whose area, usage, elevator, price or building
   changes; a rise leaves a 补交 (MAKE_UP) notice for what is unpaid, a fall below what was paid
   a PENDING refund of the difference;
-- 注销: a positive balance becomes a refund;
+- 注销: the house owes nothing more (its due becomes 0); a positive balance becomes a refund;
 - 拆分合并: result houses get their dues; one whose carried balance is short gets a 补交 notice.
-Houses whose due changes or that are cancelled lose their ISSUED notices."""
+Houses whose due changes or that are cancelled lose their ISSUED notices; a notice that also
+covered other houses is replaced at once by one for those."""
 
 from __future__ import annotations
 
@@ -95,7 +96,7 @@ async def _cancellation(session: AsyncSession, app: Application) -> list[Impact]
     houses = (await session.execute(
         select(House).join(ApplicationHouse, ApplicationHouse.house_id == House.id)
         .where(ApplicationHouse.application_id == app.id).order_by(ApplicationHouse.position))).scalars().all()
-    return [Impact(h.id, h.code, h.deposit_due, h.deposit_due, h.deposit_paid, refund=max(h.balance, ZERO),
+    return [Impact(h.id, h.code, h.deposit_due, ZERO, h.deposit_paid, refund=max(h.balance, ZERO),
                    cancel_notices=True) for h in houses]
 
 
@@ -122,8 +123,8 @@ def needs_refund_account(impacts: list[Impact]) -> bool:
 
 
 async def apply(session: AsyncSession, app: Application, impacts: list[Impact], viewer: Viewer) -> list[str]:
-    """In the approval's transaction, after the business type applied its changes. Returns the
-    numbers of the notices it cancelled (for the application's history)."""
+    """In the approval's transaction, after the business type applied its changes. Returns what
+    the application's history names: the notices cancelled and those issued to replace them."""
     missing = [i.code for i in impacts if i.missing]
     if missing:
         raise deposits.missing_standard(missing)
@@ -132,8 +133,12 @@ async def apply(session: AsyncSession, app: Application, impacts: list[Impact], 
     for i in impacts:
         if i.set_due:
             await session.execute(update(House).where(House.id == i.house_id).values(deposit_due=i.due_after))
-    cancelled = await notices.cancel_for_houses(session, [i.house_id for i in impacts if i.cancel_notices])
-    issued, refunds = [], []
+    cancelled, issued = await notices.replace_for_houses(
+        session, [i.house_id for i in impacts if i.cancel_notices], viewer=viewer, application_id=app.id)
+    history = [f"作废交存通知单：{'、'.join(cancelled)}"] if cancelled else []
+    if issued:
+        history.append(f"补开交存通知单：{'、'.join(n.number for n in issued)}")
+    refunds = []
     for i in impacts:
         if i.make_up > 0:
             house = await session.get_one(House, i.house_id)
@@ -150,4 +155,4 @@ async def apply(session: AsyncSession, app: Application, impacts: list[Impact], 
         session.info.setdefault("render_jobs", []).append(await notices.render_documents(session, issued, viewer))
     if refunds:
         session.info.setdefault("render_jobs", []).append(await payments.render_refund_forms(session, refunds, viewer))
-    return cancelled
+    return history

@@ -10,14 +10,14 @@ from typing import Any, Sequence
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import NotFound, ValidationFailed
+from core.errors import AppError, Conflict, NotFound, ValidationFailed
 from models import Application, ApplicationHouse, Bank, Building, Estate, House
 from models.enums import DISTRICTS, ApplicationType, DepositTiming, RecordStatus
 from services import audit, codes
 from services.access import Viewer
 from services.applications import houses as H
 from services.applications import lifecycle
-from services.validators import normalise
+from services.validators import as_typed, normalise
 
 
 @dataclass
@@ -30,12 +30,13 @@ class EstateInfo:
     bank_id: int | None = None
 
 
-def _clean(value: str | None, field: str, limit: int, *, required: bool = True) -> str | None:
+def _clean(value: str | None, field: str, limit: int, *, required: bool = True, fold: bool = False) -> str | None:
+    """Free text as typed (trimmed); `fold` for codes and numbers (单元, 房号), NFKC-folded."""
     if value is None:
         if required:
             raise ValidationFailed("不能为空", field=field)
         return None
-    text = normalise(value)
+    text = normalise(value) if fold else as_typed(value)
     if required and not text:
         raise ValidationFailed("不能为空", field=field)
     if len(text) > limit:
@@ -168,14 +169,7 @@ class Creating:
         if not self.supplement:
             return []
         active = await _active_buildings(session, app.estate_id)
-        taken = await _taken_numbers(session, [b.id for b in active.values()])
-        errors = []
-        for r in rows:
-            building = active.get(r.building_name)
-            if building is not None and (building.id, r.unit or "", r.floor, r.room_number) in taken:
-                errors.append({"row": r.row, "column": "房号", "code": "DUPLICATE",
-                               "message": f"{r.building_name}{r.unit or ''}{r.floor}层{r.room_number}房 已存在"})
-        return errors
+        return await H.taken_rows(session, rows, {name: b.id for name, b in active.items()})
 
     def import_writer(self, session: AsyncSession, app: Application) -> "CreatingWriter":
         """apply_import while the workbook is still being read (services/applications/files.py)."""
@@ -184,10 +178,21 @@ class Creating:
     async def lock_targets(self, session: AsyncSession, app: Application) -> list[tuple[str, int]]:
         return [("ESTATE", app.estate_id)]
 
-    async def check_submit(self, session: AsyncSession, app: Application) -> None:
+    async def check_submit(self, session: AsyncSession, app: Application) -> list[AppError]:
         count = await session.scalar(select(House.id).where(House.application_id == app.id).limit(1))
         if count is None:
-            raise ValidationFailed("请先导入房屋信息", field="importHouses")
+            return [ValidationFailed("请先导入房屋信息", field="importHouses")]
+        if not self.supplement:
+            return []  # every building is new: the import checked the sheet against itself
+        # A number free at the import may have been taken since by another application.
+        added = (await session.execute(
+            select(House.id, House.building_id, House.unit, House.floor, House.room_number, Building.name)
+            .join(Building, Building.id == House.building_id)
+            .where(House.application_id == app.id, House.status == RecordStatus.PENDING,
+                   Building.status == RecordStatus.ACTIVE).order_by(House.id))).all()
+        return [Conflict(H.taken_message(added[i].name, holder) + "，请修改后重新导入", field="importHouses",
+                         houseCode=holder[0])
+                for i, holder in (await H.number_holders(session, [H.Placed(*r[:5]) for r in added])).items()]
 
     async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
         if not self.supplement:
@@ -265,16 +270,6 @@ class CreatingWriter:
 async def _active_buildings(session: AsyncSession, estate_id: int) -> dict[str, Building]:
     rows = await session.scalars(select(Building).where(Building.estate_id == estate_id, Building.status == RecordStatus.ACTIVE))
     return {b.name: b for b in rows}
-
-
-async def _taken_numbers(session: AsyncSession, building_ids: Sequence[int], exclude: set[int] | None = None) -> set[tuple]:
-    if not building_ids:
-        return set()
-    rows = await session.execute(
-        select(House.id, House.building_id, House.unit, House.floor, House.room_number)
-        .where(House.building_id.in_(building_ids), House.status == RecordStatus.ACTIVE)
-    )
-    return {(r.building_id, r.unit or "", r.floor, r.room_number) for r in rows if not exclude or r.id not in exclude}
 
 
 lifecycle.register(ApplicationType.ESTATE_COLLECTION, Creating(supplement=False))

@@ -69,7 +69,10 @@ async def run_import(job_id: int) -> None:
     loop = asyncio.get_running_loop()
     steps: asyncio.Queue = asyncio.Queue()
 
+    read_rows = [0]  # the data rows read: the unit of every count the job reports, to the last
+
     def progress(processed: int, total: int) -> None:  # called from the reading thread
+        read_rows[0] = processed
         loop.call_soon_threadsafe(steps.put_nowait, (processed, total))
 
     async def reporter() -> None:
@@ -126,7 +129,7 @@ async def run_import(job_id: int) -> None:
         else:
             await handler.apply_import(session, app, rows)
         running = await session.get_one(Job, job_id, with_for_update=True)
-        running.total = total
+        running.total = read_rows[0]
         jobs.succeed(running, message=f"已导入 {total} 套房屋")
         await session.commit()
     await jobs.publish(running)

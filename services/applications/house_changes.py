@@ -11,16 +11,16 @@ from typing import Any, Sequence
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import NotFound, ValidationFailed
+from core.errors import AppError, Conflict, NotFound, ValidationFailed
 from models import Application, ApplicationHouse, Building, House, Owner
 from models.enums import (
-    AccountStatus, ApplicationType, HouseUsage, IdType, RecordStatus, SalesStatus,
+    ApplicationType, HouseUsage, IdType, RecordStatus, SalesStatus,
 )
 from services.access import Viewer
 from services.applications import houses as H
 from services.applications import lifecycle
 from services.applications.estate_collection import _clean, _editable, active_estate_of_viewer
-from services.validators import normalise, valid_credit_code, valid_mobile, valid_resident_id
+from services.validators import as_typed, normalise, valid_credit_code, valid_mobile, valid_resident_id
 
 TWO = Decimal("0.01")
 
@@ -67,7 +67,7 @@ def check_owners(owners: Sequence[OwnerData], sales_status: str, path: str) -> l
     result = []
     for i, o in enumerate(owners):
         p = f"{path}.owners.{i}"
-        name = normalise(o.name)
+        name = as_typed(o.name)
         if not name or len(name) > 100:
             raise ValidationFailed("业主姓名不能为空且不超过 100 个字", field=f"{p}.name")
         number = normalise(o.id_number).upper()
@@ -114,13 +114,13 @@ async def _info_after(session: AsyncSession, estate_id: int, item: InfoItem, bef
             target = building.id
             after["buildingName"] = building.name
     if item.unit is not None:
-        after["unit"] = _clean(item.unit, f"{path}.unit", 20, required=False)
+        after["unit"] = _clean(item.unit, f"{path}.unit", 20, required=False, fold=True)
     if item.floor is not None:
         if not -5 <= item.floor <= 200 or item.floor == 0:
             raise ValidationFailed("楼层应在 -5 至 200 之间且不为 0", field=f"{path}.floor")
         after["floor"] = item.floor
     if item.room_number is not None:
-        after["roomNumber"] = _clean(item.room_number, f"{path}.roomNumber", 20)
+        after["roomNumber"] = _clean(item.room_number, f"{path}.roomNumber", 20, fold=True)
     if item.address is not None:
         after["address"] = _clean(item.address, f"{path}.address", 300)
     if item.usage is not None:
@@ -158,9 +158,12 @@ class _HouseApplication:
         )).all()
         return [("HOUSE", r.house_id) for r in rows] + [("BUILDING", r.target_building_id) for r in rows if r.target_building_id]
 
-    async def check_submit(self, session: AsyncSession, app: Application) -> None:
+    chosen_field = "input.items"
+
+    async def check_submit(self, session: AsyncSession, app: Application) -> list[AppError]:
         if not await session.scalar(select(ApplicationHouse.id).where(ApplicationHouse.application_id == app.id).limit(1)):
-            raise ValidationFailed("请选择房屋", field="input.items")
+            return [ValidationFailed("请选择房屋", field=self.chosen_field)]
+        return []
 
     async def discard(self, session: AsyncSession, app: Application) -> None:
         return None
@@ -210,6 +213,10 @@ async def save_info_change(session: AsyncSession, viewer: Viewer, app_id: int | 
         for i, (item, house) in enumerate(zip(items, houses)):
             after, target = await _info_after(session, estate.id, item, snaps[house.id], f"input.items.{i}")
             result.append((house.id, snaps[house.id], after, target))
+        placed = [_placed(h, target or house.building_id, after) for (h, _, after, target), house in zip(result, houses)]
+        if clashes := await H.number_holders(session, placed):
+            i, holder = min(clashes.items())
+            raise Conflict(H.taken_message(result[i][2]["buildingName"], holder), field=f"input.items.{i}.roomNumber", houseCode=holder[0])
         return result
 
     return await _create_or_update(session, viewer, ApplicationType.HOUSE_INFO_CHANGE, app_id, estate_id=estate_id,
@@ -244,6 +251,10 @@ async def save_cancellation(session: AsyncSession, viewer: Viewer, app_id: int |
                                    reason=reason, reason_required=True, build=build)
 
 
+def _placed(house_id: int, building_id: int, after: dict[str, Any]) -> H.Placed:
+    return H.Placed(house_id, building_id, after["unit"], after["floor"], after["roomNumber"])
+
+
 def _house_values(after: dict[str, Any]) -> dict[str, Any]:
     return {
         "unit": after["unit"], "floor": after["floor"], "room_number": after["roomNumber"], "address": after["address"],
@@ -274,7 +285,7 @@ class InfoChange(_HouseApplication):
 
     async def validate_import(self, session: AsyncSession, app: Application, rows: Sequence[Any]) -> list[dict]:
         covered = await self._covered(session, app)
-        buildings = {b.name for b in await session.scalars(
+        buildings = {b.name: b.id for b in await session.scalars(
             select(Building).where(Building.estate_id == app.estate_id, Building.status == RecordStatus.ACTIVE))}
         errors = []
         for r in rows:
@@ -284,7 +295,33 @@ class InfoChange(_HouseApplication):
             if r.building_name not in buildings:
                 errors.append({"row": r.row, "column": "楼幢名称", "code": "BAD_VALUE",
                                "message": f"物业区域中没有楼幢 {r.building_name}"})
+        if errors:
+            return errors
+        # The covered houses the sheet leaves out stay where the application puts them now.
+        sheet = {r.code: r for r in rows}
+        rest = [ah for code, ah in covered.items() if code not in sheet]
+        placed = await self._placements(session, rest) + [
+            H.Placed(covered[r.code].house_id, buildings[r.building_name], r.unit, r.floor, r.room_number) for r in rows]
+        for i, holder in (await H.number_holders(session, placed)).items():
+            if i >= len(rest):
+                r = rows[i - len(rest)]
+                errors.append({"row": r.row, "column": "房号", "code": "DUPLICATE",
+                               "message": H.taken_message(r.building_name, holder)})
         return errors
+
+    async def _placements(self, session: AsyncSession, rows: Sequence[ApplicationHouse]) -> list[H.Placed]:
+        """Where each row puts its house on approval."""
+        current = dict((await session.execute(
+            select(House.id, House.building_id).where(House.id.in_([r.house_id for r in rows])))).all())
+        return [_placed(r.house_id, r.target_building_id or current[r.house_id], r.after or r.before) for r in rows]
+
+    async def check_submit(self, session: AsyncSession, app: Application) -> list[AppError]:
+        problems = await super().check_submit(session, app)
+        rows = await self.rows(session, app)
+        for i, holder in (await H.number_holders(session, await self._placements(session, rows))).items():
+            problems.append(Conflict(H.taken_message((rows[i].after or rows[i].before)["buildingName"], holder),
+                                     field=f"input.items.{i}.roomNumber", houseCode=holder[0]))
+        return problems
 
     async def _covered(self, session: AsyncSession, app: Application) -> dict[str, ApplicationHouse]:
         rows = (await session.execute(
@@ -327,14 +364,10 @@ class OwnershipChange(_HouseApplication):
 class Cancellation(_HouseApplication):
     kind = ApplicationType.HOUSE_CANCELLATION
 
-    async def check_submit(self, session: AsyncSession, app: Application) -> None:
-        if not await session.scalar(select(ApplicationHouse.id).where(ApplicationHouse.application_id == app.id).limit(1)):
-            raise ValidationFailed("请选择房屋", field="input.houseIds")
+    chosen_field = "input.houseIds"
 
     async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
-        ids = [r.house_id for r in await self.rows(session, app)]
-        await session.execute(update(House).where(House.id.in_(ids))
-                              .values(status=RecordStatus.CANCELLED, account_status=AccountStatus.CLOSED))
+        await H.cancel_houses(session, app, [r.house_id for r in await self.rows(session, app)])
 
 
 lifecycle.register(ApplicationType.HOUSE_INFO_CHANGE, InfoChange())

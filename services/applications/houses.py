@@ -175,6 +175,111 @@ async def activate_created(session: AsyncSession, app: Application) -> list[int]
     return house_ids
 
 
+class Placed(NamedTuple):
+    """Where an application puts a house: its building and 单元+楼层+房号."""
+
+    house_id: int
+    building_id: int
+    unit: str | None
+    floor: int
+    room_number: str
+
+    @property
+    def key(self) -> tuple[int, str, int, str]:
+        return self.building_id, self.unit or "", self.floor, self.room_number
+
+
+def place_text(unit: str | None, floor: int, room_number: str) -> str:
+    return f"{unit or ''}{floor}层{room_number}房"
+
+
+def taken_message(building_name: str, holder: tuple[str, str]) -> str:
+    code, where = holder
+    return f"{building_name}{where}已有房屋（房屋编号 {code}），同一楼幢的单元、楼层、房号不能重复"
+
+
+async def number_holders(session: AsyncSession, placed: Sequence[Placed], *,
+                         leaving: Iterable[int] = ()) -> dict[int, tuple[str, str]]:
+    """单元+楼层+房号 is unique among a building's ACTIVE houses. For each placed house (by its
+    index) whose number is held by an ACTIVE house that is neither placed itself nor `leaving`
+    (cancelled by the same approval), or by an earlier placed house: (the holder's 房屋编号, its
+    单元+楼层+房号). Houses placed together may exchange numbers, as they move at once."""
+    if not placed:
+        return {}
+    moving = {p.house_id for p in placed}
+    free = moving | set(leaving)
+    rows = (await session.execute(
+        select(House.id, House.code, House.building_id, House.unit, House.floor, House.room_number)
+        .where(House.building_id.in_({p.building_id for p in placed}), House.status == RecordStatus.ACTIVE)
+    )).all()
+    held: dict[tuple, int | str] = {(r.building_id, r.unit or "", r.floor, r.room_number): r.code
+                                    for r in rows if r.id not in free}
+    found: dict[int, int | str] = {}
+    for i, p in enumerate(placed):
+        holder = held.setdefault(p.key, p.house_id)  # a placed holder by id, its code looked up below
+        if holder != p.house_id:
+            found[i] = holder
+    ids = [h for h in found.values() if isinstance(h, int)]
+    codes_of = dict((await session.execute(select(House.id, House.code).where(House.id.in_(ids))))) if ids else {}
+    return {i: (codes_of.get(h, "") if isinstance(h, int) else h,
+                place_text(placed[i].unit, placed[i].floor, placed[i].room_number)) for i, h in found.items()}
+
+
+async def taken_rows(session: AsyncSession, rows: Sequence[Any], building_of: dict[str, int], *,
+                     leaving: Iterable[int] = ()) -> list[dict[str, Any]]:
+    """DUPLICATE errors of an import that creates houses: each row whose 单元+楼层+房号 an ACTIVE
+    house of its (existing) building holds, `leaving` houses apart (number_holders)."""
+    located = [r for r in rows if r.building_name in building_of]
+    placed = [Placed(-n, building_of[r.building_name], r.unit, r.floor, r.room_number)  # not written yet: no id
+              for n, r in enumerate(located, 1)]
+    return [{"row": located[i].row, "column": "房号", "code": "DUPLICATE",
+             "message": taken_message(located[i].building_name, holder)}
+            for i, holder in sorted((await number_holders(session, placed, leaving=leaving)).items())]
+
+
+async def cancel_houses(session: AsyncSession, app: Application, house_ids: Sequence[int]) -> None:
+    """The approval that cancels houses (房屋注销, the old houses of a split/merge): they become
+    CANCELLED with their accounts closed and owe nothing from now on, so they are never unpaid;
+    each one's former due stays in the application's snapshot (`before.depositDue`). They keep
+    their money until it is transferred or refunded."""
+    await session.execute(text(
+        "UPDATE application_houses ah SET before = ah.before || jsonb_build_object('depositDue', h.deposit_due::text) "
+        "FROM houses h WHERE ah.application_id = :app AND h.id = ah.house_id AND ah.before IS NOT NULL "
+        "AND h.id = ANY(CAST(:ids AS bigint[]))"), {"app": app.id, "ids": list(house_ids)})
+    await session.execute(update(House).where(House.id.in_(house_ids))
+                          .values(status=RecordStatus.CANCELLED, account_status=AccountStatus.CLOSED, deposit_due=ZERO))
+
+
+# The floors of the houses an application places (new PENDING houses, or an info change's
+# houses where their `after` puts them), per building; each building grows to hold them.
+_STRETCH_BUILDINGS = text("""
+WITH placed AS (
+    SELECT h.building_id, h.floor FROM houses h
+    WHERE h.application_id = :app AND h.status = 'PENDING'
+    UNION ALL
+    SELECT coalesce(ah.target_building_id, h.building_id), (ah.after->>'floor')::int
+    FROM application_houses ah JOIN houses h ON h.id = ah.house_id
+    WHERE ah.application_id = :app AND ah.before IS NOT NULL AND ah.after IS NOT NULL
+), reach AS (
+    SELECT building_id, coalesce(max(floor) FILTER (WHERE floor > 0), 0) AS top,
+           coalesce(-min(floor) FILTER (WHERE floor < 0), 0) AS depth
+    FROM placed GROUP BY building_id
+)
+UPDATE buildings b SET floors_above_ground = greatest(coalesce(b.floors_above_ground, 0), r.top),
+                       floors_below_ground = greatest(coalesce(b.floors_below_ground, 0), r.depth)
+FROM reach r
+WHERE b.id = r.building_id
+  AND (coalesce(b.floors_above_ground, 0) < r.top OR coalesce(b.floors_below_ground, 0) < r.depth)
+""")
+
+
+async def stretch_buildings(session: AsyncSession, app: Application) -> None:
+    """On approval, before the dues are planned: a building's floorsAboveGround becomes at least
+    its highest house floor and floorsBelowGround at least the depth of its lowest, so the
+    standards that match on floors see the building as its houses make it."""
+    await session.execute(_STRETCH_BUILDINGS, {"app": app.id})
+
+
 def floors_of(floors: Iterable[int]) -> tuple[int, int]:
     """(floors above ground, floors below ground) of a building from its houses' 楼层."""
     floors = list(floors)

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Conflict, Forbidden, HouseLocked, InvalidState, NotFound, ValidationFailed
+from core.errors import AppError, Conflict, Forbidden, HouseLocked, InvalidState, NotFound, ValidationFailed, together
 from models import Application, ApplicationEvent, DailyCounter, Lock
 from models.enums import ApplicationStatus as S
 from models.enums import ApplicationType, JobKind, Role
@@ -33,7 +33,8 @@ class BusinessType(Protocol):
     """What each business type module provides to the life cycle."""
 
     async def lock_targets(self, session: AsyncSession, app: Application) -> list[tuple[str, int]]: ...
-    async def check_submit(self, session: AsyncSession, app: Application) -> None: ...
+    async def check_submit(self, session: AsyncSession, app: Application) -> list[AppError]:
+        """Every problem that blocks submit; none: the application may be submitted."""
     async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None: ...
     async def discard(self, session: AsyncSession, app: Application) -> None: ...
 
@@ -144,17 +145,17 @@ def _transition(session: AsyncSession, app: Application, viewer: Viewer, to: S, 
 
 
 async def acquire_locks(session: AsyncSession, app: Application, targets: Iterable[tuple[str, int]]) -> None:
-    """Takes every target or none: HOUSE_LOCKED names the application holding one already."""
+    """Takes every target or none: HOUSE_LOCKED names the application holding one already
+    (submit has looked already, so only a race finds one here)."""
     wanted = sorted(set(targets))
     if not wanted:
         return
-    await check_unlocked(session, wanted, exclude=app.id)
     await session.execute(
         pg_insert(Lock).on_conflict_do_nothing(),
         [{"kind": k, "target_id": t, "application_id": app.id} for k, t in wanted],
     )
     held = await session.scalar(select(func.count()).select_from(Lock).where(Lock.application_id == app.id))
-    if held < len(wanted):  # another submit took one between the check and the insert
+    if held < len(wanted):  # another submit took one since submit looked
         await check_unlocked(session, wanted, exclude=app.id)
         raise Conflict("业务单涉及的房屋正被其他业务锁定，请重试")
 
@@ -186,14 +187,24 @@ async def submit(session: AsyncSession, viewer: Viewer, app_id: int | None, refu
     if app.status not in EDITABLE:
         raise InvalidState(f"业务单当前为{STATUS_LABELS[app.status]}，不能提交")
     handler = handler_of(app)
-    await handler.check_submit(session, app)
-    await acquire_locks(session, app, await handler.lock_targets(session, app))
+    problems = list(await handler.check_submit(session, app))  # every one is reported at once
+    targets = await handler.lock_targets(session, app)
+    try:
+        await check_unlocked(session, targets, exclude=app.id)
+    except HouseLocked as exc:
+        problems.append(exc)
     if refund_account is not None:
-        app.refund_account = _refund_account(refund_account)
+        try:
+            app.refund_account = _refund_account(refund_account)
+        except ValidationFailed as exc:
+            problems.append(exc)
     from services.applications import deposit_effects
 
     if deposit_effects.needs_refund_account(await deposit_effects.plan(session, app)) and not app.refund_account:
-        raise ValidationFailed("审核通过后将退款，请填写退款账户", field="refundAccount")
+        problems.append(ValidationFailed("审核通过后将退款，请填写退款账户", field="refundAccount"))
+    if problems:
+        raise together(problems)
+    await acquire_locks(session, app, targets)
     from services.applications.houses import freeze_created
 
     await freeze_created(session, app)
@@ -260,16 +271,16 @@ async def approve(session: AsyncSession, viewer: Viewer, app_id: int | None, com
     if app.status != S.ACCEPTED:
         raise InvalidState(f"业务单当前为{STATUS_LABELS[app.status]}，只有已受理的业务单可以审核通过")
     from services.applications import deposit_effects
+    from services.applications.houses import stretch_buildings
 
+    await stretch_buildings(session, app)  # the buildings as the houses make them, for the standards
     impacts = await deposit_effects.plan(session, app)  # from the data before the change
     await handler_of(app).approve(session, app, viewer)
-    cancelled = await deposit_effects.apply(session, app, impacts, viewer)
+    notices = await deposit_effects.apply(session, app, impacts, viewer)
     await release_locks(session, app)
     app.review_comment = (comment or "").strip() or None
     app.decided_at = datetime.now(timezone.utc)
-    note = app.review_comment
-    if cancelled:
-        note = ((note + "；") if note else "") + "作废交存通知单：" + "、".join(cancelled)
+    note = "；".join([app.review_comment, *notices] if app.review_comment else notices) or None
     _transition(session, app, viewer, S.APPROVED, note)
     await commit(session)
     for job_id in session.info.pop("render_jobs", []):
@@ -278,12 +289,12 @@ async def approve(session: AsyncSession, viewer: Viewer, app_id: int | None, com
 
 
 def _refund_account(account: dict) -> dict:
-    """退款账户: every part required, trimmed."""
-    from services.validators import normalise
+    """退款账户: every part required, the names as typed, the account number folded (NFKC)."""
+    from services.validators import as_typed, normalise
 
     clean = {}
     for key, limit in (("accountName", 100), ("bankName", 100), ("accountNumber", 40)):
-        value = normalise(account.get(key) or "")
+        value = (normalise if key == "accountNumber" else as_typed)(account.get(key) or "")
         if not value or len(value) > limit:
             raise ValidationFailed("退款账户信息不完整", field=f"refundAccount.{key}")
         clean[key] = value

@@ -8,17 +8,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import AreaMismatch, ValidationFailed
+from core.errors import AppError, AreaMismatch, Conflict, ValidationFailed
 from models import Application, ApplicationHouse, Building, Document, House
-from models.enums import AccountStatus, ApplicationType, DepositTiming, LedgerKind, RecordStatus
+from models.enums import ApplicationType, DepositTiming, LedgerKind, RecordStatus
 from services import ledger, money
 from services.access import Viewer
 from services.applications import houses as H
 from services.applications import lifecycle
-from services.applications.estate_collection import _clean, _editable, _taken_numbers, active_estate_of_viewer
+from services.applications.estate_collection import _clean, _editable, active_estate_of_viewer
 
 AREA_TOLERANCE = Decimal("0.01")  # m² per result house
 
@@ -71,8 +71,7 @@ class SplitMerge:
     async def validate_import(self, session: AsyncSession, app: Application, rows: Sequence[Any]) -> list[dict]:
         buildings = {b.name: b.id for b in await session.scalars(
             select(Building).where(Building.estate_id == app.estate_id, Building.status == RecordStatus.ACTIVE))}
-        sources = {h.id for h in await self._sources(session, app)}
-        taken = await _taken_numbers(session, list(buildings.values()), exclude=sources)
+        sources = [h.id for h in await self._sources(session, app)]
         errors = []
         for r in rows:
             if r.code:
@@ -82,10 +81,7 @@ class SplitMerge:
             if b_id is None:
                 errors.append({"row": r.row, "column": "楼幢名称", "code": "BAD_VALUE",
                                "message": f"物业区域中没有楼幢 {r.building_name}（结果房屋须在已有楼幢中）"})
-            elif (b_id, r.unit or "", r.floor, r.room_number) in taken:
-                errors.append({"row": r.row, "column": "房号", "code": "DUPLICATE",
-                               "message": f"{r.building_name}{r.unit or ''}{r.floor}层{r.room_number}房 已存在"})
-        return errors
+        return errors + await H.taken_rows(session, rows, buildings, leaving=sources)
 
     async def apply_import(self, session: AsyncSession, app: Application, rows: Sequence[Any]) -> None:
         await H.discard_pending(session, app)
@@ -101,20 +97,30 @@ class SplitMerge:
     async def lock_targets(self, session: AsyncSession, app: Application) -> list[tuple[str, int]]:
         return [("HOUSE", h.id) for h in await self._sources(session, app)]
 
-    async def check_submit(self, session: AsyncSession, app: Application) -> None:
+    async def check_submit(self, session: AsyncSession, app: Application) -> list[AppError]:
         sources = await self._sources(session, app)
         results = list(await session.scalars(
-            select(House).where(House.application_id == app.id, House.status == RecordStatus.PENDING)))
+            select(House).where(House.application_id == app.id, House.status == RecordStatus.PENDING).order_by(House.id)))
+        problems: list[AppError] = []
         if not sources:
-            raise ValidationFailed("请选择需要拆分合并的房屋", field="input.houseIds")
+            problems.append(ValidationFailed("请选择需要拆分合并的房屋", field="input.houseIds"))
         if not results:
-            raise ValidationFailed("请先导入拆分合并后的房屋", field="importHouses")
+            problems.append(ValidationFailed("请先导入拆分合并后的房屋", field="importHouses"))
         if not await session.scalar(select(func.count()).select_from(Document).where(Document.application_id == app.id)):
-            raise ValidationFailed("拆分合并须上传证明材料（附件）", field="attachments")
+            problems.append(ValidationFailed("拆分合并须上传证明材料（附件）", field="attachments"))
         old = sum((h.building_area for h in sources), Decimal(0))
         new = sum((h.building_area for h in results), Decimal(0))
-        if abs(old - new) > AREA_TOLERANCE * len(results):
-            raise AreaMismatch(f"拆分合并后的建筑面积合计 {new} 与原房屋合计 {old} 不一致", oldArea=str(old), newArea=str(new))
+        if sources and results and abs(old - new) > AREA_TOLERANCE * len(results):
+            problems.append(AreaMismatch(f"拆分合并后的建筑面积合计 {new} 与原房屋合计 {old} 不一致",
+                                         oldArea=str(old), newArea=str(new)))
+        # A number free at the import may have been taken since by another application.
+        placed = [H.Placed(h.id, h.building_id, h.unit, h.floor, h.room_number) for h in results]
+        if clashes := await H.number_holders(session, placed, leaving=[h.id for h in sources]):
+            names = dict((await session.execute(select(Building.id, Building.name).where(
+                Building.id.in_({placed[i].building_id for i in clashes})))).all())
+            problems += [Conflict(H.taken_message(names[placed[i].building_id], holder) + "，请修改后重新导入",
+                                  field="importHouses", houseCode=holder[0]) for i, holder in clashes.items()]
+        return problems
 
     async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
         sources = await self._sources(session, app)
@@ -123,8 +129,7 @@ class SplitMerge:
         for house in sources:
             if house.balance:
                 await ledger.post(session, house.id, LedgerKind.TRANSFER_OUT, house.balance, memo=f"拆分合并 {app.number} 转出")
-        await session.execute(update(House).where(House.id.in_([h.id for h in sources]))
-                              .values(status=RecordStatus.CANCELLED, account_status=AccountStatus.CLOSED))
+        await H.cancel_houses(session, app, [h.id for h in sources])
         await H.activate_created(session, app)
         areas = dict((await session.execute(select(House.id, House.building_area).where(House.id.in_(result_ids)))).all())
         for house_id, share in zip(result_ids, money.split_by_weight(pooled, [areas[h] for h in result_ids])):
