@@ -23,6 +23,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from core import graphiql
 from core.config import get_settings
+from core.console_operations import catalogue
 from core.db import dispose_engine, get_engine, get_reader, get_sessionmaker
 from core.logs import configure_logging, request_id_var
 from core.metrics import HTTP_REQUESTS
@@ -94,6 +95,11 @@ async def readyz(_: Request) -> Response:
         checks["redis"] = f"error: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse({"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503)
+
+
+async def console_operations(_: Request) -> Response:
+    """The ready operations of GraphiQL's 业务操作 pane (core/console_operations.py)."""
+    return JSONResponse(catalogue())
 
 
 async def metrics(_: Request) -> Response:
@@ -222,6 +228,7 @@ def create_app() -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            Route("/graphiql/operations.json", console_operations),
             Route("/files/{doc_id:int}", download),
             Route("/templates/houses.xlsx", house_template),
             Mount("/static", StaticFiles(directory=str(graphiql.STATIC_DIR), check_dir=False), name="static"),
