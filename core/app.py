@@ -14,6 +14,7 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -73,6 +74,9 @@ graphql_app = GraphQLApp(
     schema,
     multipart_uploads_enabled=True,
     subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+    # A browser's WebSocket from another origin is refused (HTTP 403) unless CORS_ORIGINS lists it;
+    # same-origin pages and clients that send no Origin (integrations) pass.
+    allowed_origins=get_settings().cors_origins,
 )
 
 
@@ -238,5 +242,11 @@ def create_app() -> Starlette:
     from starlette.routing import WebSocketRoute
 
     app.router.routes.append(WebSocketRoute("/graphql", graphql_app))
+    # Frontends on other origins (CORS_ORIGINS): preflight answered, bearer tokens allowed; no
+    # cookies are used, so no credentials.
+    app.add_middleware(CORSMiddleware, allow_origins=list(get_settings().cors_origins), allow_methods=["GET", "POST"],
+                       allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID",
+                                      "Apollo-Require-Preflight", "GraphQL-Require-Preflight"],
+                       expose_headers=["X-Request-ID"], max_age=600)
     app.add_middleware(RequestMiddleware)
     return app
