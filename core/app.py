@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from core import graphiql
+from core import graphiql, tracing
 from core.config import get_settings
 from core.console_operations import catalogue
 from core.db import dispose_engine, get_engine, get_reader, get_sessionmaker
@@ -226,6 +226,7 @@ async def lifespan(_app):
 
 def create_app() -> Starlette:
     configure_logging(get_settings().log_level)
+    tracing.configure("wxfund-api")
     app = Starlette(
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
