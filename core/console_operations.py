@@ -170,7 +170,7 @@ query DepositStandards {
 """)
 
 op("CLERK", "设定交存标准", """
-# 设定交存标准：basis 为 PER_SQUARE_METRE（每平方米 rate 元）或 PRICE_FRACTION（房款的 rate 比例）。
+# 设定交存标准：basis 为 PER_SQUARE_METRE（每平方米 rate 元）或 FRACTION_OF_PRICE（房款的 rate 比例）。
 # 金额一律写成带引号的字符串，如 "75.00"。
 mutation SetDepositStandard($input: DepositStandardInput!) {
   setDepositStandard(input: $input) { id name usage hasElevator basis rate effectiveFrom }
@@ -207,12 +207,12 @@ query NoticesToConfirm($after: String) {
 
 op("BANK", "确认交款", """
 # 确认交款：同一银行流水号重复提交只记一次；金额须与通知单合计一致。
-# channel：COUNTER 专户银行柜台，QIAODU 侨都之窗，POS 维修资金专用POS机。
+# channel：BANK_COUNTER 专户银行柜台，CITY_WINDOW 侨都之窗，POS 维修资金专用POS机。
 mutation ConfirmPayment($input: ConfirmPaymentInput!) {
   confirmPayment(input: $input) { id amount paidAt channel bankTransactionId notice { number status } }
 }
 """, {"input": {"noticeNumber": "在此填写通知单号", "amount": "0.00", "bankTransactionId": "在此填写银行流水号",
-                "paidAt": "2026-12-01T10:00:00+08:00", "channel": "COUNTER"}})
+                "paidAt": "2026-12-01T10:00:00+08:00", "channel": "BANK_COUNTER"}})
 
 op("BANK", "对账", """
 # 对账：某一天本行已确认的交款。

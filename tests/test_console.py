@@ -5,7 +5,10 @@ driven by Playwright; skipped with the reason where there is none)."""
 
 from __future__ import annotations
 
+import json
+
 from graphql import OperationType, parse, validate
+from graphql.execution.values import get_variable_values
 from sqlalchemy import select
 
 from core.console_operations import OPERATIONS, ROLES
@@ -22,6 +25,10 @@ def test_every_operation_is_valid_commented_and_named():
     for operation in OPERATIONS:
         document = parse(operation["query"])
         assert not validate(schema._schema, document), operation["title"]
+        # Its example variables coerce (enum values, dates, decimals as the contract wants them).
+        coerced = get_variable_values(schema._schema, document.definitions[0].variable_definitions or (),
+                                      json.loads(operation["variables"]))
+        assert not isinstance(coerced, list), (operation["title"], coerced)  # a list holds the errors
         assert operation["role"] in ROLES
         assert operation["query"].startswith("# "), operation["title"]  # each says what it does, in Chinese
         (definition,) = document.definitions
