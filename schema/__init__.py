@@ -13,6 +13,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from core.config import get_settings
 from core.metrics import OperationMetrics, OperationTracing
+from schema import glossary
 from schema.cost import make_rule
 from schema.errors import ErrorCodes
 from schema.fast_fields import execution_context_class, speed_up
@@ -73,4 +74,5 @@ def build_schema() -> strawberry.Schema:
 
 
 schema = build_schema()
+glossary.apply(schema._schema)
 speed_up(schema._schema, schema.config.info_class)
