@@ -14,6 +14,7 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -21,8 +22,9 @@ from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from core import graphiql
+from core import graphiql, tracing
 from core.config import get_settings
+from core.console_operations import catalogue
 from core.db import dispose_engine, get_engine, get_reader, get_sessionmaker
 from core.logs import configure_logging, request_id_var
 from core.metrics import HTTP_REQUESTS
@@ -72,6 +74,9 @@ graphql_app = GraphQLApp(
     schema,
     multipart_uploads_enabled=True,
     subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+    # A browser's WebSocket from another origin is refused (HTTP 403) unless CORS_ORIGINS lists it;
+    # same-origin pages and clients that send no Origin (integrations) pass.
+    allowed_origins=get_settings().cors_origins,
 )
 
 
@@ -94,6 +99,11 @@ async def readyz(_: Request) -> Response:
         checks["redis"] = f"error: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
     return JSONResponse({"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503)
+
+
+async def console_operations(_: Request) -> Response:
+    """The ready operations of GraphiQL's 业务操作 pane (core/console_operations.py)."""
+    return JSONResponse(catalogue())
 
 
 async def metrics(_: Request) -> Response:
@@ -216,12 +226,14 @@ async def lifespan(_app):
 
 def create_app() -> Starlette:
     configure_logging(get_settings().log_level)
+    tracing.configure("wxfund-api")
     app = Starlette(
         routes=[
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            Route("/graphiql/operations.json", console_operations),
             Route("/files/{doc_id:int}", download),
             Route("/templates/houses.xlsx", house_template),
             Mount("/static", StaticFiles(directory=str(graphiql.STATIC_DIR), check_dir=False), name="static"),
@@ -231,5 +243,11 @@ def create_app() -> Starlette:
     from starlette.routing import WebSocketRoute
 
     app.router.routes.append(WebSocketRoute("/graphql", graphql_app))
+    # Frontends on other origins (CORS_ORIGINS): preflight answered, bearer tokens allowed; no
+    # cookies are used, so no credentials.
+    app.add_middleware(CORSMiddleware, allow_origins=list(get_settings().cors_origins), allow_methods=["GET", "POST"],
+                       allow_headers=["Authorization", "Content-Type", "Accept", "X-Request-ID",
+                                      "Apollo-Require-Preflight", "GraphQL-Require-Preflight"],
+                       expose_headers=["X-Request-ID"], max_age=600)
     app.add_middleware(RequestMiddleware)
     return app

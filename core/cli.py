@@ -10,26 +10,26 @@ import sys
 from core.config import get_settings
 from core.db import dispose_engine, get_sessionmaker
 from core.errors import AppError
-from models import Bank
 from models.enums import Role
 
 
 async def _create_user(args) -> None:
-    from services.users import create_staff_user
+    from services.users import bank_id_by_code, create_staff_user
 
     password = args.password or getpass.getpass("password: ")
     async with get_sessionmaker()() as session:
         user = await create_staff_user(session, username=args.username, password=password, name=args.name,
-                                       role=Role(args.role), bank_code=args.bank)
+                                       roles=[Role(args.role)], bank_id=await bank_id_by_code(session, args.bank))
     print(f"created {args.role} user {user.username} (id {user.id})")
 
 
 async def _create_bank(args) -> None:
+    from services.banks import BankData, create_bank
+
     async with get_sessionmaker()() as session:
-        session.add(Bank(code=args.code, name=args.name, account_name=args.account_name,
-                         account_number=args.account_number))
-        await session.commit()
-    print(f"created bank {args.code}")
+        bank = await create_bank(session, None, BankData(code=args.code, name=args.name, account_name=args.account_name,
+                                                         account_number=args.account_number, is_default=args.default))
+    print(f"created bank {bank.code}" + (" (the default bank)" if bank.is_default else ""))
 
 
 async def _demo(_args) -> None:
@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("create-bank", help="create a 专户银行")
     for name in ("code", "name", "account-name", "account-number"):
         b.add_argument(f"--{name}", required=True)
+    b.add_argument("--default", action="store_true", help="make it the default bank (the first bank is anyway)")
     args = parser.parse_args(argv)
     if not get_settings().database_url:
         from core.embedded import ensure_servers

@@ -36,6 +36,7 @@ class Settings:
     argon2_memory_kib: int
     log_level: str
     queue_name: str
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def storage_dir(self) -> Path:
@@ -49,6 +50,11 @@ class Settings:
             if url.startswith(prefix):
                 return "postgresql+asyncpg://" + url[len(prefix):]
         return url
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    """CORS_ORIGINS: comma- or space-separated origins such as https://portal.example.cn."""
+    return tuple(o.strip().rstrip("/") for o in value.replace(",", " ").split() if o.strip())
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -86,4 +92,5 @@ def get_settings() -> Settings:
         argon2_memory_kib=_int("ARGON2_MEMORY_KIB", 65536),
         log_level=os.environ.get("LOG_LEVEL", "INFO"),
         queue_name=os.environ.get("ARQ_QUEUE", "arq:queue"),
+        cors_origins=_origins(os.environ.get("CORS_ORIGINS", "")),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from core import tracing
 from core.config import get_settings
 
 _engine: AsyncEngine | None = None
@@ -23,6 +24,7 @@ def get_engine() -> AsyncEngine:
             connect_args={"server_settings": {"timezone": "Asia/Shanghai", "application_name": "wxfund"}},
         )
         _sessions = async_sessionmaker(_engine, expire_on_commit=False)
+        tracing.register_engine(_engine)
     return _engine
 
 

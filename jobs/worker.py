@@ -7,6 +7,7 @@ import os
 from arq import cron
 from arq.connections import RedisSettings
 
+from core import tracing
 from core.config import get_settings
 from core.db import dispose_engine
 from core.logs import configure_logging
@@ -20,6 +21,7 @@ async def startup(ctx) -> None:
     """Logging, then what the first job would otherwise pay for: the workbook and PDF libraries
     (imported lazily by the jobs) and a pooled database connection."""
     configure_logging(get_settings().log_level)
+    tracing.configure("wxfund-worker")
     import importlib
 
     for module in ("python_calamine", "openpyxl", "services.workbook", "services.pdf", "weasyprint"):
@@ -42,6 +44,8 @@ class WorkerSettings:
     cron_jobs = [cron(purge_expired_sessions, minute={7}, run_at_startup=False)]
     on_startup = startup
     on_shutdown = shutdown
+    on_job_start = tracing.job_started
+    on_job_end = tracing.job_ended
     redis_settings = RedisSettings.from_dsn(get_settings().redis_url) if get_settings().redis_url else RedisSettings()
     queue_name = get_settings().queue_name
     poll_delay = 0.05  # a queued job waits for the next poll: keep imports and PDFs prompt

@@ -24,7 +24,13 @@ class Bank(Base):
     name: Mapped[str] = mapped_column(String(100))
     account_name: Mapped[str] = mapped_column(String(100))
     account_number: Mapped[str] = mapped_column(String(40))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     created_at: Mapped[datetime] = created_at_column()
+
+    __table_args__ = (
+        # At most one default bank (SPEC round 2); the service keeps at least one.
+        Index("uq_banks_one_default", "is_default", unique=True, postgresql_where=text("is_default")),
+    )
 
 
 class Organization(Base):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from core.errors import NotFound, Unauthenticated
+from core.errors import Forbidden, NotFound, Unauthenticated
 from core.ids import decode_id
 from models.enums import Role, UserStatus
-from services import auth, organizations, users
+from services import auth, banks, organizations, users
 from services.access import require_role, require_viewer
-from services.records import OrganizationRecord, UserRecord, from_model
+from services.records import BankRecord, OrganizationRecord, UserRecord, from_model
 
 
 async def me(info):
@@ -83,3 +83,60 @@ async def set_user_status(info, gid: str, status: UserStatus):
     async with info.context.sessions() as session:
         user = await users.set_status(session, viewer, decode_id(gid, "User"), status)
     return from_model(UserRecord, user)
+
+
+# ---------------------------------------------------------------- administration (ADMIN)
+
+def _bank_data(input) -> banks.BankData:
+    return banks.BankData(code=input.code, name=input.name, account_name=input.account_name,
+                          account_number=input.account_number, is_default=input.is_default)
+
+
+async def create_bank(info, input):
+    viewer = require_role(info.context.viewer, Role.ADMIN)
+    async with info.context.sessions() as session:
+        bank = await banks.create_bank(session, viewer, _bank_data(input))
+    return from_model(BankRecord, bank)
+
+
+async def update_bank(info, gid: str, input):
+    viewer = require_role(info.context.viewer, Role.ADMIN)
+    async with info.context.sessions() as session:
+        bank = await banks.update_bank(session, viewer, decode_id(gid, "Bank"), _bank_data(input))
+    return from_model(BankRecord, bank)
+
+
+async def create_staff_user(info, input):
+    viewer = require_role(info.context.viewer, Role.ADMIN)
+    bank_id = None
+    if input.bank_id is not None:
+        bank_id = decode_id(input.bank_id, "Bank")
+        if bank_id is None:
+            raise NotFound("银行不存在", field="input.bankId")
+    async with info.context.sessions() as session:
+        user = await users.create_staff_user(session, username=input.username, password=input.password,
+                                             name=input.name, phone=input.phone, roles=list(input.roles),
+                                             bank_id=bank_id, actor=viewer)
+    return from_model(UserRecord, user)
+
+
+async def all_users(info, *, filter, first: int | None, after: str | None):
+    require_role(info.context.viewer, Role.ADMIN)
+    organization_id = None
+    if filter is not None and filter.organization_id is not None:
+        organization_id = decode_id(filter.organization_id, "Organization")
+        if organization_id is None:
+            raise NotFound("机构不存在", field="filter.organizationId")
+    async with info.context.sessions() as session:
+        return await users.users_page(
+            session, first=first, after=after, organization_id=organization_id,
+            role=None if filter is None else filter.role, status=None if filter is None else filter.status,
+            search=None if filter is None else filter.search)
+
+
+async def history(info, loader, key: int, *, organization_id: int):
+    """Organization.history / Estate.history: for the organisation's own users, clerks and admins."""
+    viewer = require_viewer(info.context.viewer)
+    if not viewer.can_see_org(organization_id):
+        raise Forbidden()
+    return await loader.load(key)

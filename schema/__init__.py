@@ -12,7 +12,8 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCac
 from strawberry.schema.config import StrawberryConfig
 
 from core.config import get_settings
-from core.metrics import OperationMetrics
+from core.metrics import OperationMetrics, OperationTracing
+from schema import glossary
 from schema.cost import make_rule
 from schema.errors import ErrorCodes
 from schema.fast_fields import execution_context_class, speed_up
@@ -63,6 +64,7 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             ErrorCodes,
             OperationMetrics,
+            OperationTracing,
             lambda: MaxTokensLimiter(max_token_count=s.max_query_tokens),
             lambda: TolerantParserCache(maxsize=1000),
             lambda: AddValidationRules(rules),
@@ -72,4 +74,5 @@ def build_schema() -> strawberry.Schema:
 
 
 schema = build_schema()
+glossary.apply(schema._schema)
 speed_up(schema._schema, schema.config.info_class)

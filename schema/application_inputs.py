@@ -34,7 +34,7 @@ class EstateCollectionInput:
     address: str
     remark: str | None = None
     deposit_timing: DepositTiming
-    bank_id: strawberry.ID | None = strawberry.field(default=None, description="the 专户银行 the estate pays into; the first bank by code when omitted")
+    bank_id: strawberry.ID | None = strawberry.field(default=None, description="the 专户银行 the estate pays into; the default bank (Bank.isDefault) when omitted")
 
 
 @strawberry.input

@@ -10,7 +10,7 @@ from typing import Any, Awaitable, Callable, Sequence
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
-from services import tree
+from services import history, tree
 from core.db import get_reader
 from services import payments_read
 from services.records import with_owners
@@ -43,6 +43,14 @@ class Loaders:
     @cached_property
     def house_by_id(self) -> DataLoader:
         return self._loader(tree.houses_by_id)
+
+    @cached_property
+    def history_by_organization_id(self) -> DataLoader:
+        return self._loader(history.organization_history)
+
+    @cached_property
+    def history_by_estate_id(self) -> DataLoader:
+        return self._loader(history.estate_history)
 
     @cached_property
     def organization_by_id(self) -> DataLoader:

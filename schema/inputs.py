@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.file_uploads import Upload
 
-from schema.enums import RecordStatus, RegistrationFileKind, Role, SalesStatus
+from schema.enums import RecordStatus, RegistrationFileKind, Role, SalesStatus, UserStatus
 
 
 @strawberry.input
@@ -74,3 +74,31 @@ class HouseFilter:
     status: RecordStatus | None = None
     sales_status: SalesStatus | None = None
     unpaid: bool | None = strawberry.field(default=None, description="only houses whose deposit due is not fully paid")
+
+
+@strawberry.input(description="专户银行: a bank whose fund account estates pay into")
+class BankInput:
+    code: str = strawberry.field(description="银行代码, e.g. ICBC-JM")
+    name: str = strawberry.field(description="银行名称")
+    account_name: str = strawberry.field(description="专户户名")
+    account_number: str = strawberry.field(description="专户账号")
+    is_default: bool | None = strawberry.field(
+        default=None, description="默认银行: collections that name no bank pay into it; setting it moves the mark from the old default")
+
+
+@strawberry.input(description="staff of the fund office or a bank: CLERK, BANK (with bankId) or ADMIN")
+class CreateStaffUserInput:
+    username: str
+    password: str
+    name: str
+    phone: str | None = None
+    roles: list[Role]
+    bank_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class UserFilter:
+    role: Role | None = None
+    status: UserStatus | None = None
+    organization_id: strawberry.ID | None = None
+    search: str | None = strawberry.field(default=None, description="matches username or name")

@@ -7,8 +7,11 @@ from models.enums import UserStatus
 from resolvers import accounts
 from schema.application_roots import ApplicationMutation
 from schema.payment_roots import PaymentMutation
-from schema.inputs import CreateOrgUserInput, RegisterDeveloperInput, UpdateOrganizationInput, UpdateOrgUserInput
-from schema.types import LoginPayload, Organization, User
+from schema.inputs import (
+    BankInput, CreateOrgUserInput, CreateStaffUserInput, RegisterDeveloperInput, UpdateOrganizationInput,
+    UpdateOrgUserInput,
+)
+from schema.types import Bank, LoginPayload, Organization, User
 from services.organizations import Registration, RegistrationFile
 
 
@@ -69,3 +72,15 @@ class Mutation(ApplicationMutation, PaymentMutation):
     @strawberry.mutation
     async def activate_user(self, info: Info, id: strawberry.ID) -> User:
         return await accounts.set_user_status(info, id, UserStatus.ACTIVE)
+
+    @strawberry.mutation(description="ADMIN")
+    async def create_bank(self, info: Info, input: BankInput) -> Bank:
+        return await accounts.create_bank(info, input)
+
+    @strawberry.mutation(description="ADMIN")
+    async def update_bank(self, info: Info, id: strawberry.ID, input: BankInput) -> Bank:
+        return await accounts.update_bank(info, id, input)
+
+    @strawberry.mutation(description="ADMIN: clerks, bank users and admins (org users are made by their org admin with createOrgUser)")
+    async def create_staff_user(self, info: Info, input: CreateStaffUserInput) -> User:
+        return await accounts.create_staff_user(info, input)

@@ -6,10 +6,10 @@ from strawberry.types import Info
 from resolvers import accounts, tree
 from schema.application_roots import ApplicationQuery
 from schema.payment_roots import PaymentQuery
-from schema.inputs import EstateFilter, HouseFilter
+from schema.inputs import EstateFilter, HouseFilter, UserFilter
 from schema.types import (
     Agreement, Bank, Building, Estate, EstateConnection, House, HouseConnection, Node, Organization,
-    OrganizationConnection, User,
+    OrganizationConnection, User, UserConnection,
 )
 from services.organizations import AGREEMENT_TEXT, AGREEMENT_VERSION
 
@@ -31,6 +31,11 @@ class Query(ApplicationQuery, PaymentQuery):
     @strawberry.field
     async def banks(self, info: Info) -> list[Bank]:
         return await tree.banks(info)
+
+    @strawberry.field(description="ADMIN: every user of the platform")
+    async def users(self, info: Info, filter: UserFilter | None = None, first: int | None = None,
+                    after: str | None = None) -> UserConnection:
+        return UserConnection.of(await accounts.all_users(info, filter=filter, first=first, after=after))
 
     @strawberry.field
     async def organization(self, info: Info, id: strawberry.ID) -> Organization | None:

@@ -11,6 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from core.ids import encode_id
+from resolvers import accounts as account_resolvers
 from resolvers import tree as tree_resolvers
 from schema.enums import (
     AccountStatus, BuildingStructure, DepositTiming, DocumentKind, HouseUsage, IdType, LedgerKind, RecordStatus,
@@ -57,6 +58,8 @@ class Bank(Node):
     name: str
     account_name: str
     account_number: str
+    is_default: bool = strawberry.field(
+        description="collections that name no bank pay into the default bank; exactly one bank is the default")
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -86,6 +89,24 @@ class Document(Node):
 class Agreement:
     version: str
     text: str
+
+
+@strawberry.type(description="one field of a record changed by an immediate change (机构信息变更, 物业区域变更)")
+class FieldChange:
+    field: str = strawberry.field(description="the input field's name, e.g. address")
+    label: str = strawberry.field(description="its Chinese label, e.g. 地址")
+    before: str | None
+    after: str | None
+
+
+@strawberry.type
+class ChangeRecord:
+    at: datetime
+    changes: list[FieldChange]
+
+    @strawberry.field
+    async def by(self, info: Info) -> Annotated["User", strawberry.lazy("schema.types")] | None:
+        return None if self.actor_id is None else await info.context.loaders.user_by_id.load(self.actor_id)
 
 
 @strawberry.type
@@ -135,6 +156,11 @@ class Organization(Node):
     @strawberry.field
     async def attachments(self, info: Info) -> list[Document]:
         return await info.context.loaders.attachments_by_organization_id.load(self.id)
+
+    @strawberry.field(description="every change of the organisation's information, newest first")
+    async def history(self, info: Info) -> list[ChangeRecord]:
+        return await account_resolvers.history(info, info.context.loaders.history_by_organization_id, self.id,
+                                               organization_id=self.id)
 
     @strawberry.field(description="the organisation's users: for its org admins, clerks and admins")
     async def users(self, info: Info) -> list[User]:
@@ -199,6 +225,11 @@ class Estate(Node):
     @strawberry.field
     async def developer(self, info: Info) -> Organization:
         return await info.context.loaders.organization_by_id.load(self.developer_id)
+
+    @strawberry.field(description="every immediate change of the estate (物业区域变更), newest first")
+    async def history(self, info: Info) -> list[ChangeRecord]:
+        return await account_resolvers.history(info, info.context.loaders.history_by_estate_id, self.id,
+                                               organization_id=self.developer_id)
 
     @strawberry.field(description="the bank whose fund account the estate pays into")
     async def bank(self, info: Info) -> Bank:
@@ -359,5 +390,6 @@ def _connection(name: str, node_type: type):
 EstateConnection, EstateEdge = _connection("Estate", Estate)
 HouseConnection, HouseEdge = _connection("House", House)
 OrganizationConnection, OrganizationEdge = _connection("Organization", Organization)
+UserConnection, UserEdge = _connection("User", User)
 
 ALL_NODE_TYPES = [Bank, Document, User, Organization, Estate, Building, House]

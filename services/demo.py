@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import security
 from models import Bank, Organization, User
 from models.enums import Role
-from services import seed
+from services import banks, seed
 from services.organizations import AGREEMENT_VERSION
 from services.validators import credit_code_check_char
 
@@ -42,7 +42,12 @@ async def load_demo_data(session: AsyncSession) -> bool:
         if code not in existing:
             session.add(Bank(code=code, name=name, account_name=account_name, account_number=account_number))
     await session.flush()
-    bank_id = await session.scalar(select(Bank.id).where(Bank.code == BANKS[0][0]))
+    # The demo bank user belongs to the default bank, so a newcomer can confirm the payment of an
+    # estate collected without naming a bank (SPEC round 2).
+    bank_id = await banks.default_bank_id(session)
+    if bank_id is None:
+        bank_id = await session.scalar(select(Bank.id).where(Bank.code == BANKS[0][0]))
+        await session.execute(update(Bank).where(Bank.id == bank_id).values(is_default=True))
     org = Organization(
         name="江门示例置业有限公司（演示）", credit_code=DEMO_CREDIT_CODE, legal_representative="陈示例",
         contact_name="李联系", contact_phone="0750-1234567", address="江门市蓬江区示例大道 88 号",

@@ -14,6 +14,7 @@ from arq.connections import ArqRedis, RedisSettings
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import tracing
 from core.config import get_settings
 from core.db import get_sessionmaker
 from models import Job
@@ -68,8 +69,10 @@ async def enqueue(job_id: int, kind: JobKind) -> None:
     async with get_sessionmaker()() as session:
         created = await session.scalar(select(Job.created_at).where(Job.id == job_id))
     stamp = int(created.timestamp() * 1_000_000) if created else 0
-    await (await get_pool()).enqueue_job(FUNCTIONS[kind], job_id, _job_id=f"job-{job_id}-{stamp}",
-                                         _queue_name=get_settings().queue_name)
+    pool = await get_pool()
+    arq_id = f"job-{job_id}-{stamp}"
+    await tracing.remember_context(pool, arq_id)
+    await pool.enqueue_job(FUNCTIONS[kind], job_id, _job_id=arq_id, _queue_name=get_settings().queue_name)
 
 
 async def publish(job: Job) -> None:

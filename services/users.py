@@ -4,7 +4,7 @@ bank and admin accounts."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +15,8 @@ from models.enums import ORG_ROLES, Role, UserStatus
 from services import audit, events
 from services.access import Viewer
 from services.auth import revoke_all_sessions
+from services.records import UserRecord
+from services.tree import Page, keyset_page, like_pattern
 from services.validators import as_typed, normalise, password_problem, valid_mobile, valid_username
 
 USER_FIELDS = ("username", "name", "phone", "status", "roles")
@@ -135,9 +137,13 @@ async def update_org_user(session: AsyncSession, viewer: Viewer, user_id: int | 
     if phone is not None:
         user.phone = _check_phone(phone)
     if roles is not None:
-        new_roles = _check_org_roles(roles) if user.organization_id is not None else sorted({r.value for r in roles})
+        new_roles = _check_org_roles(roles) if user.organization_id is not None else _check_staff_roles(roles)
+        if (Role.BANK.value in new_roles) != (user.bank_id is not None):
+            raise ValidationFailed("银行账号与其他账号的角色不能互换", field="input.roles")
         if Role.ORG_ADMIN.value in user.roles and Role.ORG_ADMIN.value not in new_roles:
             await _ensure_another_admin(session, user)
+        if Role.ADMIN.value in user.roles and Role.ADMIN.value not in new_roles:
+            await _ensure_another_system_admin(session, user)
         user.roles = new_roles
     if password is not None:
         user.password_hash = await security.hash_password(_check_password(password))
@@ -156,6 +162,8 @@ async def set_status(session: AsyncSession, viewer: Viewer, user_id: int | None,
         if status == UserStatus.DEACTIVATED:
             if Role.ORG_ADMIN.value in user.roles:
                 await _ensure_another_admin(session, user)
+            if Role.ADMIN.value in user.roles:
+                await _ensure_another_system_admin(session, user)
             await revoke_all_sessions(session, user.id)
         before = audit.snapshot(user, USER_FIELDS)
         user.status = status
@@ -169,22 +177,76 @@ async def set_status(session: AsyncSession, viewer: Viewer, user_id: int | None,
     return user
 
 
-async def create_staff_user(session: AsyncSession, *, username: str, password: str, name: str, role: Role,
-                            bank_code: str | None = None, actor: Viewer | None = None) -> User:
-    """Clerk, bank and admin accounts (the CLI and the demo data)."""
-    if role not in (Role.CLERK, Role.BANK, Role.ADMIN):
-        raise ValidationFailed("只能创建受理/审核、银行或系统管理员账号", field="role")
-    bank_id = None
-    if role == Role.BANK:
-        bank_id = await session.scalar(select(Bank.id).where(Bank.code == bank_code))
-        if bank_id is None:
-            raise NotFound("银行不存在", field="bank")
-    user = User(username=_check_username(username), name=_check_name(name), roles=[role.value], bank_id=bank_id,
-                status=UserStatus.ACTIVE, password_hash=await security.hash_password(_check_password(password)))
+STAFF_ROLES = frozenset({Role.CLERK, Role.BANK, Role.ADMIN})
+
+
+def _check_staff_roles(roles: list[Role]) -> list[str]:
+    """Fund-office staff (CLERK, ADMIN, or both) or a bank's integration account (BANK alone)."""
+    wanted = set(roles)
+    if not wanted:
+        raise ValidationFailed("请至少选择一个角色", field="input.roles")
+    if not wanted <= STAFF_ROLES:
+        raise ValidationFailed("只能创建受理/审核、银行或系统管理员账号；机构用户由其机构管理员添加", field="input.roles")
+    if Role.BANK in wanted and len(wanted) > 1:
+        raise ValidationFailed("银行账号不能兼有其他角色", field="input.roles")
+    return sorted(r.value for r in wanted)
+
+
+async def _ensure_another_system_admin(session: AsyncSession, user: User) -> None:
+    """LAST_ADMIN unless another active system admin (ADMIN) remains. Every admin row is locked
+    in id order first, so two admins deactivating each other at once queue up."""
+    admins = (await session.execute(
+        select(User.id, User.status).where(User.roles.any(Role.ADMIN.value)).order_by(User.id).with_for_update()
+    )).all()
+    if not any(a.id != user.id and a.status == UserStatus.ACTIVE for a in admins):
+        raise LastAdmin("这是最后一个有效的系统管理员，不能注销或撤销其系统管理员角色")
+
+
+async def create_staff_user(session: AsyncSession, *, username: str, password: str, name: str, roles: list[Role],
+                            phone: str | None = None, bank_id: int | None = None,
+                            actor: Viewer | None = None) -> User:
+    """Clerk, bank and admin accounts (createStaffUser, the CLI and the demo data). A BANK user
+    belongs to one bank; nobody else does."""
+    role_values = _check_staff_roles(roles)
+    if Role.BANK.value in role_values:
+        if bank_id is None or await session.get(Bank, bank_id) is None:
+            raise NotFound("银行不存在", field="input.bankId")
+    elif bank_id is not None:
+        raise ValidationFailed("只有银行账号属于某家银行", field="input.bankId")
+    user = User(username=_check_username(username), name=_check_name(name), phone=_check_phone(phone),
+                roles=role_values, bank_id=bank_id, status=UserStatus.ACTIVE, password_hash="")
+    _check_password(password)
     await _username_free(session, user.username)
+    user.password_hash = await security.hash_password(password)
     session.add(user)
     await session.flush()
     audit.record(session, actor=actor, action="user.create", entity_type="User", entity_id=user.id,
-                 after=audit.snapshot(user, USER_FIELDS))
+                 after={**audit.snapshot(user, USER_FIELDS), "bankId": bank_id})
     await _commit(session)
     return user
+
+
+async def bank_id_by_code(session: AsyncSession, code: str | None) -> int | None:
+    if code is None:
+        return None
+    bank_id = await session.scalar(select(Bank.id).where(Bank.code == code))
+    if bank_id is None:
+        raise NotFound("银行不存在", field="bank")
+    return bank_id
+
+
+async def users_page(session: AsyncSession, *, first: int | None, after: str | None, role: Role | None = None,
+                     status: UserStatus | None = None, organization_id: int | None = None,
+                     search: str | None = None) -> Page:
+    """Every user of the platform, for a system admin (Query.users), keyset-paginated by id."""
+    query = select(*(User.__table__.c[c] for c in UserRecord.columns))
+    if role is not None:
+        query = query.where(User.roles.any(role.value))
+    if status is not None:
+        query = query.where(User.status == status)
+    if organization_id is not None:
+        query = query.where(User.organization_id == organization_id)
+    if search and search.strip():
+        pattern = like_pattern(search)
+        query = query.where(or_(User.username.ilike(pattern), User.name.ilike(pattern)))
+    return await keyset_page(session, query, User.id, UserRecord, first=first, after=after)

@@ -165,7 +165,8 @@ async def worker():
 
     w = Worker(functions=WorkerSettings.functions, redis_settings=RedisSettings.from_dsn(get_settings().redis_url),
                queue_name=get_settings().queue_name,
-               burst=False, poll_delay=0.05, handle_signals=False, max_jobs=4, keep_result=0)
+               burst=False, poll_delay=0.05, handle_signals=False, max_jobs=4, keep_result=0,
+               on_job_start=WorkerSettings.on_job_start, on_job_end=WorkerSettings.on_job_end)
     task = asyncio.create_task(w.async_run())
     global _worker
     _worker = w

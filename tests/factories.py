@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import security
@@ -33,7 +34,9 @@ class OrgFixture:
 
 
 async def make_bank(session: AsyncSession, code: str = "BANK1") -> int:
-    bank = Bank(code=code, name=f"{code} 银行", account_name="维修资金专户", account_number=f"{code}-0001")
+    first = await session.scalar(select(Bank.id).where(Bank.is_default)) is None
+    bank = Bank(code=code, name=f"{code} 银行", account_name="维修资金专户", account_number=f"{code}-0001",
+                is_default=first)
     session.add(bank)
     await session.commit()
     return bank.id

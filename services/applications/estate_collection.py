@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import AppError, Conflict, NotFound, ValidationFailed
 from models import Application, ApplicationHouse, Bank, Building, Estate, House
 from models.enums import DISTRICTS, ApplicationType, DepositTiming, RecordStatus
-from services import audit, codes
+from services import audit, banks, codes
 from services.access import Viewer
 from services.applications import houses as H
 from services.applications import lifecycle
@@ -45,12 +45,12 @@ def _clean(value: str | None, field: str, limit: int, *, required: bool = True, 
 
 
 async def _bank_id(session: AsyncSession, bank_id: int | None) -> int:
-    """The estate's 专户银行: the one chosen, or the first bank (by code) when none is given."""
+    """The estate's 专户银行: the one chosen, or the default bank when none is given."""
     if bank_id is not None:
         if await session.get(Bank, bank_id) is None:
             raise NotFound("银行不存在", field="input.bankId")
         return bank_id
-    found = await session.scalar(select(Bank.id).order_by(Bank.code).limit(1))
+    found = await banks.default_bank_id(session)
     if found is None:
         raise ValidationFailed("尚未配置专户银行，请联系维修资金管理部门", field="input.bankId")
     return found

@@ -1,12 +1,12 @@
 """A cancelled house owes nothing (SPEC, rules added in round 2): houses cancelled before this
 rule keep their former due in the snapshot of the application that cancelled them, and owe 0.
 
-Revision ID: 0007_money
+Revision ID: 0007
 Revises: 0006
 """
 from alembic import op
 
-revision = "0007_money"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
