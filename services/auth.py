@@ -156,7 +156,7 @@ async def change_password(session: AsyncSession, viewer: Viewer, *, old_password
     user = await session.get_one(User, viewer.user_id)
     if not await security.verify_password(user.password_hash, old_password):
         raise ValidationFailed("原密码不正确", field="oldPassword")
-    if problem := password_problem(new_password):
+    if problem := password_problem(new_password, user.username):
         raise ValidationFailed(problem, field="newPassword")
     user.password_hash = await security.hash_password(new_password)
     # Every other login of the user ends; this one stays.

@@ -112,7 +112,7 @@ async def _register(session: AsyncSession, data: Registration) -> LoginResult:
     if username is None:
         raise ValidationFailed("用户名应以字母开头，由 3 至 50 位字母、数字、下划线、点或横线组成",
                                field="input.adminUsername")
-    if problem := password_problem(data.admin_password):
+    if problem := password_problem(data.admin_password, username):
         raise ValidationFailed(problem, field="input.adminPassword")
     admin_name = clean_text(data.admin_name, "admin_name")
 

@@ -43,8 +43,8 @@ def _check_phone(phone: str | None) -> str | None:
     return value
 
 
-def _check_password(password: str) -> str:
-    if problem := password_problem(password):
+def _check_password(password: str, username: str) -> str:
+    if problem := password_problem(password, username):
         raise ValidationFailed(problem, field="input.password")
     return password
 
@@ -115,7 +115,7 @@ async def create_org_user(session: AsyncSession, viewer: Viewer, *, username: st
         roles=_check_org_roles(roles), organization_id=viewer.organization_id, status=UserStatus.ACTIVE,
         password_hash="",
     )
-    _check_password(password)
+    _check_password(password, user.username)
     await _username_free(session, user.username)
     user.password_hash = await security.hash_password(password)
     session.add(user)
@@ -140,7 +140,7 @@ async def update_org_user(session: AsyncSession, viewer: Viewer, user_id: int | 
             await _ensure_another_admin(session, user)
         user.roles = new_roles
     if password is not None:
-        user.password_hash = await security.hash_password(_check_password(password))
+        user.password_hash = await security.hash_password(_check_password(password, user.username))
         await revoke_all_sessions(session, user.id)
     audit.record(session, actor=viewer, action="user.update", entity_type="User", entity_id=user.id,
                  organization_id=user.organization_id, before=before,
@@ -179,8 +179,9 @@ async def create_staff_user(session: AsyncSession, *, username: str, password: s
         bank_id = await session.scalar(select(Bank.id).where(Bank.code == bank_code))
         if bank_id is None:
             raise NotFound("银行不存在", field="bank")
-    user = User(username=_check_username(username), name=_check_name(name), roles=[role.value], bank_id=bank_id,
-                status=UserStatus.ACTIVE, password_hash=await security.hash_password(_check_password(password)))
+    username = _check_username(username)
+    user = User(username=username, name=_check_name(name), roles=[role.value], bank_id=bank_id,
+                status=UserStatus.ACTIVE, password_hash=await security.hash_password(_check_password(password, username)))
     await _username_free(session, user.username)
     session.add(user)
     await session.flush()
