@@ -14,6 +14,7 @@ from strawberry.schema.config import StrawberryConfig
 from core.config import get_settings
 from core.metrics import OperationMetrics
 from schema.cost import make_rule
+from schema.control_chars import RefuseControlCharacters
 from schema.errors import ErrorCodes
 from schema.fast_fields import execution_context_class, speed_up
 from schema.application_roots import Subscription
@@ -62,6 +63,7 @@ def build_schema() -> strawberry.Schema:
         execution_context_class=execution_context_class(),
         extensions=[
             ErrorCodes,
+            RefuseControlCharacters,
             OperationMetrics,
             lambda: MaxTokensLimiter(max_token_count=s.max_query_tokens),
             lambda: TolerantParserCache(maxsize=1000),
