@@ -41,7 +41,9 @@ MAX_DELAY_SECONDS = 4.0
 
 
 def _username_key(username: str) -> str:
-    return f"login-failures:{username.strip().lower()}"
+    # Its own prefix, so no typed username can name an address's counter; usernames are at most
+    # 50 characters, so the cut merges none.
+    return f"login-failures:user:{username.strip().lower()[:64]}"
 
 
 def _address_key(address: str | None) -> str:
@@ -68,8 +70,12 @@ async def reserve_attempt(address: str | None) -> None:
         raise RateLimited("失败次数过多，请稍后再试", retry_after=max(await get_redis().ttl(key), 1))
 
 
+# Only while the window lasts: a DECR after it ended would leave a counter with no expiry.
+_GIVE_BACK = "if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr', KEYS[1]) end return 0"
+
+
 async def give_back_attempt(address: str | None) -> None:
-    await get_redis().decr(_address_key(address))
+    await get_redis().eval(_GIVE_BACK, 1, _address_key(address))
 
 
 async def _slow_down(username: str) -> None:

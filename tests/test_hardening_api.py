@@ -344,3 +344,13 @@ async def test_control_characters_in_an_uploaded_file_name_are_replaced(client, 
     payload = (await gql(client, REGISTER, {"input": registration()}, files=files)).ok()["registerDeveloper"]
     names = [a["filename"] for a in payload["user"]["organization"]["attachments"]]
     assert names[0] == "licence__.pdf", names
+
+
+async def test_a_typed_username_cannot_reach_an_address_counter(session, login_limits):
+    login_limits(login_block_after=2, login_slow_after=100)
+    await make_user(session, "lin-clerk", [Role.CLERK])
+    for n in range(3):  # from three addresses, each under its own limit
+        async with client_from(f"203.0.113.{60 + n}") as each:
+            await gql(each, LOGIN, {"u": "address:198.51.100.20", "p": "guess-2026"})
+    async with client_from("198.51.100.20") as victim:
+        assert await login(victim, "lin-clerk")
