@@ -17,7 +17,7 @@ from core.metrics import OperationMetrics
 from schema.cost import make_rule
 from schema.control_chars import RefuseControlCharacters
 from schema.document_rules import NonEmptySelectionSets, RequireOperationName, tolerating_empty_selections
-from schema.errors import ErrorCodes, coded
+from schema.errors import ErrorCodes, internal
 from schema.fast_fields import execution_context_class, speed_up
 from schema.application_roots import Subscription
 from schema.mutation import Mutation
@@ -49,13 +49,13 @@ class Schema(strawberry.Schema):
     async def execute(self, query, variable_values=None, context_value=None, root_value=None, operation_name=None,
                       allowed_operation_types=None, operation_extensions=None):
         """Subscriptions run over WebSocket (`subscribe`) only: executed as a query they fail
-        inside the resolver. An error raised inside an extension's hook skips ErrorCodes, so
-        any error still without a code is given one here."""
+        inside the resolver. An error raised inside an extension's hook skips ErrorCodes and
+        is a bug: any error still without a code is INTERNAL."""
         allowed = set(allowed_operation_types or OperationType) - {OperationType.SUBSCRIPTION}
         result = await super().execute(query, variable_values, context_value, root_value, operation_name,
                                        allowed, operation_extensions)
         if result.errors and not all((e.extensions or {}).get("code") for e in result.errors):
-            result.errors = [e if (e.extensions or {}).get("code") else coded(e) for e in result.errors]
+            result.errors = [e if (e.extensions or {}).get("code") else internal(e) for e in result.errors]
         return result
 
 

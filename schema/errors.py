@@ -41,6 +41,12 @@ def coded(error: GraphQLError) -> GraphQLError:
         if TOO_COMPLEX.search(error.message):
             return _with(error, MESSAGES["QUERY_TOO_COMPLEX"], {"code": "QUERY_TOO_COMPLEX", "detail": error.message})
         return _with(error, f"请求不正确：{error.message}", {"code": "VALIDATION_FAILED"})
+    return internal(error)
+
+
+def internal(error: GraphQLError) -> GraphQLError:
+    """INTERNAL with the request id and no detail; the stack goes to the log."""
+    original = error.original_error
     request_id = request_id_var.get()
     if is_outage(original):
         log.warning("outage at %s: %s", ".".join(map(str, error.path or [])) or "-", type(original).__name__)
