@@ -132,6 +132,11 @@ async def test_nul_in_login_is_validation_failed(client):
     assert r.errors[0]["extensions"]["field"] == "username"
     inline = await gql(client, 'mutation { login(username: "demo", password: "a\\u0000b") { token } }')
     assert inline.code == "VALIDATION_FAILED" and inline.errors[0]["extensions"]["field"] == "password", inline
+    in_a_fragment = await gql(client, 'query { ...F } fragment F on Query { organizations(search: "x\\u0007") { totalCount } }')
+    assert in_a_fragment.code == "VALIDATION_FAILED" and in_a_fragment.errors[0]["extensions"]["field"] == "search"
+    nested = await gql(client, 'mutation { createOrgUser(input: {username: "abc1", password: "Abcd-2026", name: "x\\u0000", '
+                               'roles: [ESTATE_OPERATOR]}) { id } }')
+    assert nested.code == "VALIDATION_FAILED" and nested.errors[0]["extensions"]["field"] == "input.name", nested
 
 
 async def test_nul_in_search_names_and_transaction_ids_is_validation_failed(client, session):
