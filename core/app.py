@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from cross_web import HTTPException
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
@@ -28,6 +29,7 @@ from core.console_operations import catalogue
 from core.db import dispose_engine, get_engine, get_reader, get_sessionmaker
 from core.logs import configure_logging, request_id_var
 from core.metrics import HTTP_REQUESTS
+from core.outage import OUTAGE_MESSAGE, is_outage, wants_graphql_response
 from core.redis import close_redis, get_redis
 from schema import schema
 from schema.context import Context
@@ -68,6 +70,56 @@ class GraphQLApp(GraphQL):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql.page()
+
+    async def parse_multipart(self, request):
+        try:
+            return await super().parse_multipart(request)
+        except HTTPException:
+            raise
+        except (ValueError, TypeError, AttributeError, IndexError, KeyError) as exc:
+            # operations or map that is not JSON, not an object of lists, or a path into nothing
+            raise HTTPException(400, "Malformed multipart operations or map") from exc
+
+    async def __call__(self, scope, receive, send) -> None:
+        """Strawberry answers a request it cannot read in plain text; ours is a coded JSON error."""
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as exc:
+            response = refusal(exc.status_code, exc.reason)
+        await response(scope, receive, send)
+
+
+# Strawberry's reasons for refusing a request, in the client's terms.
+REFUSALS = {
+    "Unable to parse request body as JSON": "请求体不是有效的 JSON",
+    "Unable to parse the multipart body": "multipart 请求体无法解析",
+    "Malformed multipart operations or map": "multipart 请求的 operations 或 map 不正确（map 应为 {\"0\": [\"variables.file\"]} 的形式）",
+    "File(s) missing in form data": "multipart 请求的 map 与所传文件不符",
+    "Unsupported content type": "不支持的 Content-Type，请使用 application/json 或 multipart/form-data",
+    "No GraphQL query found in the request": "请求中没有 GraphQL 查询（query）",
+    "The GraphQL operation's `query`": "query 应为字符串",
+    "The GraphQL operation's `variables`": "variables 应为 JSON 对象",
+    "The GraphQL operation's `extensions`": "extensions 应为 JSON 对象",
+    "subscriptions are not allowed": "订阅只能通过 WebSocket（graphql-transport-ws）使用",
+    "mutations are not allowed": "GET 请求只能执行查询，修改请使用 POST",
+    "queries are not allowed": "此方式不能执行查询",
+    "Unknown operation named": "找不到 operationName 所指的操作",
+    "Can't get GraphQL operation type": "请求中没有可执行的操作",
+    "GraphQL only supports GET and POST": "只支持 GET 和 POST 请求",
+}
+
+
+def error_body(message: str, extensions: dict) -> bytes:
+    return json.dumps({"data": None, "errors": [{"message": message, "extensions": extensions}]},
+                      ensure_ascii=False).encode()
+
+
+def refusal(status: int, reason: str) -> Response:
+    message = next((m for prefix, m in REFUSALS.items() if reason.startswith(prefix)), "请求不正确")
+    return Response(error_body(message, {"code": "VALIDATION_FAILED", "detail": reason, "requestId": request_id_var.get()}),
+                    status_code=status, media_type="application/json")
 
 
 graphql_app = GraphQLApp(
@@ -119,8 +171,9 @@ async def download(request: Request) -> Response:
     path = get_storage().path(record.storage_key) if record else None
     if record is None or path is None or not path.exists():
         return JSONResponse({"error": "文件不存在", "code": "NOT_FOUND"}, status_code=404)
+    # no-store: the link is a credential until it expires; no cache should keep the file.
     return FileResponse(path, media_type=record.content_type, filename=record.filename,
-                        headers={"Cache-Control": "private, max-age=60", "X-Content-Type-Options": "nosniff"})
+                        headers={"Cache-Control": "no-store"})
 
 
 async def house_template(_: Request) -> Response:
@@ -170,8 +223,8 @@ class RequestMiddleware:
             async def send_with_id(message):
                 if message["type"] == "http.response.start":
                     status["code"] = message["status"]
-                    message.setdefault("headers", [])
-                    message["headers"] = list(message["headers"]) + [(b"x-request-id", rid.encode())]
+                    headers = list(message.get("headers") or [])
+                    message["headers"] = headers + [(b"x-request-id", rid.encode())] + security_headers(scope, headers)
                 await send(message)
 
             try:
@@ -180,6 +233,12 @@ class RequestMiddleware:
                 if status["code"] == 0:
                     status["code"] = 413
                     await self._too_large(send, rid)
+            except Exception as exc:
+                # Whatever escapes the app (a database outage while reading the token, a bug) is a
+                # coded JSON error with the request id, never Starlette's plain-text 500.
+                if status["code"] != 0:
+                    raise
+                status["code"] = await self._failed(scope, send_with_id, rid, exc)
         finally:
             path = scope.get("path", "")
             route = path if path in ("/graphql", "/healthz", "/readyz", "/metrics") else path.split("/")[1:2] and "/" + path.split("/")[1]
@@ -189,6 +248,20 @@ class RequestMiddleware:
                     "method": scope.get("method", "WS"), "path": path, "status": status["code"],
                     "durationMs": round((time.perf_counter() - started) * 1000, 1)})
             request_id_var.reset(token)
+
+    async def _failed(self, scope, send, rid: str, exc: Exception) -> int:
+        outage = is_outage(exc)
+        if outage:
+            log.warning("outage: %s", type(exc).__name__)
+        else:
+            log.error("unexpected error", exc_info=exc)
+        accept = dict(scope.get("headers") or []).get(b"accept", b"").decode("latin-1")
+        code = 503 if outage and wants_graphql_response(accept) else 500
+        body = error_body(OUTAGE_MESSAGE if outage else "系统内部错误，请稍后重试；如仍失败请把请求编号告知管理员",
+                          {"code": "INTERNAL", "requestId": rid})
+        await send({"type": "http.response.start", "status": code, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body})
+        return code
 
     async def _too_large(self, send, rid: str) -> None:
         limit = get_settings().max_request_mb
@@ -202,6 +275,27 @@ class RequestMiddleware:
 
 class RequestTooLarge(Exception):
     pass
+
+
+# GraphiQL loads only its own files from this origin (core/static); React sets inline styles.
+GRAPHIQL_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                   "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+                   "form-action 'self'; frame-ancestors 'none'")
+# Everything else is data, never a page to render or frame.
+API_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
+def security_headers(scope, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Added to every HTTP response: no framing, no type sniffing, no referrer (download links
+    carry their signature), and no caching of API answers or downloads (static files may be)."""
+    present = {name.lower() for name, _ in headers}
+    content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
+    added = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
+             (b"referrer-policy", b"no-referrer"),
+             (b"content-security-policy", (GRAPHIQL_POLICY if content_type.startswith(b"text/html") else API_POLICY).encode())]
+    if not scope.get("path", "").startswith("/static/"):
+        added.append((b"cache-control", b"no-store"))
+    return [(name, value) for name, value in added if name not in present]
 
 
 def tune_gc() -> None:

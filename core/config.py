@@ -81,7 +81,7 @@ def get_settings() -> Settings:
         max_upload_mb=_int("MAX_UPLOAD_MB", 10),
         max_request_mb=_int("MAX_REQUEST_MB", 60),
         login_slow_after=_int("LOGIN_SLOW_AFTER", 3),
-        login_block_after=_int("LOGIN_BLOCK_AFTER", 10),
+        login_block_after=_int("LOGIN_BLOCK_AFTER", 20),
         login_window_seconds=_int("LOGIN_WINDOW_SECONDS", 900),
         max_query_depth=_int("MAX_QUERY_DEPTH", 12),
         max_query_tokens=_int("MAX_QUERY_TOKENS", 5000),

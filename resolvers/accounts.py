@@ -21,7 +21,7 @@ async def me(info):
 
 async def login(info, *, username: str, password: str):
     async with info.context.sessions() as session:
-        result = await auth.login(session, username=username, password=password)
+        result = await auth.login(session, username=username, password=password, address=info.context.client_address)
     return result.token, result.expires_at, from_model(UserRecord, result.user)
 
 
@@ -41,7 +41,7 @@ async def change_password(info, *, old_password: str, new_password: str) -> bool
 
 async def register_developer(info, data: organizations.Registration):
     async with info.context.sessions() as session:
-        result = await organizations.register_developer(session, data)
+        result = await organizations.register_developer(session, data, address=info.context.client_address)
     return result.token, result.expires_at, from_model(UserRecord, result.user)
 
 

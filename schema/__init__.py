@@ -10,12 +10,15 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types.graphql import OperationType
 
 from core.config import get_settings
 from core.metrics import OperationMetrics, OperationTracing
 from schema import glossary
 from schema.cost import make_rule
-from schema.errors import ErrorCodes
+from schema.control_chars import RefuseControlCharacters
+from schema.document_rules import NonEmptySelectionSets, RequireOperationName, tolerating_empty_selections
+from schema.errors import ErrorCodes, internal
 from schema.fast_fields import execution_context_class, speed_up
 from schema.application_roots import Subscription
 from schema.mutation import Mutation
@@ -44,13 +47,26 @@ class Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
         """Expected errors are not logged; ErrorCodes logs the unexpected ones with their stack."""
 
+    async def execute(self, query, variable_values=None, context_value=None, root_value=None, operation_name=None,
+                      allowed_operation_types=None, operation_extensions=None):
+        """Subscriptions run over WebSocket (`subscribe`) only: executed as a query they fail
+        inside the resolver. An error raised inside an extension's hook skips ErrorCodes and
+        is a bug: any error still without a code is INTERNAL."""
+        allowed = set(allowed_operation_types or OperationType) - {OperationType.SUBSCRIPTION}
+        result = await super().execute(query, variable_values, context_value, root_value, operation_name,
+                                       allowed, operation_extensions)
+        if result.errors and not all((e.extensions or {}).get("code") for e in result.errors):
+            result.errors = [e if (e.extensions or {}).get("code") else internal(e) for e in result.errors]
+        return result
+
 
 def build_schema() -> strawberry.Schema:
     s = get_settings()
     # The rule classes are made once: Strawberry's limiters make a new class per instance, and a
     # new class per request would miss the validation cache on every request.
     rules = [
-        *QueryDepthLimiter(max_depth=s.max_query_depth).validation_rules,
+        NonEmptySelectionSets,
+        *map(tolerating_empty_selections, QueryDepthLimiter(max_depth=s.max_query_depth).validation_rules),
         *MaxAliasesLimiter(max_alias_count=s.max_query_aliases).validation_rules,
         make_rule(s.max_query_cost),
     ]
@@ -63,6 +79,8 @@ def build_schema() -> strawberry.Schema:
         execution_context_class=execution_context_class(),
         extensions=[
             ErrorCodes,
+            RequireOperationName,
+            RefuseControlCharacters,
             OperationMetrics,
             OperationTracing,
             lambda: MaxTokensLimiter(max_token_count=s.max_query_tokens),

@@ -180,3 +180,9 @@ class Context:
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.sessions)
+
+    @property
+    def client_address(self) -> str | None:
+        """The peer's address; behind a proxy, uvicorn's --forwarded-allow-ips makes it the client's."""
+        client = getattr(self.request, "client", None)
+        return client.host if client else None

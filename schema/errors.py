@@ -2,8 +2,9 @@
 AppError subclasses keep their code; parse and validation errors (including variables that
 fail coercion) become VALIDATION_FAILED or QUERY_TOO_COMPLEX; a database constraint that
 refuses a write becomes the code of its kind (a check that should have caught it first missed
-a race); anything else is INTERNAL with the request id, logged once with its stack, and shows
-no detail."""
+a race); an outage of PostgreSQL or Redis is INTERNAL saying "try again later" (HTTP 503 for
+application/graphql-response+json); anything else is INTERNAL with the request id, logged once
+with its stack, and shows no detail."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from core.errors import AppError, Conflict, ValidationFailed
 from core.logs import request_id_var
+from core.outage import OUTAGE_MESSAGE, is_outage, wants_graphql_response
 from strawberry.extensions import SchemaExtension
 
 log = logging.getLogger("wxfund.errors")
@@ -72,7 +74,16 @@ def coded(error: GraphQLError) -> GraphQLError:
         if TOO_COMPLEX.search(error.message):
             return _with(error, MESSAGES["QUERY_TOO_COMPLEX"], {"code": "QUERY_TOO_COMPLEX", "detail": error.message})
         return _with(error, f"请求不正确：{error.message}", {"code": "VALIDATION_FAILED"})
+    return internal(error)
+
+
+def internal(error: GraphQLError) -> GraphQLError:
+    """INTERNAL with the request id and no detail; the stack goes to the log."""
+    original = error.original_error
     request_id = request_id_var.get()
+    if is_outage(original):
+        log.warning("outage at %s: %s", ".".join(map(str, error.path or [])) or "-", type(original).__name__)
+        return _with(error, OUTAGE_MESSAGE, {"code": "INTERNAL", "requestId": request_id})
     log.error("unexpected error at %s", ".".join(map(str, error.path or [])) or "-",
               exc_info=(type(original), original, original.__traceback__) if original else None)
     return _with(error, MESSAGES["INTERNAL"], {"code": "INTERNAL", "requestId": request_id})
@@ -91,7 +102,17 @@ class ErrorCodes(SchemaExtension):
 
         result = self.execution_context.result
         if result is not None and getattr(result, "errors", None):
+            if any(is_outage(e.original_error) for e in result.errors if e.original_error):
+                self._unavailable()
             result.errors = [once(e) for e in result.errors]
         pre = self.execution_context.pre_execution_errors
         if pre:
             self.execution_context.pre_execution_errors = [once(e) for e in pre]
+
+    def _unavailable(self) -> None:
+        """HTTP 503 for clients of the GraphQL-over-HTTP media type; application/json keeps 200."""
+        context = self.execution_context.context
+        request, response = getattr(context, "request", None), getattr(context, "response", None)
+        if (request is not None and request.scope["type"] == "http" and hasattr(response, "status_code")
+                and wants_graphql_response(request.headers.get("accept"))):
+            response.status_code = 503

@@ -1,5 +1,5 @@
-"""Scalars of the contract, strict on input: Decimal only as a JSON string of plain digits
-(no numbers, exponents, NaN), DateTime only with an offset (output in +08:00), Date as YYYY-MM-DD."""
+"""Scalars of the contract, strict on input: Decimal only as a JSON string of plain ASCII digits
+(no numbers, exponents, NaN, no full-width or other scripts' digits), DateTime only with an offset (output in +08:00), Date as YYYY-MM-DD."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import strawberry
 from graphql import StringValueNode
 
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
-DECIMAL_TEXT = re.compile(r"-?\d{1,20}(\.\d{1,10})?")
+# [0-9], not \d: \d also matches full-width and Arabic-Indic digits, which Decimal() would accept.
+DECIMAL_TEXT = re.compile(r"-?[0-9]{1,20}(\.[0-9]{1,10})?")
 TWO_PLACES = Decimal("0.01")
 
 
@@ -52,7 +53,7 @@ def format_datetime(value: datetime) -> str:
 
 
 def parse_date(value: object) -> date:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         raise ValueError("日期应为 YYYY-MM-DD")
     return date.fromisoformat(value)
 

@@ -1,5 +1,5 @@
 """Login sessions (登录): opaque bearer tokens stored as hashes, expiring and revocable, and
-throttling of failed logins per username."""
+throttling of failed logins per client address and per username."""
 
 from __future__ import annotations
 
@@ -37,32 +37,55 @@ def _dummy_hash() -> str:
     return PasswordHasher(time_cost=s.argon2_time_cost, memory_cost=s.argon2_memory_kib).hash("dummy-password-0")
 
 
-def _failures_key(username: str) -> str:
-    return f"login-failures:{username.strip().lower()}"
+MAX_DELAY_SECONDS = 4.0
 
 
-async def _throttle(username: str) -> None:
-    """After LOGIN_SLOW_AFTER failures each attempt waits longer; after LOGIN_BLOCK_AFTER
-    the username is refused until the window ends."""
-    s = get_settings()
-    redis = get_redis()
-    key = _failures_key(username)
-    failures = int(await redis.get(key) or 0)
-    if failures >= s.login_block_after:
-        ttl = await redis.ttl(key)
-        raise RateLimited("登录失败次数过多，请稍后再试", retry_after=max(ttl, 1))
-    if failures >= s.login_slow_after:
-        await asyncio.sleep(min(0.25 * 2 ** (failures - s.login_slow_after), 4.0))
+def _username_key(username: str) -> str:
+    # Its own prefix, so no typed username can name an address's counter; usernames are at most
+    # 50 characters, so the cut merges none.
+    return f"login-failures:user:{username.strip().lower()[:64]}"
 
 
-async def _record_failure(username: str) -> None:
-    redis = get_redis()
-    key = _failures_key(username)
-    async with redis.pipeline(transaction=True) as pipe:
-        # The window starts at the first failure (SET NX EX works on Redis 6 too).
+def _address_key(address: str | None) -> str:
+    return f"login-failures:address:{address or 'unknown'}"
+
+
+async def _reserve(key: str) -> int:
+    """Counts one attempt before it is checked, so concurrent attempts each see their own number
+    (a burst cannot all read the same count and all pass). The window starts at the first
+    attempt (SET NX EX works on Redis 6 too)."""
+    async with get_redis().pipeline(transaction=True) as pipe:
         pipe.set(key, 0, ex=get_settings().login_window_seconds, nx=True)
         pipe.incr(key)
-        await pipe.execute()
+        _, count = await pipe.execute()
+    return int(count)
+
+
+async def reserve_attempt(address: str | None) -> None:
+    """One more failure-prone attempt (a login, or a registration that may collide) from a client
+    address: over LOGIN_BLOCK_AFTER in the window the address is refused with RATE_LIMITED. A
+    success gives its attempt back (give_back_attempt); a failure keeps it."""
+    key = _address_key(address)
+    if await _reserve(key) > get_settings().login_block_after:
+        raise RateLimited("失败次数过多，请稍后再试", retry_after=max(await get_redis().ttl(key), 1))
+
+
+# Only while the window lasts: a DECR after it ended would leave a counter with no expiry.
+_GIVE_BACK = "if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr', KEYS[1]) end return 0"
+
+
+async def give_back_attempt(address: str | None) -> None:
+    await get_redis().eval(_GIVE_BACK, 1, _address_key(address))
+
+
+async def _slow_down(username: str) -> None:
+    """After LOGIN_SLOW_AFTER failed attempts on a username each further attempt waits longer, up
+    to MAX_DELAY_SECONDS; the username is never refused, so guesses from elsewhere cannot
+    lock its owner out (the guessing address is refused instead)."""
+    s = get_settings()
+    attempt = await _reserve(_username_key(username))
+    if attempt > s.login_slow_after:
+        await asyncio.sleep(min(0.25 * 2 ** (attempt - 1 - s.login_slow_after), MAX_DELAY_SECONDS))
 
 
 async def issue_session(session: AsyncSession, user: User) -> LoginResult:
@@ -72,14 +95,16 @@ async def issue_session(session: AsyncSession, user: User) -> LoginResult:
     return LoginResult(token=token, expires_at=expires_at, user=user)
 
 
-async def login(session: AsyncSession, *, username: str, password: str) -> LoginResult:
-    await _throttle(username)
+async def login(session: AsyncSession, *, username: str, password: str, address: str | None = None) -> LoginResult:
+    """Failures count per client address (refused past the limit) and per username (slowed)."""
+    await reserve_attempt(address)
+    await _slow_down(username)
     user = await session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
     ok = await security.verify_password(user.password_hash if user else _dummy_hash(), password)
     if not user or not ok or user.status != UserStatus.ACTIVE:
-        await _record_failure(username)
         raise Unauthenticated("用户名或密码错误，或账号已注销")
-    await get_redis().delete(_failures_key(username))
+    await give_back_attempt(address)
+    await get_redis().delete(_username_key(username))
     result = await issue_session(session, user)
     await session.commit()
     return result
@@ -137,7 +162,7 @@ async def change_password(session: AsyncSession, viewer: Viewer, *, old_password
     user = await session.get_one(User, viewer.user_id)
     if not await security.verify_password(user.password_hash, old_password):
         raise ValidationFailed("原密码不正确", field="oldPassword")
-    if problem := password_problem(new_password):
+    if problem := password_problem(new_password, user.username):
         raise ValidationFailed(problem, field="newPassword")
     user.password_hash = await security.hash_password(new_password)
     # Every other login of the user ends; this one stays.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from models import Document
 from models.enums import DocumentKind, RegistrationFileKind
 
 # Attachments are recognised by their first bytes, never by the name the client sent.
+CONTROL_OR_SEPARATOR = re.compile(r"[\x00-\x1f/\\]")
 ATTACHMENT_TYPES = {
     b"%PDF-": ("application/pdf", ".pdf"),
     b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
@@ -38,7 +40,8 @@ async def read_upload(upload, *, field: str, limit_bytes: int | None = None) -> 
         raise FileRejected(f"文件超过 {limit // (1024 * 1024)} MB 的上限", field=field)
     if not data:
         raise FileRejected("文件为空", field=field)
-    name = (getattr(upload, "filename", None) or "file").replace("/", "_").replace("\\", "_")[-200:]
+    # No path separators or control characters (a file name is shown and sent back in headers).
+    name = CONTROL_OR_SEPARATOR.sub("_", getattr(upload, "filename", None) or "file")[-200:]
     return IncomingFile(filename=name, data=data)
 
 

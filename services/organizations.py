@@ -16,7 +16,7 @@ from models import Organization, User
 from models.enums import DocumentKind, RegistrationFileKind, Role
 from services import audit, documents
 from services.access import Viewer
-from services.auth import LoginResult, issue_session
+from services.auth import LoginResult, give_back_attempt, issue_session, reserve_attempt
 from services.validators import (
     as_typed, password_problem, valid_contact_phone, valid_credit_code, valid_username,
 )
@@ -81,7 +81,23 @@ def check_phone(value: str, field_path: str) -> str:
     return phone
 
 
-async def register_developer(session: AsyncSession, data: Registration) -> LoginResult:
+async def register_developer(session: AsyncSession, data: Registration, *, address: str | None = None) -> LoginResult:
+    """A registration that collides with a registered credit code or a taken username counts as
+    a failed attempt of the client address, as a failed login does, so an address cannot probe
+    usernames in bulk; any other outcome gives its attempt back."""
+    await reserve_attempt(address)
+    try:
+        result = await _register(session, data)
+    except Conflict:
+        raise
+    except Exception:
+        await give_back_attempt(address)
+        raise
+    await give_back_attempt(address)
+    return result
+
+
+async def _register(session: AsyncSession, data: Registration) -> LoginResult:
     if not data.agreement_accepted:
         raise AgreementRequired("请阅读并同意机构注册协议", field="input.agreementAccepted")
     if data.agreement_version != AGREEMENT_VERSION:
@@ -96,7 +112,7 @@ async def register_developer(session: AsyncSession, data: Registration) -> Login
     if username is None:
         raise ValidationFailed("用户名应以字母开头，由 3 至 50 位字母、数字、下划线、点或横线组成",
                                field="input.adminUsername")
-    if problem := password_problem(data.admin_password):
+    if problem := password_problem(data.admin_password, username):
         raise ValidationFailed(problem, field="input.adminPassword")
     admin_name = clean_text(data.admin_name, "admin_name")
 
@@ -115,7 +131,8 @@ async def register_developer(session: AsyncSession, data: Registration) -> Login
     if await session.scalar(select(Organization.id).where(Organization.credit_code == credit_code)):
         raise Conflict("该统一社会信用代码已注册", field="input.creditCode")
     if await session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
-        raise Conflict("用户名已被使用", field="input.adminUsername")
+        # One answer for every taken name, staff or developer: it says nothing of whose it is.
+        raise Conflict("该用户名不可用，请换一个", field="input.adminUsername")
 
     now = datetime.now(timezone.utc)
     org = Organization(credit_code=credit_code, agreement_version=AGREEMENT_VERSION, agreement_accepted_at=now,

@@ -81,7 +81,14 @@ async def confirm(session: AsyncSession, viewer: Viewer | None, *, notice_number
     return payment
 
 
+# The days whose bounds in Asia/Shanghai are representable (date.min's start is before year 1
+# in UTC, date.max has no next day); no payment is that old or that far ahead.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9999, 12, 30)
+
+
 def day_bounds(day: date) -> tuple[datetime, datetime]:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationFailed(f"日期应在 {FIRST_DAY} 至 {LAST_DAY} 之间", field="date")
     start = datetime.combine(day, time.min, CHINA)
     return start, start + timedelta(days=1)
 

@@ -45,8 +45,8 @@ def _check_phone(phone: str | None) -> str | None:
     return value
 
 
-def _check_password(password: str) -> str:
-    if problem := password_problem(password):
+def _check_password(password: str, username: str) -> str:
+    if problem := password_problem(password, username):
         raise ValidationFailed(problem, field="input.password")
     return password
 
@@ -117,7 +117,7 @@ async def create_org_user(session: AsyncSession, viewer: Viewer, *, username: st
         roles=_check_org_roles(roles), organization_id=viewer.organization_id, status=UserStatus.ACTIVE,
         password_hash="",
     )
-    _check_password(password)
+    _check_password(password, user.username)
     await _username_free(session, user.username)
     user.password_hash = await security.hash_password(password)
     session.add(user)
@@ -146,7 +146,7 @@ async def update_org_user(session: AsyncSession, viewer: Viewer, user_id: int | 
             await _ensure_another_system_admin(session, user)
         user.roles = new_roles
     if password is not None:
-        user.password_hash = await security.hash_password(_check_password(password))
+        user.password_hash = await security.hash_password(_check_password(password, user.username))
         await revoke_all_sessions(session, user.id)
     audit.record(session, actor=viewer, action="user.update", entity_type="User", entity_id=user.id,
                  organization_id=user.organization_id, before=before,
@@ -215,7 +215,7 @@ async def create_staff_user(session: AsyncSession, *, username: str, password: s
         raise ValidationFailed("只有银行账号属于某家银行", field="input.bankId")
     user = User(username=_check_username(username), name=_check_name(name), phone=_check_phone(phone),
                 roles=role_values, bank_id=bank_id, status=UserStatus.ACTIVE, password_hash="")
-    _check_password(password)
+    _check_password(password, user.username)
     await _username_free(session, user.username)
     user.password_hash = await security.hash_password(password)
     session.add(user)

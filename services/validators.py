@@ -22,8 +22,9 @@ ID_CHECK = "10X98765432"
 CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_WEIGHTS = tuple(3**i % 31 for i in range(17))
 
-MOBILE = re.compile(r"1[3-9]\d{9}")
-LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?")
+# [0-9], not \d, which also matches other scripts' digits (Arabic-Indic ٠١٢…) that NFKC leaves as they are.
+MOBILE = re.compile(r"1[3-9][0-9]{9}")
+LANDLINE = re.compile(r"0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?")
 USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{2,49}")
 
 
@@ -84,10 +85,13 @@ def valid_username(value: str) -> str | None:
     return v if USERNAME.fullmatch(v) else None
 
 
-def password_problem(password: str) -> str | None:
-    """Why a password is too weak, in Chinese, or None."""
+def password_problem(password: str, username: str | None = None) -> str | None:
+    """Why a password is too weak, in Chinese, or None. The username is the first guess of
+    anyone who knows it, so the password may not be it (ignoring case and spaces)."""
     if len(password) < 8 or len(password) > 128:
         return "密码长度应为 8 至 128 位"
-    if not (re.search(r"[A-Za-z]", password) and re.search(r"\d", password)):
+    if not (re.search(r"[A-Za-z]", password) and re.search(r"[0-9]", password)):
         return "密码应同时包含字母和数字"
+    if username is not None and normalise(password).casefold() == normalise(username).casefold():
+        return "密码不能与用户名相同"
     return None

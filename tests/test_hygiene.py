@@ -95,7 +95,8 @@ def test_printed_schema_is_current():
         "schema.graphql is stale: run  .venv/bin/python -m schema.print > schema.graphql"
 
 
-@pytest.mark.parametrize("bad", [1, 1.5, "1e2", "NaN", "Infinity", "1,000", "", " 1", "0x10", "1.", ".5"])
+@pytest.mark.parametrize("bad", [1, 1.5, "1e2", "NaN", "Infinity", "1,000", "", " 1", "0x10", "1.", ".5",
+                                 "１０.５", "\u0661\u0660.50", "1\u0967"])  # full-width, Arabic-Indic, Devanagari digits
 def test_decimal_refuses_numbers_and_exponents(bad):
     with pytest.raises(ValueError):
         parse_decimal(bad)

@@ -88,3 +88,18 @@ def test_phones_and_passwords():
     assert v.password_problem("short1") is not None
     assert v.password_problem("onlyletters") is not None
     assert v.password_problem("Good-pass-2026") is None
+
+
+@given(st.text(alphabet=st.characters(categories=["Nd"]), min_size=9, max_size=9).filter(lambda s: not s.isascii()))
+def test_phones_take_only_plain_digits_once_folded(rest):
+    # Full-width digits fold to plain ones (NFKC); other scripts' digits (٠١٢, ०१२) do not and are refused.
+    folded = v.normalise(rest)
+    expected = "139" + folded if folded.isascii() else None
+    assert v.valid_mobile("139" + rest) == expected
+    assert v.valid_contact_phone("0750-" + rest[:7]) == (("0750-" + folded[:7]) if folded.isascii() else None)
+
+
+def test_a_password_may_not_be_the_username():
+    assert v.password_problem("lin2026x", "lin2026x") is not None
+    assert v.password_problem("LIN2026X", "lin2026x") is not None
+    assert v.password_problem("lin2026x-pass", "lin2026x") is None
