@@ -1632,6 +1632,7 @@ def house_template() -> bytes:
         ws.append(row)
 
     notes = wb.create_sheet("填写说明")
+    notes.freeze_panes = "A2"
     style = _styles()
     for letter, width in zip("ABC", (16, 10, 80)):
         notes.column_dimensions[letter].width = width

@@ -106,6 +106,7 @@ def test_template_layout_dropdowns_and_notes():
     assert "统一社会信用代码" in lists[letter["证件类型"]]
     assert ws.column_dimensions[letter["房屋坐落"]].width > ws.column_dimensions[letter["楼层"]].width
     notes = wb["填写说明"]
+    assert ws.freeze_panes == "A3" and notes.freeze_panes == "A2"  # every sheet keeps its header in view
     listed = {row[0].value: (row[1].value, row[2].value) for row in notes.iter_rows(min_row=2) if row[0].value}
     for label in TEMPLATE_COLUMNS:
         assert label in listed and listed[label][1]

@@ -204,13 +204,34 @@ async def start_export(session: AsyncSession, viewer: Viewer, house_ids: Sequenc
 
 
 async def _export_snapshots(session: AsyncSession, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The snapshots to export, in order, each with 建成年代, 建筑结构 and 楼幢地址 of its building
+    (a house snapshot names only the building; an application's house goes to its target
+    building where it moves)."""
     if "applicationId" in params:
+        app_id = params["applicationId"]
         rows = await H.with_created_snapshots(session, (await session.execute(
-            H.linked_select().where(ApplicationHouse.application_id == params["applicationId"])
+            H.linked_select().where(ApplicationHouse.application_id == app_id)
             .order_by(ApplicationHouse.position))).all())
-        return [r.after or r.before for r in rows if (r.after or r.before)]
-    snaps = await H.current_snapshots(session, params["houseIds"])
-    return [snaps[h] for h in params["houseIds"] if h in snaps]
+        pairs = [(r.house_id, r.after or r.before) for r in rows if (r.after or r.before)]
+        targets = dict((await session.execute(
+            select(ApplicationHouse.house_id, ApplicationHouse.target_building_id)
+            .where(ApplicationHouse.application_id == app_id, ApplicationHouse.target_building_id.is_not(None)))).all())
+    else:
+        snaps = await H.current_snapshots(session, params["houseIds"])
+        pairs = [(h, snaps[h]) for h in params["houseIds"] if h in snaps]
+        targets = {}
+    homes = dict((await session.execute(
+        select(House.id, House.building_id).where(House.id.in_([h for h, _ in pairs])))).all())
+    building_ids = {targets.get(h, homes.get(h)) for h, _ in pairs}
+    buildings = {b.id: b for b in await session.scalars(select(Building).where(Building.id.in_(building_ids)))}
+    out = []
+    for house_id, snap in pairs:
+        b = buildings.get(targets.get(house_id, homes.get(house_id)))
+        if b is not None:
+            snap = dict(snap, builtYear=b.built_year, buildingAddress=b.address,
+                        structure=b.structure.value if b.structure else None)
+        out.append(snap)
+    return out
 
 
 async def run_export(job_id: int) -> None:
