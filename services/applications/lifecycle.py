@@ -190,9 +190,10 @@ async def submit(session: AsyncSession, viewer: Viewer, app_id: int | None, refu
     await acquire_locks(session, app, await handler.lock_targets(session, app))
     if refund_account is not None:
         app.refund_account = _refund_account(refund_account)
-    from services.applications import deposit_effects
+    from services.applications import deposit_effects, refund_form
 
-    if deposit_effects.needs_refund_account(await deposit_effects.plan(session, app)) and not app.refund_account:
+    impacts = await deposit_effects.plan(session, app)
+    if deposit_effects.needs_refund_account(impacts) and not app.refund_account:
         raise ValidationFailed("审核通过后将退款，请填写退款账户", field="refundAccount")
     from services.applications.houses import freeze_created
 
@@ -205,8 +206,10 @@ async def submit(session: AsyncSession, viewer: Viewer, app_id: int | None, refu
     await session.flush()
     app.form_job_id = job.id
     app.form_document_id = None
+    await refund_form.on_submit(session, app, impacts, viewer)
     await commit(session)
     await jobs.enqueue(job.id, job.kind)
+    await _enqueue_renders(session)
     return app
 
 
@@ -259,22 +262,30 @@ async def approve(session: AsyncSession, viewer: Viewer, app_id: int | None, com
     app = await get_for_update(session, viewer, app_id)
     if app.status != S.ACCEPTED:
         raise InvalidState(f"业务单当前为{STATUS_LABELS[app.status]}，只有已受理的业务单可以审核通过")
-    from services.applications import deposit_effects
+    from services.applications import deposit_effects, refund_form
 
     impacts = await deposit_effects.plan(session, app)  # from the data before the change
     await handler_of(app).approve(session, app, viewer)
     cancelled = await deposit_effects.apply(session, app, impacts, viewer)
+    refund_note = await refund_form.on_approve(session, app, viewer)
     await release_locks(session, app)
     app.review_comment = (comment or "").strip() or None
     app.decided_at = datetime.now(timezone.utc)
     note = app.review_comment
     if cancelled:
         note = ((note + "；") if note else "") + "作废交存通知单：" + "、".join(cancelled)
+    if refund_note:
+        note = ((note + "；") if note else "") + refund_note
     _transition(session, app, viewer, S.APPROVED, note)
     await commit(session)
+    await _enqueue_renders(session)
+    return app
+
+
+async def _enqueue_renders(session: AsyncSession) -> None:
+    """After commit: the PDF jobs the transaction created (notices, refund forms)."""
     for job_id in session.info.pop("render_jobs", []):
         await jobs.enqueue(job_id, JobKind.PDF_RENDER)
-    return app
 
 
 def _refund_account(account: dict) -> dict:
