@@ -12,7 +12,7 @@ from models import Estate, House
 from models.enums import LedgerKind
 from services import ledger
 from tests.api import gql
-from tests.appflow import APP_FIELDS, make_world, step, through_review, tree, wait_job
+from tests.appflow import APP_FIELDS, make_world, rendered_form, step, through_review, tree, wait_job
 from tests.sheets import XLSX, grid, house, workbook
 from tests.ws import subscribe, ws_client
 
@@ -319,3 +319,24 @@ async def test_house_exports_carry_the_building_and_two_decimal_amounts(client, 
             for money in ("建筑面积", "房款"):
                 assert row[money].number_format == "0.00"
             assert row["房款"].value == 880000.5
+
+
+async def test_the_form_of_a_supplement_lists_new_houses_compactly(client, session, world):
+    """Issue 7.11: one row per new house (no empty 变更前 rows): 30 houses on two pages, the
+    signature boxes beside the last rows, and 住宅 never broken over two lines."""
+    r = await gql(client, "mutation($input: HouseSupplementInput!) { createHouseSupplement(input: $input) { id number } }",
+                  {"input": {"estateId": world.estate_gid, "depositTiming": "BEFORE_INITIAL_REGISTRATION"}}, token=world.dev)
+    app = r.ok()["createHouseSupplement"]
+    job = (await upload(client, world.dev, app["id"], workbook(grid("3栋", 10, 3)))).ok()["importHouses"]
+    assert (await wait_job(client, world.dev, job["id"]))["status"] == "SUCCEEDED"
+    (await step(client, world.dev, "submitApplication", app["id"])).ok()
+    pages = await rendered_form(client, world.dev, app["id"])
+    assert 1 <= len(pages) <= 2, len(pages)
+    text = "".join(pages)
+    assert "新增房屋（共 30 套）" in text and "变更前" not in text and "（无）" not in text
+    lines = text.splitlines()
+    assert sum(line.strip() == "住宅" for line in lines) == 30  # each on one line, never 住 / 宅
+    assert not any(line.strip() in ("住", "宅") for line in lines)
+    codes = [h["code"] for b in (await tree(client, world))["buildings"] for h in b["houses"] if h["status"] == "PENDING"]
+    assert len(codes) == 30 and all(code in text for code in codes)
+    assert "审核人" in pages[-1] and codes[-1] in pages[-1]  # no signature block alone on a page

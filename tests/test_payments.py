@@ -12,7 +12,7 @@ from models import Building, House, LedgerEntry, Payment
 from models.enums import Role
 from services.deposits import recalculate
 from tests.api import gql
-from tests.appflow import make_world, step, through_review, tree, wait_job
+from tests.appflow import make_world, pdf_pages, step, through_review, tree, wait_job
 from tests.factories import login, make_user
 from tests.sheets import XLSX
 
@@ -374,19 +374,9 @@ REFUND_ACCOUNT = '{accountName: "江门示例置业", bankName: "工行江门分
 async def _pdf_text(client, url: str) -> tuple[str, int]:
     """pdftotext of a stored PDF (whitespace removed) and its page count."""
     import re
-    import shutil
-    import subprocess
-    import tempfile
 
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext is not on PATH (apt-get install poppler-utils)")
-    data = (await client.get(url)).content
-    assert data.startswith(b"%PDF")
-    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
-        f.write(data)
-        f.flush()
-        text = subprocess.run(["pdftotext", f.name, "-"], capture_output=True, text=True, check=True).stdout
-    return re.sub(r"\s+", "", text), text.count("\f")
+    pages = await pdf_pages(client, url)
+    return re.sub(r"\s+", "", "".join(pages)), len(pages)
 
 
 async def _eventually(client, token, query: str, variables: dict, pick):

@@ -197,7 +197,9 @@ def test_new_and_removed_houses_and_no_changes():
     form = make_form(0, changes=[ChangeRow("新建 9幢", None, {"楼幢": "9幢"}), ChangeRow("8幢101", {"楼幢": "8幢"}, None)],
                      estate=None, estate_code=None, reason=None, extra=[])
     page = application_form_html(form)
-    assert page.count("（无）") == 2 and 'class="changed"' not in page
+    # One row each, marked 新增 / 注销, with no empty half.
+    assert page.count("（无）") == 0 and 'class="changed"' not in page and "变更前" not in page
+    assert page.count('<tr class="after">') == page.count('<tr class="before">') == 1 and ">新增<" in page and ">注销<" in page
     assert render_application_form(form).startswith(b"%PDF-")
     assert render_application_form(make_form(0, columns=[], changes=[])).startswith(b"%PDF-")
 

@@ -311,6 +311,23 @@ LABELS = {"RESIDENTIAL": "住宅", "COMMERCIAL": "商业", "OFFICE": "办公", "
           "BEFORE_HANDOVER": "交付前"}
 
 
+# The 房屋权属批量变更 form: where the house is, and each owner on a line of their own with
+# 证件类型, 证件号码 and 手机号码 (the window checks them against the papers).
+OWNERSHIP_COLUMNS = {"buildingName": "楼幢", "unit": "单元", "floor": "楼层", "roomNumber": "房号", "address": "坐落"}
+OWNER_COLUMNS = {"name": "业主", "idType": "证件类型", "idNumber": "证件号码", "phone": "手机号码"}
+
+
+def _owner_cells(owners: list[dict[str, Any]] | None) -> dict[str, str]:
+    from models.enums import IdType
+    from services.workbook import ID_TYPE_NAMES
+
+    def text(key: str, owner: dict[str, Any]) -> str:
+        value = owner.get(key)
+        return ID_TYPE_NAMES[IdType(value)] if key == "idType" and value else (value or "—")
+
+    return {label: "\n".join(text(key, o) for o in owners or []) for key, label in OWNER_COLUMNS.items()}
+
+
 def _cell(key: str, value: Any) -> str:
     if key == "owners":
         return "、".join(o["name"] for o in value or [])
@@ -340,10 +357,15 @@ async def form_data(session: AsyncSession, app: Application):
     else:
         rows = await H.with_created_snapshots(session, (await session.execute(
             H.linked_select().where(ApplicationHouse.application_id == app.id).order_by(ApplicationHouse.position))).all())
-        columns = list(COLUMNS.values())
+        ownership = app.type == ApplicationType.OWNERSHIP_CHANGE
+        shown = OWNERSHIP_COLUMNS if ownership else COLUMNS
+        columns = list(shown.values()) + (list(OWNER_COLUMNS.values()) if ownership else [])
 
         def side(snap):
-            return None if snap is None else {COLUMNS[k]: _cell(k, snap.get(k)) for k in COLUMNS}
+            if snap is None:
+                return None
+            values = {shown[k]: _cell(k, snap.get(k)) for k in shown}
+            return {**values, **_owner_cells(snap.get("owners"))} if ownership else values
 
         changes = [ChangeRow(label=(r.after or r.before).get("code") or "新房屋", before=side(r.before), after=side(r.after))
                    for r in rows]
