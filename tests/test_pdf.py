@@ -500,3 +500,27 @@ def test_refund_form_of_many_houses_lists_each_and_never_leaves_the_signatures_a
     assert all(h.code in text for h in houses)
     assert "审核人" in pages[-1] and houses[-1].code in pages[-1]  # the signatures share their page
     assert all(f"第{n}页共{len(pages)}页" in page for n, page in enumerate(pages, start=1))
+
+
+@pytest.mark.parametrize("count", [9, 13, 17, 21, 26, 33, 45])
+@pytest.mark.parametrize("new", [True, False])
+def test_signature_boxes_never_stand_alone_on_a_page(count, new, tmp_path):
+    changes = [make_change(i) for i in range(count)]
+    if new:
+        changes = [ChangeRow(c.label, None, c.after) for c in changes]
+    pages = pdf_pages_text(render_application_form(make_form(0, changes=changes)), tmp_path)
+    assert "审核人" in pages[-1] and changes[-1].label in pages[-1]
+    assert ("变更前" in "".join(pages)) is not new
+
+
+def test_short_columns_are_never_wrapped(tmp_path):
+    """A column of short texts (用途, 电梯, 楼层) gets their width, beside a long 坐落."""
+    columns = ["楼幢", "单元", "楼层", "房号", "坐落", "用途", "电梯", "建筑面积", "套内面积", "销售状态", "业主"]
+    row = {"楼幢": "1栋", "单元": "1单元", "楼层": "12", "房号": "1201", "坐落": "江门市蓬江区示例路一号翠湖花园二期" * 3,
+           "用途": "住宅", "电梯": "有", "建筑面积": "89.50", "套内面积": "75.20", "销售状态": "已售", "业主": "张三、李四"}
+    form = make_form(0, columns=columns, changes=[ChangeRow(f"FW{i:010d}", None, row) for i in range(5)])
+    path = tmp_path / "form.pdf"
+    path.write_bytes(render_application_form(form))
+    lines = subprocess.run([need("pdftotext"), str(path), "-"], capture_output=True, text=True, check=True).stdout.splitlines()
+    for text in ("住宅", "已售", "1201", "89.50", "张三、李四"):
+        assert sum(line.strip() == text for line in lines) == 5, text
