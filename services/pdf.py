@@ -547,7 +547,7 @@ class NoticeDoc:
     lines: list[NoticeLineDoc]
 
 
-NOTICE_NOTE = "请持本通知单到专户银行柜台或侨都之窗交款；交款后凭银行回单到开发建设单位/业主处核对。"
+NOTICE_NOTE = "请持本通知单到专户银行柜台、侨都之窗或维修资金专用POS机交款；交款后凭银行回单到开发建设单位/业主处核对。"
 NOTICE_LINES_PER_PAGE = 200  # lines a page holds (three column groups of 67 rows); more run on
 
 _MM_PER_PT = 25.4 / 72

@@ -458,3 +458,18 @@ async def test_approval_rerenders_the_refund_form_when_an_amount_changed(client,
         assert r["form"]["id"] != printed["id"]
         text, pages = await _pdf_text(client, r["form"]["url"])
         assert pages == 1 and r["house"]["code"] in text and f"¥{Decimal(r['amount']):,.2f}" in text
+
+
+async def test_the_owner_notice_names_every_way_to_pay(client, world):
+    """Issue 7.11: 专户银行柜台, 侨都之窗 and 维修资金专用POS机."""
+    house = (await tree(client, world))["buildings"][1]["houses"][0]
+    q = f"mutation($items: [OwnerNoticeItemInput!]!) {{ issueOwnerNotices(items: $items) {{ {NOTICE} }} }}"
+    items = [{"houseId": house["id"], "owners": [{"name": "王五", "idType": "RESIDENT_ID", "idNumber": "11010519491231002X",
+                                                 "phone": "13800138000"}]}]
+    notice = (await gql(client, q, {"items": items}, token=world.dev)).ok()["issueOwnerNotices"][0]
+    doc = await _eventually(client, world.dev, "query($n: String!) { paymentNotice(number: $n) { document { url } } }",
+                            {"n": notice["number"]}, lambda d: d["paymentNotice"]["document"])
+    text, pages = await _pdf_text(client, doc["url"])
+    assert pages == 1 and notice["number"] in text and "王五" in text
+    for way in ("专户银行柜台", "侨都之窗", "维修资金专用POS机"):
+        assert way in text, way
