@@ -94,6 +94,7 @@ query ApplicationDetail($id: ID!) {
     }
     attachments { filename url }
     form { url }
+    refundForm { url }   # 退款申请表（审核通过将退款时）
     history { status comment at by { name } }
   }
 }

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from core.db import get_sessionmaker
 from models import Job
 from services import jobs, payment_jobs, receipts
-from services.applications import files
+from services.applications import files, refund_form
 
 log = logging.getLogger("wxfund.jobs")
 
@@ -41,6 +41,8 @@ async def _render(job_id: int) -> None:
         await payment_jobs.run_refund_forms(job_id)
     elif document == "RECEIPT":
         await receipts.run(job_id)
+    elif document == refund_form.DOCUMENT:
+        await refund_form.run(job_id)
     else:
         await files.run_form(job_id)
 

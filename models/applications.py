@@ -35,6 +35,11 @@ class Application(Base):
     import_job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", use_alter=True, ondelete="SET NULL"))
     form_job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", use_alter=True, ondelete="SET NULL"))
     form_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
+    # 退款申请表 rendered on submit when approval would refund money, and the refund of each
+    # house it printed ({house id: amount as text}), which approval compares with its own.
+    refund_form_job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", use_alter=True, ondelete="SET NULL"))
+    refund_form_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
+    refund_form_amounts: Mapped[dict[str, str] | None] = mapped_column(JSONB)
 
 
 class ApplicationEvent(Base):

@@ -214,6 +214,10 @@ class Application(Node):
     async def form(self, info: Info) -> Document | None:
         return None if self.form_document_id is None else await info.context.loaders.document_by_id.load(self.form_document_id)
 
+    @strawberry.field(description="退款申请表: rendered on submit when approval would refund money, so it can be printed and taken to the window before the clerk decides")
+    async def refund_form(self, info: Info) -> Document | None:
+        return None if self.refund_form_document_id is None else await info.context.loaders.document_by_id.load(self.refund_form_document_id)
+
     @strawberry.field
     async def form_job(self, info: Info) -> Job | None:
         return None if self.form_job_id is None else await info.context.loaders.job_by_id.load(self.form_job_id)

@@ -59,12 +59,15 @@ def _changed_workbook(rows: Sequence[Any]) -> bytes:
 
     from openpyxl import Workbook
 
+    from services.workbook import typed_cells
+
     wb = Workbook()
     ws = wb.active
     ws.title = "应交变化"
     ws.append(["房屋编号", "原应交", "新应交"])
+    ws.freeze_panes = "A2"
     for r in rows:
-        ws.append([r.code, float(r.old_due), float(r.new_due)])
+        ws.append(typed_cells(ws, [r.code, Decimal(r.old_due), Decimal(r.new_due)]))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -286,7 +289,7 @@ async def start_print(session: AsyncSession, viewer: Viewer | None, ids: Sequenc
 
 async def run_refund_forms(job_id: int) -> None:
     from models import Application
-    from services.pdf import RefundDoc, render_refund_form
+    from services.pdf import RefundDoc, RefundHouseDoc, render_refund_form
 
     job = await jobs.start(job_id)
     if job is None:
@@ -298,10 +301,11 @@ async def run_refund_forms(job_id: int) -> None:
             .join(Estate, Estate.id == Building.estate_id).join(Organization, Organization.id == Refund.organization_id)
             .join(Application, Application.id == Refund.application_id)
             .where(Refund.id.in_(job.params["refunds"])).order_by(Refund.id))).all()
-        docs = [(r.id, RefundDoc(number=app.number, house_code=h.code, location=f"{b}{h.unit or ''}{h.room_number}",
-                                 estate=e, organization=o, amount=r.amount, account_name=r.account_name,
+        docs = [(r.id, RefundDoc(number=app.number, estate=e, organization=o, account_name=r.account_name,
                                  bank_name=r.bank_name, account_number=r.account_number, reason=app.reason or "",
-                                 created_at=r.created_at)) for r, h, b, e, o, app in rows]
+                                 created_at=r.created_at,
+                                 houses=[RefundHouseDoc(h.code, f"{b}{h.unit or ''}{h.room_number}", r.amount)]))
+                for r, h, b, e, o, app in rows]
     files = [(rid, await asyncio.to_thread(render_refund_form, d)) for rid, d in docs]
     async with get_sessionmaker()() as session:
         running = await session.get_one(Job, job_id, with_for_update=True)

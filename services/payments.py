@@ -142,7 +142,8 @@ async def complete_refund(session: AsyncSession, viewer: Viewer | None, refund_i
     house = await session.get_one(House, refund.house_id)
     if house.balance < refund.amount:
         raise InvalidState(f"分户账余额 {house.balance} 不足以退款 {refund.amount}")
-    await ledger.post(session, refund.house_id, LedgerKind.REFUND, refund.amount, memo=f"退款 {refund.id}")
+    number = await session.scalar(select(Application.number).where(Application.id == refund.application_id))
+    await ledger.post(session, refund.house_id, LedgerKind.REFUND, refund.amount, memo=f"退款 {number}")  # the 业务单号
     refund.status = RefundStatus.COMPLETED
     refund.completed_at = datetime.now(timezone.utc)
     refund.completed_by_id = viewer.user_id

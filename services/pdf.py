@@ -250,18 +250,20 @@ header .qr img { width: 26mm; height: 26mm; display: block; }
 table.info { width: 100%; margin-bottom: 5mm; table-layout: fixed; }
 table.info th, table.info td { border: 0.6pt solid #000; padding: 1.3mm 2mm; text-align: left; vertical-align: top; }
 table.info th { width: 30mm; background: #f0f0f0; }
-h2 { font-size: 12pt; margin: 0 0 2mm 0; }
-table.changes { width: 100%; table-layout: fixed; font-size: 9pt; line-height: 1.3; }
-table.changes th, table.changes td { border: 0.5pt solid #000; padding: 1mm 1.4mm; vertical-align: top; }
+h2 { font-size: 12pt; margin: 0 0 2mm 0; break-after: avoid; }
+table.changes { width: 100%; table-layout: fixed; font-size: 9pt; line-height: 1.25; }
+table.changes th, table.changes td { border: 0.5pt solid #000; padding: 0.6mm 1.4mm; vertical-align: top;
+                                      white-space: pre-line; }
 table.changes thead th { background: #e6e6e6; text-align: center; }
 table.changes tbody { break-inside: avoid; }
 table.changes td.side { text-align: center; color: #333; }
 table.changes td.none { color: #666; text-align: center; }
 table.changes td.changed { background: #ffe58f; }
 table.changes tr.after td.changed { background: #ffd24d; }
-.legend { font-size: 8.5pt; color: #333; margin: 1.5mm 0 0 0; }
+.legend { font-size: 8.5pt; color: #333; margin: 1.5mm 0 0 0; break-before: avoid; }
 .legend span { background: #ffd24d; padding: 0 1.5mm; }
-.signatures { break-inside: avoid; margin-top: 7mm; width: 100%; table-layout: fixed; }
+/* never alone on a page: the last rows of the table come along */
+.signatures { break-inside: avoid; break-before: avoid; margin-top: 7mm; width: 100%; table-layout: fixed; }
 .signatures td { border: 0.6pt solid #000; padding: 2.5mm 3mm; vertical-align: top; }
 .signatures .who { font-size: 8.5pt; color: #444; margin-bottom: 2mm; }
 .signatures p { margin: 0 0 4mm 0; }
@@ -300,48 +302,84 @@ def _text_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
-def _colgroup(form: ApplicationForm) -> str:
+# The changes table's geometry: 9 pt type; each cell's padding and rules take about 3.2 mm.
+_CHANGES_EM_MM = 9 * 25.4 / 72
+_CELL_PAD_MM = 3.2
+_SHORT_EM = 8.0  # a column whose every text fits this many em is never wrapped
+_PAGE_MM = {False: 180.0, True: 267.0}  # text width of an A4 page, portrait / landscape (15 mm margins)
+
+
+def _only_new(form: ApplicationForm) -> bool:
+    """Every change adds something (采集, 补充): one row per house, no 变更前 / 变更后 column."""
+    return bool(form.changes) and all(c.before is None for c in form.changes)
+
+
+def _widest_line(texts) -> float:
+    """em of the widest line among the texts (a cell may hold one line per owner)."""
+    return max((_em_width(line) for t in texts for line in t.split("\n")), default=0.0)
+
+
+def _colgroup(form: ApplicationForm, *, wide: bool) -> str:
     """Column widths for the changes table. The table uses the fixed layout (the automatic one
     measures every cell of every row and makes long forms several times slower), so the widths
-    are worked out here: each value column in proportion to its widest text, within bounds."""
-    def widest(texts) -> int:
-        return max((_text_width(t) for t in texts), default=0)
-
-    label = min(max(widest(c.label for c in form.changes[:2000]), 8), 24)
-    weights = []
+    are worked out here from the texts of the first 2000 changes. A short column (every text of
+    it, header included, within _SHORT_EM) gets the room its widest text needs, so 住宅 or 101
+    never break one character a line; the long ones (坐落, names) share the rest in proportion
+    to their widest text and wrap where they must."""
+    sample = form.changes[:2000]
+    texts = [[c.label for c in sample]]
+    if not _only_new(form):
+        texts.append(["变更前"])
     for key in form.columns:
-        values = (side.get(key, "") for c in form.changes[:2000] for side in (c.before or {}, c.after or {}))
-        weights.append(min(max(widest(values), _text_width(key), 4), 40))
-    side = 6.5  # 变更前 / 变更后
-    total = label + side + sum(weights)
-    cols = [label, side, *weights]
-    return "<colgroup>" + "".join(f'<col style="width:{w * 100 / total:.2f}%">' for w in cols) + "</colgroup>"
+        texts.append([side.get(key, "") for c in sample for side in (c.before or {}, c.after or {})])
+    heads = ["房屋 / 楼幢", "　", *form.columns] if not _only_new(form) else ["房屋 / 楼幢", *form.columns]
+    natural = [max(_widest_line(t), _em_width(h), 2.0) for t, h in zip(texts, heads)]
+    needs = [n * _CHANGES_EM_MM + _CELL_PAD_MM for n in natural]
+    page = _PAGE_MM[wide]
+    long = [i for i, n in enumerate(natural) if n > _SHORT_EM]
+    widths = list(needs)
+    if sum(needs) <= page:  # room to spare: the long columns (or all, if none is long) get it
+        share = long or list(range(len(needs)))
+        spare = page - sum(needs)
+        weight = sum(natural[i] for i in share)
+        for i in share:
+            widths[i] += spare * natural[i] / weight
+    elif long:  # short columns keep their room; the long ones wrap in what is left
+        room = max(page - sum(needs[i] for i in range(len(needs)) if i not in long), 12.0 * len(long))
+        weight = sum(min(natural[i], 30.0) for i in long)
+        for i in long:
+            widths[i] = room * min(natural[i], 30.0) / weight
+    total = sum(widths)
+    return "<colgroup>" + "".join(f'<col style="width:{w * 100 / total:.2f}%">' for w in widths) + "</colgroup>"
 
 
 def _change_rows(form: ApplicationForm) -> str:
+    """One <tbody> per change (kept on one page): a new or removed house is one row (新增 / 注销;
+    on a form of new houses only, without that column), a changed one two rows (变更前 / 变更后)
+    with the differing cells marked."""
     columns = form.columns
     ncols = len(columns)
+    only_new = _only_new(form)
     parts: list[str] = []
     for change in form.changes:
         before = change.before or {}
         after = change.after or {}
-        differs = {
-            key for key in columns
-            if change.before is not None and change.after is not None and before.get(key, "") != after.get(key, "")
-        }
+        label = esc(change.label)
+        if change.before is None or change.after is None:
+            values = after if change.before is None else before
+            side = "" if only_new else f'<td class="side">{"新增" if change.before is None else "注销"}</td>'
+            cells = "".join(f"<td>{esc(values.get(key, ''))}</td>" for key in columns)
+            parts.append(f'<tbody><tr class="{"after" if change.before is None else "before"}">'
+                         f'<td class="label">{label}</td>{side}{cells}</tr></tbody>')
+            continue
+        differs = {key for key in columns if before.get(key, "") != after.get(key, "")}
         rows = []
-        for side, values, present, css in (("变更前", before, change.before is not None, "before"),
-                                           ("变更后", after, change.after is not None, "after")):
-            cells = []
-            if side == "变更前":
-                cells.append(f'<td class="label" rowspan="2">{esc(change.label)}</td>')
+        for side, values, css in (("变更前", before, "before"), ("变更后", after, "after")):
+            cells = [f'<td class="label" rowspan="2">{label}</td>'] if css == "before" else []
             cells.append(f'<td class="side">{side}</td>')
-            if present:
-                for key in columns:
-                    mark = ' class="changed"' if key in differs else ""
-                    cells.append(f"<td{mark}>{esc(values.get(key, ''))}</td>")
-            else:
-                cells.append(f'<td class="none" colspan="{ncols}">（无）</td>' if ncols else "")
+            for key in columns:
+                mark = ' class="changed"' if key in differs else ""
+                cells.append(f"<td{mark}>{esc(values.get(key, ''))}</td>")
             rows.append(f'<tr class="{css}">{"".join(cells)}</tr>')
         parts.append(f"<tbody>{''.join(rows)}</tbody>")
     if not parts:
@@ -363,17 +401,24 @@ def application_form_html(form: ApplicationForm) -> str:
     info_rows = (f'<tr><th>申请单位</th><td colspan="3">{esc(form.organization)}</td></tr>' + _info_rows(info)
                  + f'<tr><th>申请原因</th><td colspan="3">{esc(form.reason or "—")}</td></tr>')
     head = "".join(f"<th>{esc(c)}</th>" for c in form.columns)
-    wide = ' class="wide"' if len(form.columns) > WIDE_AFTER_COLUMNS else ""
+    landscape = len(form.columns) > WIDE_AFTER_COLUMNS
+    wide = ' class="wide"' if landscape else ""
     changes = ""
     if form.columns or form.changes:
+        if _only_new(form):
+            heading, side_head, legend = f"新增房屋（共 {len(form.changes)} 套）", "", ""
+        else:
+            heading, side_head, legend = f"变更明细（共 {len(form.changes)} 项）", "<th>　</th>", ""
+            if any(c.before is not None and c.after is not None for c in form.changes):
+                legend = '<p class="legend"><span>底色</span> 标示变更前后不同的项。</p>'
         changes = f"""
-<h2>变更明细（共 {len(form.changes)} 项）</h2>
+<h2>{heading}</h2>
 <table class="changes">
-  {_colgroup(form)}
-  <thead><tr><th>房屋 / 楼幢</th><th>　</th>{head}</tr></thead>
+  {_colgroup(form, wide=landscape)}
+  <thead><tr><th>房屋 / 楼幢</th>{side_head}{head}</tr></thead>
   {_change_rows(form)}
 </table>
-<p class="legend"><span>底色</span> 标示变更前后不同的项。</p>"""
+{legend}"""
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{esc(title)}</title>
 <style>{FORM_CSS}</style></head>
@@ -502,7 +547,7 @@ class NoticeDoc:
     lines: list[NoticeLineDoc]
 
 
-NOTICE_NOTE = "请持本通知单到专户银行柜台或侨都之窗交款；交款后凭银行回单到开发建设单位/业主处核对。"
+NOTICE_NOTE = "请持本通知单到专户银行柜台、侨都之窗或维修资金专用POS机交款；交款后凭银行回单到开发建设单位/业主处核对。"
 NOTICE_LINES_PER_PAGE = 200  # lines a page holds (three column groups of 67 rows); more run on
 
 _MM_PER_PT = 25.4 / 72
@@ -795,44 +840,68 @@ def render_payment_notice(notice: NoticeDoc) -> bytes:
 
 
 @dataclass
-class RefundDoc:
-    number: str  # the application number
-    house_code: str
+class RefundHouseDoc:
+    """One house of a refund form: 房屋编号, 坐落 and the amount refunded for it."""
+
+    code: str
     location: str
+    amount: Decimal
+
+
+@dataclass
+class RefundDoc:
+    """The 退款申请表 of an application: every house it refunds (one for a Refund's own form,
+    each house of depositImpact with a refund for the form printed on submit), the account to
+    pay into and the reason."""
+
+    number: str  # the application number
     estate: str
     organization: str
-    amount: Decimal
     account_name: str
     bank_name: str
     account_number: str
     reason: str
     created_at: datetime
+    houses: list[RefundHouseDoc]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((h.amount for h in self.houses), Decimal("0.00"))
 
 
 REFUND_CSS = """
+@page {
+  @bottom-center { content: "第 " counter(page) " 页 共 " counter(pages) " 页"; font-size: 8.5pt; color: #444; }
+}
 header { display: flex; align-items: flex-start; justify-content: space-between; margin-bottom: 4mm; }
 header h1 { font-size: 17pt; margin: 4mm 0 2mm 0; letter-spacing: 0.5pt; }
 header .no { font-size: 10.5pt; }
 header .qr { text-align: center; font-size: 7.5pt; }
 header .qr img { width: 26mm; height: 26mm; display: block; image-rendering: pixelated; }
-h2 { font-size: 12pt; margin: 0 0 2mm 0; }
-table.info { width: 100%; margin-bottom: 5mm; table-layout: fixed; }
-table.info th, table.info td { border: 0.6pt solid #000; padding: 1.6mm 2mm; text-align: left; vertical-align: top; }
+h2 { font-size: 12pt; margin: 0 0 2mm 0; break-after: avoid; }
+table.info, table.houses { width: 100%; margin-bottom: 5mm; table-layout: fixed; }
+table.info th, table.info td, table.houses th, table.houses td {
+  border: 0.6pt solid #000; padding: 1.6mm 2mm; text-align: left; vertical-align: top; }
 table.info th { width: 32mm; background: #f0f0f0; }
 table.info td.amount { font-size: 12pt; }
+table.houses { font-size: 9.5pt; line-height: 1.3; }
+table.houses th, table.houses td { padding: 1mm 2mm; }
+table.houses thead th { background: #f0f0f0; }
+table.houses .n { text-align: right; white-space: nowrap; }
+table.houses tr { break-inside: avoid; }
 .reason { min-height: 24mm; line-height: 1.35; }
-.signatures { break-inside: avoid; margin-top: 6mm; width: 100%; table-layout: fixed; }
+.signatures { break-inside: avoid; break-before: avoid; margin-top: 6mm; width: 100%; table-layout: fixed; }
 .signatures td { border: 0.6pt solid #000; padding: 2.5mm 3mm; vertical-align: top; }
 .signatures .who { font-size: 8.5pt; color: #444; margin-bottom: 2mm; }
 .signatures p { margin: 0 0 4mm 0; }
 .signatures .seal { height: 12mm; }
-.remark { font-size: 8.5pt; color: #333; margin-top: 4mm; }
+.remark { font-size: 8.5pt; color: #333; margin-top: 4mm; break-before: avoid; }
 /* denser, for a form whose long values would otherwise run onto a second page */
 .c1 { font-size: 9pt; }
 .c1 header { margin-bottom: 2mm; }
 .c1 header h1 { margin-top: 0; }
-.c1 table.info { margin-bottom: 3mm; }
-.c1 table.info th, .c1 table.info td { padding: 0.8mm 1.5mm; }
+.c1 table.info, .c1 table.houses { margin-bottom: 3mm; }
+.c1 table.info th, .c1 table.info td, .c1 table.houses th, .c1 table.houses td { padding: 0.8mm 1.5mm; }
 .c1 table.info td.amount { font-size: 10pt; }
 .c1 .reason { min-height: 10mm; }
 .c1 .signatures { margin-top: 3mm; }
@@ -846,6 +915,7 @@ table.info td.amount { font-size: 12pt; }
 .c2 .reason { min-height: 0; }
 """
 _REFUND_DENSITY = ("", "c1", "c1 c2")  # tried in turn until the form is one page
+REFUND_ONE_PAGE_HOUSES = 20  # up to this many houses the form is made to fit one page
 
 
 def refund_form_html(refund: RefundDoc, *, density: int = 0) -> str:
@@ -858,6 +928,9 @@ def refund_form_html(refund: RefundDoc, *, density: int = 0) -> str:
     # A long reason is set smaller (the reason of an application holds up to 1000 characters).
     length = len(refund.reason or "")
     reason_pt = min(10.5 if length <= 250 else 9 if length <= 500 else 7, (10.5, 8, 6.5)[density])
+    houses = "".join(f'<tr><td>{esc(h.code)}</td><td>{esc(h.location)}</td><td class="n">{_yuan(h.amount)}</td></tr>'
+                     for h in refund.houses)
+    total = refund.total
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>
 <style>{REFUND_CSS}</style></head>
@@ -870,19 +943,23 @@ def refund_form_html(refund: RefundDoc, *, density: int = 0) -> str:
   </div>
   <div class="qr"><img src="{qr_png_data_uri(refund.number)}" alt="{number}">{number}</div>
 </header>
-<h2>房屋信息</h2>
 <table class="info">
 <tr><th>物业区域</th><td colspan="3">{esc(refund.estate)}</td></tr>
-<tr><th>房屋编号</th><td>{esc(refund.house_code)}</td><th>坐落</th><td>{esc(refund.location)}</td></tr>
 <tr><th>申请单位</th><td colspan="3">{esc(refund.organization)}</td></tr>
 </table>
 <h2>退款信息</h2>
 <table class="info">
-<tr><th>退款金额（小写）</th><td class="amount" colspan="3">¥{_yuan(refund.amount)}</td></tr>
-<tr><th>退款金额（大写）</th><td class="amount" colspan="3">人民币{chinese_capitals(refund.amount)}</td></tr>
+<tr><th>退款金额（小写）</th><td class="amount" colspan="3">¥{_yuan(total)}</td></tr>
+<tr><th>退款金额（大写）</th><td class="amount" colspan="3">人民币{chinese_capitals(total)}</td></tr>
 <tr><th>收款户名</th><td colspan="3">{esc(refund.account_name)}</td></tr>
 <tr><th>开户银行</th><td>{esc(refund.bank_name)}</td><th>账号</th><td>{esc(refund.account_number)}</td></tr>
 <tr><th>退款原因</th><td colspan="3"><div class="reason" style="font-size:{reason_pt}pt">{esc(refund.reason)}</div></td></tr>
+</table>
+<h2>退款房屋（共 {len(refund.houses)} 套）</h2>
+<table class="houses">
+<colgroup><col style="width:28%"><col style="width:48%"><col style="width:24%"></colgroup>
+<thead><tr><th>房屋编号</th><th>坐落</th><th class="n">退款金额（元）</th></tr></thead>
+<tbody>{houses}</tbody>
 </table>
 <table class="signatures"><tr>
   <td>
@@ -905,14 +982,17 @@ def refund_form_html(refund: RefundDoc, *, density: int = 0) -> str:
 
 
 def render_refund_form(refund: RefundDoc) -> bytes:
-    """The 退款申请表 of a refund as PDF bytes: one A4 portrait page with the application number
-    as text and as a QR code, the apply date (Asia/Shanghai), the house, the amount in figures
-    and in 大写, the account to pay into, the reason (up to 1000 characters, set smaller when
-    long) and the signature boxes. Nothing is cut: when long values would push the form onto a
-    second page it is set again, tighter and smaller (up to twice). Synchronous and CPU-heavy:
-    call it in a thread."""
+    """The 退款申请表 as PDF bytes (A4 portrait): the application number as text and as a QR
+    code, the apply date (Asia/Shanghai), each house refunded with its amount, the total in
+    figures and in 大写, the account to pay into, the reason (up to 1000 characters, set smaller
+    when long) and the signature boxes. Nothing is cut. A form of up to REFUND_ONE_PAGE_HOUSES
+    houses is one page: when long values would push it onto a second page it is set again,
+    tighter and smaller (up to twice). More houses run on over pages (the house table's header
+    repeated), and the signature boxes never stand alone on the last page. Synchronous and
+    CPU-heavy: call it in a thread."""
     title = f"{refund.number} 退款申请表"
-    for density in range(len(_REFUND_DENSITY)):
+    tries = len(_REFUND_DENSITY) if len(refund.houses) <= REFUND_ONE_PAGE_HOUSES else 1
+    for density in range(tries):
         data, pages = _render_pdf(refund_form_html(refund, density=density), title)
         if pages == 1:
             break

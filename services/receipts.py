@@ -17,7 +17,7 @@ from services import documents, jobs
 from services.access import Viewer
 
 CHINA = timezone(timedelta(hours=8))
-CHANNELS = {PaymentChannel.BANK_COUNTER: "专户银行柜台", PaymentChannel.CITY_WINDOW: "侨都之窗", PaymentChannel.POS: "POS"}
+CHANNELS = {PaymentChannel.BANK_COUNTER: "专户银行柜台", PaymentChannel.CITY_WINDOW: "侨都之窗", PaymentChannel.POS: "维修资金专用POS机"}
 
 
 @dataclass

@@ -41,17 +41,20 @@ class AmountRow:
 
 
 def write(rows: Iterable[RenewalRow]) -> bytes:
+    """The sheet with the default amounts: text stored as text, amounts as numbers shown 0.00,
+    the header row frozen."""
+    from services.workbook import typed_cells
+
     wb = Workbook()
     ws = wb.active
     ws.title = "续筹金额"
     ws.append(COLUMNS)
     for cell in ws[1]:
         cell.font = Font(bold=True)
+    ws.freeze_panes = "A2"
     for r in rows:
-        ws.append([r.code, r.building_name, r.unit, r.floor, r.room_number, float(r.building_area), float(r.first_deposit),
-                   float(r.balance), float(r.amount)])
-        for col in (6, 7, 8, 9):
-            ws.cell(ws.max_row, col).number_format = "0.00"
+        ws.append(typed_cells(ws, [r.code, r.building_name, r.unit, r.floor, r.room_number, r.building_area,
+                                   r.first_deposit, r.balance, r.amount]))
     for letter, width in zip("ABCDEFGHI", (16, 10, 8, 6, 8, 10, 12, 12, 14)):
         ws.column_dimensions[letter].width = width
     out = io.BytesIO()

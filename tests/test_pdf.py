@@ -23,7 +23,7 @@ import pytest
 from services import pdf
 from services.money import chinese_capitals
 from services.pdf import (
-    ApplicationForm, ChangeRow, NoticeDoc, NoticeLineDoc, RefundDoc, application_form_html, html_to_pdf,
+    ApplicationForm, ChangeRow, NoticeDoc, NoticeLineDoc, RefundDoc, RefundHouseDoc, application_form_html, html_to_pdf,
     payment_notices_html, refund_form_html, render_application_form, render_payment_notice, render_payment_notices,
     render_refund_form,
 )
@@ -197,7 +197,9 @@ def test_new_and_removed_houses_and_no_changes():
     form = make_form(0, changes=[ChangeRow("新建 9幢", None, {"楼幢": "9幢"}), ChangeRow("8幢101", {"楼幢": "8幢"}, None)],
                      estate=None, estate_code=None, reason=None, extra=[])
     page = application_form_html(form)
-    assert page.count("（无）") == 2 and 'class="changed"' not in page
+    # One row each, marked 新增 / 注销, with no empty half.
+    assert page.count("（无）") == 0 and 'class="changed"' not in page and "变更前" not in page
+    assert page.count('<tr class="after">') == page.count('<tr class="before">') == 1 and ">新增<" in page and ">注销<" in page
     assert render_application_form(form).startswith(b"%PDF-")
     assert render_application_form(make_form(0, columns=[], changes=[])).startswith(b"%PDF-")
 
@@ -267,12 +269,13 @@ def make_notice(count: int, number: str = "JK202611270001", **overrides) -> Noti
     return NoticeDoc(**values)
 
 
-def make_refund(**overrides) -> RefundDoc:
+def make_refund(*, house_code="FW0000000123", location="3栋1单元1201", amount=Decimal("12345.60"), **overrides) -> RefundDoc:
     values = dict(
-        number="YW202611270009", house_code="FW0000000123", location="3栋1单元1201", estate="翠湖花园（WY00000001）",
-        organization="江门市示例房地产开发有限公司", amount=Decimal("12345.60"), account_name="王小明",
+        number="YW202611270009", estate="翠湖花园（WY00000001）",
+        organization="江门市示例房地产开发有限公司", account_name="王小明",
         bank_name="中国建设银行江门分行", account_number="6217000000000000123", reason="测绘面积更正，应交金额减少，退还多交部分。",
         created_at=datetime(2026, 11, 27, 17, 30, tzinfo=timezone.utc),
+        houses=[RefundHouseDoc(house_code, location, amount)],
     )
     values.update(overrides)
     return RefundDoc(**values)
@@ -481,3 +484,43 @@ def test_line_breaks_and_tabs_in_values_keep_the_grid_aligned():
     assert [b.count("\n") for b in lines] == [3, 3, 3, 3]  # header + three houses each
     assert [b.count("\t") for b in [*info, *lines]] == [5, 5, 4, 0, 0, 0]  # only the grid's own tabs
     assert "江门市 示例公司" in page and "3栋 1单元 101" in page
+
+
+@pytest.mark.parametrize("count", [3, 15, 25, 60])
+def test_refund_form_of_many_houses_lists_each_and_never_leaves_the_signatures_alone(count, tmp_path):
+    """The form printed on submit lists every refunded house; a long list runs on over pages, and
+    the last page always has some of the list above the signature boxes."""
+    houses = [RefundHouseDoc(f"FW{i:010d}", f"3栋1单元{i:04d}", Decimal("100.05") + i) for i in range(count)]
+    data = render_refund_form(make_refund(houses=houses))
+    pages = pdf_pages_text(data, tmp_path)
+    assert len(pages) == page_count(data) and (len(pages) == 1) == (count <= 15)
+    text = "".join(pages)
+    total = sum((h.amount for h in houses), Decimal("0"))
+    assert f"共{count}套" in text and f"¥{total:,.2f}" in text and chinese_capitals(total) in text
+    assert all(h.code in text for h in houses)
+    assert "审核人" in pages[-1] and houses[-1].code in pages[-1]  # the signatures share their page
+    assert all(f"第{n}页共{len(pages)}页" in page for n, page in enumerate(pages, start=1))
+
+
+@pytest.mark.parametrize("count", [9, 13, 17, 21, 26, 33, 45])
+@pytest.mark.parametrize("new", [True, False])
+def test_signature_boxes_never_stand_alone_on_a_page(count, new, tmp_path):
+    changes = [make_change(i) for i in range(count)]
+    if new:
+        changes = [ChangeRow(c.label, None, c.after) for c in changes]
+    pages = pdf_pages_text(render_application_form(make_form(0, changes=changes)), tmp_path)
+    assert "审核人" in pages[-1] and changes[-1].label in pages[-1]
+    assert ("变更前" in "".join(pages)) is not new
+
+
+def test_short_columns_are_never_wrapped(tmp_path):
+    """A column of short texts (用途, 电梯, 楼层) gets their width, beside a long 坐落."""
+    columns = ["楼幢", "单元", "楼层", "房号", "坐落", "用途", "电梯", "建筑面积", "套内面积", "销售状态", "业主"]
+    row = {"楼幢": "1栋", "单元": "1单元", "楼层": "12", "房号": "1201", "坐落": "江门市蓬江区示例路一号翠湖花园二期" * 3,
+           "用途": "住宅", "电梯": "有", "建筑面积": "89.50", "套内面积": "75.20", "销售状态": "已售", "业主": "张三、李四"}
+    form = make_form(0, columns=columns, changes=[ChangeRow(f"FW{i:010d}", None, row) for i in range(5)])
+    path = tmp_path / "form.pdf"
+    path.write_bytes(render_application_form(form))
+    lines = subprocess.run([need("pdftotext"), str(path), "-"], capture_output=True, text=True, check=True).stdout.splitlines()
+    for text in ("住宅", "已售", "1201", "89.50", "张三、李四"):
+        assert sum(line.strip() == text for line in lines) == 5, text

@@ -106,6 +106,7 @@ def test_template_layout_dropdowns_and_notes():
     assert "统一社会信用代码" in lists[letter["证件类型"]]
     assert ws.column_dimensions[letter["房屋坐落"]].width > ws.column_dimensions[letter["楼层"]].width
     notes = wb["填写说明"]
+    assert ws.freeze_panes == "A3" and notes.freeze_panes == "A2"  # every sheet keeps its header in view
     listed = {row[0].value: (row[1].value, row[2].value) for row in notes.iter_rows(min_row=2) if row[0].value}
     for label in TEMPLATE_COLUMNS:
         assert label in listed and listed[label][1]
@@ -629,3 +630,22 @@ def test_too_many_rows_are_refused(monkeypatch):
     with pytest.raises(FileRejected, match="上限"):
         read_house_sheet(xlsx([as_row(house_cells(str(100 + i))) for i in range(11)]), "x.xlsx")
     assert len(read_house_sheet(xlsx([as_row(house_cells(str(100 + i))) for i in range(10)]), "x.xlsx")[0]) == 10
+
+
+@pytest.mark.parametrize("text", ["=1+1", '=HYPERLINK("http://example.invalid","x")', "+SUM(A1)", "-2+3", "@A1", "_x0041_",
+                                  "a\x01b"])
+def test_typed_cells_store_text_as_text(text):
+    """Issue 12.11: no text a user typed becomes a formula in any workbook the service writes."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(W.typed_cells(ws, [text, Decimal("12.5"), 3, None]))
+    out = io.BytesIO()
+    wb.save(out)
+    sheet = zipfile.ZipFile(io.BytesIO(out.getvalue())).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet and "<f " not in sheet
+    back = load_workbook(io.BytesIO(out.getvalue())).active
+    assert back["A1"].data_type == "s" and back["B1"].number_format == "0.00"
+    import python_calamine  # reads _x005F_ escapes as Excel shows them, as openpyxl does not
+
+    row = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue())).get_sheet_by_index(0).to_python()[0]
+    assert row[:3] == [text.replace("\x01", ""), 12.5, 3]

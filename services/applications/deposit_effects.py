@@ -138,7 +138,6 @@ async def apply(session: AsyncSession, app: Application, impacts: list[Impact], 
     history = [f"作废交存通知单：{'、'.join(cancelled)}"] if cancelled else []
     if issued:
         history.append(f"补开交存通知单：{'、'.join(n.number for n in issued)}")
-    refunds = []
     for i in impacts:
         if i.make_up > 0:
             house = await session.get_one(House, i.house_id)
@@ -150,9 +149,8 @@ async def apply(session: AsyncSession, app: Application, impacts: list[Impact], 
                 building_id=house.building_id, viewer=viewer, application_id=app.id,
                 lines=[notices.Line(house.id, house.building_area, None, i.make_up)]))
         if i.refund > 0:
-            refunds.append(payments.new_refund(session, app, i.house_id, i.refund))
+            payments.new_refund(session, app, i.house_id, i.refund)
     if issued:
         session.info.setdefault("render_jobs", []).append(await notices.render_documents(session, issued, viewer))
-    if refunds:
-        session.info.setdefault("render_jobs", []).append(await payments.render_refund_forms(session, refunds, viewer))
+    # Their forms: the one printed on submit or new ones (refund_form.on_approve, after this).
     return history

@@ -207,13 +207,34 @@ async def start_export(session: AsyncSession, viewer: Viewer, house_ids: Sequenc
 
 
 async def _export_snapshots(session: AsyncSession, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The snapshots to export, in order, each with 建成年代, 建筑结构 and 楼幢地址 of its building
+    (a house snapshot names only the building; an application's house goes to its target
+    building where it moves)."""
     if "applicationId" in params:
+        app_id = params["applicationId"]
         rows = await H.with_created_snapshots(session, (await session.execute(
-            H.linked_select().where(ApplicationHouse.application_id == params["applicationId"])
+            H.linked_select().where(ApplicationHouse.application_id == app_id)
             .order_by(ApplicationHouse.position))).all())
-        return [r.after or r.before for r in rows if (r.after or r.before)]
-    snaps = await H.current_snapshots(session, params["houseIds"])
-    return [snaps[h] for h in params["houseIds"] if h in snaps]
+        pairs = [(r.house_id, r.after or r.before) for r in rows if (r.after or r.before)]
+        targets = dict((await session.execute(
+            select(ApplicationHouse.house_id, ApplicationHouse.target_building_id)
+            .where(ApplicationHouse.application_id == app_id, ApplicationHouse.target_building_id.is_not(None)))).all())
+    else:
+        snaps = await H.current_snapshots(session, params["houseIds"])
+        pairs = [(h, snaps[h]) for h in params["houseIds"] if h in snaps]
+        targets = {}
+    homes = dict((await session.execute(
+        select(House.id, House.building_id).where(House.id.in_([h for h, _ in pairs])))).all())
+    building_ids = {targets.get(h, homes.get(h)) for h, _ in pairs}
+    buildings = {b.id: b for b in await session.scalars(select(Building).where(Building.id.in_(building_ids)))}
+    out = []
+    for house_id, snap in pairs:
+        b = buildings.get(targets.get(house_id, homes.get(house_id)))
+        if b is not None:
+            snap = dict(snap, builtYear=b.built_year, buildingAddress=b.address,
+                        structure=b.structure.value if b.structure else None)
+        out.append(snap)
+    return out
 
 
 async def run_export(job_id: int) -> None:
@@ -293,6 +314,23 @@ LABELS = {"RESIDENTIAL": "住宅", "COMMERCIAL": "商业", "OFFICE": "办公", "
           "BEFORE_HANDOVER": "交付前"}
 
 
+# The 房屋权属批量变更 form: where the house is, and each owner on a line of their own with
+# 证件类型, 证件号码 and 手机号码 (the window checks them against the papers).
+OWNERSHIP_COLUMNS = {"buildingName": "楼幢", "unit": "单元", "floor": "楼层", "roomNumber": "房号", "address": "坐落"}
+OWNER_COLUMNS = {"name": "业主", "idType": "证件类型", "idNumber": "证件号码", "phone": "手机号码"}
+
+
+def _owner_cells(owners: list[dict[str, Any]] | None) -> dict[str, str]:
+    from models.enums import IdType
+    from services.workbook import ID_TYPE_NAMES
+
+    def text(key: str, owner: dict[str, Any]) -> str:
+        value = owner.get(key)
+        return ID_TYPE_NAMES[IdType(value)] if key == "idType" and value else (value or "—")
+
+    return {label: "\n".join(text(key, o) for o in owners or []) for key, label in OWNER_COLUMNS.items()}
+
+
 def _cell(key: str, value: Any) -> str:
     if key == "owners":
         return "、".join(o["name"] for o in value or [])
@@ -322,10 +360,15 @@ async def form_data(session: AsyncSession, app: Application):
     else:
         rows = await H.with_created_snapshots(session, (await session.execute(
             H.linked_select().where(ApplicationHouse.application_id == app.id).order_by(ApplicationHouse.position))).all())
-        columns = list(COLUMNS.values())
+        ownership = app.type == ApplicationType.OWNERSHIP_CHANGE
+        shown = OWNERSHIP_COLUMNS if ownership else COLUMNS
+        columns = list(shown.values()) + (list(OWNER_COLUMNS.values()) if ownership else [])
 
         def side(snap):
-            return None if snap is None else {COLUMNS[k]: _cell(k, snap.get(k)) for k in COLUMNS}
+            if snap is None:
+                return None
+            values = {shown[k]: _cell(k, snap.get(k)) for k in shown}
+            return {**values, **_owner_cells(snap.get("owners"))} if ownership else values
 
         changes = [ChangeRow(label=(r.after or r.before).get("code") or "新房屋", before=side(r.before), after=side(r.after))
                    for r in rows]

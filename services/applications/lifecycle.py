@@ -198,9 +198,10 @@ async def submit(session: AsyncSession, viewer: Viewer, app_id: int | None, refu
             app.refund_account = _refund_account(refund_account)
         except ValidationFailed as exc:
             problems.append(exc)
-    from services.applications import deposit_effects
+    from services.applications import deposit_effects, refund_form
 
-    if deposit_effects.needs_refund_account(await deposit_effects.plan(session, app)) and not app.refund_account:
+    impacts = await deposit_effects.plan(session, app)
+    if deposit_effects.needs_refund_account(impacts) and not app.refund_account:
         problems.append(ValidationFailed("审核通过后将退款，请填写退款账户", field="refundAccount"))
     if problems:
         raise together(problems)
@@ -216,8 +217,10 @@ async def submit(session: AsyncSession, viewer: Viewer, app_id: int | None, refu
     await session.flush()
     app.form_job_id = job.id
     app.form_document_id = None
+    await refund_form.on_submit(session, app, impacts, viewer)
     await commit(session)
     await jobs.enqueue(job.id, job.kind)
+    await _enqueue_renders(session)
     return app
 
 
@@ -270,22 +273,29 @@ async def approve(session: AsyncSession, viewer: Viewer, app_id: int | None, com
     app = await get_for_update(session, viewer, app_id)
     if app.status != S.ACCEPTED:
         raise InvalidState(f"业务单当前为{STATUS_LABELS[app.status]}，只有已受理的业务单可以审核通过")
-    from services.applications import deposit_effects
+    from services.applications import deposit_effects, refund_form
     from services.applications.houses import stretch_buildings
 
     await stretch_buildings(session, app)  # the buildings as the houses make them, for the standards
     impacts = await deposit_effects.plan(session, app)  # from the data before the change
     await handler_of(app).approve(session, app, viewer)
     notices = await deposit_effects.apply(session, app, impacts, viewer)
+    refund_note = await refund_form.on_approve(session, app, viewer)
     await release_locks(session, app)
     app.review_comment = (comment or "").strip() or None
     app.decided_at = datetime.now(timezone.utc)
-    note = "；".join([app.review_comment, *notices] if app.review_comment else notices) or None
+    notes = [*notices, refund_note] if refund_note else notices
+    note = "；".join([app.review_comment, *notes] if app.review_comment else notes) or None
     _transition(session, app, viewer, S.APPROVED, note)
     await commit(session)
+    await _enqueue_renders(session)
+    return app
+
+
+async def _enqueue_renders(session: AsyncSession) -> None:
+    """After commit: the PDF jobs the transaction created (notices, refund forms)."""
     for job_id in session.info.pop("render_jobs", []):
         await jobs.enqueue(job_id, JobKind.PDF_RENDER)
-    return app
 
 
 def _refund_account(account: dict) -> dict:
