@@ -13,7 +13,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from core.config import get_settings
 from core.metrics import OperationMetrics
-from schema.cost import make_rule
+from schema.cost import make_extension
 from schema.errors import ErrorCodes
 from schema.fast_fields import execution_context_class, speed_up
 from schema.application_roots import Subscription
@@ -51,8 +51,8 @@ def build_schema() -> strawberry.Schema:
     rules = [
         *QueryDepthLimiter(max_depth=s.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=s.max_query_aliases).validation_rules,
-        make_rule(s.max_query_cost),
     ]
+    query_cost = make_extension(s.max_query_cost, s.max_query_objects)
     return Schema(
         query=Query,
         mutation=Mutation,
@@ -67,6 +67,7 @@ def build_schema() -> strawberry.Schema:
             lambda: TolerantParserCache(maxsize=1000),
             lambda: AddValidationRules(rules),
             lambda: ValidationCache(maxsize=1000),
+            query_cost,
         ],
     )
 
