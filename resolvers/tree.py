@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from typing import Any
 
 from core.errors import Forbidden, NotFound, ValidationFailed
@@ -181,6 +183,17 @@ async def houses(info, *, filter, first, after):
             session, viewer, first=first, after=after, estate_id=estate_id, building_id=building_id,
             search=f.search, status=f.status, sales_status=f.sales_status, unpaid=f.unpaid,
         )
+
+
+async def masked_owners(info, house, owners) -> list[Any]:
+    """A bank sees the owners of a house on one of its owner-paid notices (its payers), their
+    numbers masked; no one else outside the developer and staff sees owners."""
+    viewer = _viewer(info)
+    if viewer is None or viewer.bank_id is None or not viewer.has(Role.BANK) or \
+            viewer.bank_id not in await info.context.loaders.owner_notice_banks_by_house_id.load(house.id):
+        raise Forbidden("只能查看本行交存通知单交款业主的信息")
+    owners = await owners if inspect.isawaitable(owners) else owners
+    return [dataclasses.replace(o, masked=True) for o in owners]
 
 
 def floor_plan(houses: list[Any]):
