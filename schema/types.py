@@ -132,9 +132,9 @@ class Organization(Node):
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("Organization", self.id))
 
-    @strawberry.field
+    @strawberry.field(description="注册要件: for the organisation's admins, clerks and admins")
     async def attachments(self, info: Info) -> list[Document]:
-        return await info.context.loaders.attachments_by_organization_id.load(self.id)
+        return await tree_resolvers.organization_attachments(info, self)
 
     @strawberry.field(description="the organisation's users: for its org admins, clerks and admins")
     async def users(self, info: Info) -> list[User]:
@@ -270,6 +270,7 @@ class House(Node):
 
     @strawberry.field
     async def building(self, info: Info) -> Annotated["Building", strawberry.lazy("schema.types")]:
+        tree_resolvers.require_sees(info, self.developer_id)
         return await info.context.loaders.building_by_id.load(self.building_id)
 
     @strawberry.field
@@ -285,12 +286,14 @@ class House(Node):
 
     @strawberry.field
     async def ledger(self, info: Info) -> list[LedgerEntry]:
+        tree_resolvers.require_sees(info, self.developer_id)
         return await info.context.loaders.ledger_by_house_id.load(self.id)
 
     @strawberry.field(description="the submitted or accepted application that currently locks this house")
     async def locked_by(self, info: Info) -> Annotated["Application", strawberry.lazy("schema.applications")] | None:
         from schema.applications import locked_by
 
+        tree_resolvers.require_sees(info, self.developer_id)
         return await locked_by(info, "locker_by_house_id", self.id)
 
 
