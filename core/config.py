@@ -56,25 +56,27 @@ class Settings:
         return url
 
 
-def _secret_key(data_dir: Path) -> str:
-    """SECRET_KEY, or one generated once and kept in the data folder (single-machine use)."""
-    if key := os.environ.get("SECRET_KEY"):
-        return key
-    path = data_dir / "secret_key"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 def _generated(data_dir: Path, name: str, make) -> str:
+    """A secret generated once and kept in the data folder (single-machine use). Linked into
+    place, so processes starting together all keep the first one written (a second PII key
+    would seal numbers no other process could open)."""
     path = data_dir / name
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(make())
-        path.chmod(0o600)
+        tmp = data_dir / f".{name}.{os.getpid()}"
+        tmp.write_text(make())
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return path.read_text().strip()
+
+
+def _secret_key(data_dir: Path) -> str:
+    return os.environ.get("SECRET_KEY") or _generated(data_dir, "secret_key", lambda: secrets.token_urlsafe(48))
 
 
 def _pii_keys(data_dir: Path) -> tuple[tuple[str, str], ...]:

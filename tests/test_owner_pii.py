@@ -15,7 +15,6 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from core.ids import encode_id
 from core.logs import JsonFormatter
 from models import Base
 from models.enums import Role

@@ -3,13 +3,12 @@ taken from the data such as houses per building), and a query whose result could
 limits is QUERY_TOO_COMPLEX before anything runs; the benchmark's whole-estate tree fits."""
 
 import pytest
-from graphql import GraphQLList, GraphQLNonNull, get_named_type, is_object_type
+from graphql import GraphQLList, GraphQLNonNull, is_object_type
 
 from bench.queries import TREE as BENCH_TREE
 from core.ids import encode_id
-from models.enums import Role
 from tests.api import gql
-from tests.factories import login, make_bank, make_estate, make_org, make_user
+from tests.factories import login, make_bank, make_estate, make_org
 from tests.test_tree import count_statements
 
 NESTED = """query($id: ID!) { house(id: $id) { building { houses { building { houses { building { houses { id } } } } } } } }"""
