@@ -78,3 +78,18 @@ def test_every_list_field_has_a_cost():
             if isinstance(t, GraphQLList) and f"{type_.name}.{name}" not in LIST_BOUNDS:
                 missing.append(f"{type_.name}.{name}")
     assert not missing, missing
+
+
+async def test_lists_that_grew_since_the_bounds_were_read_stop_at_the_result_cap(client, tower):
+    """Bounds are kept for a while; a building that grew meanwhile is held by the executor's cap."""
+    import time
+
+    from services import query_bounds
+
+    org, estate = tower
+    token = await login(client, org.admin_username)
+    house = (await gql(client, '{ estates { edges { node { buildings { houses { id } } } } } }', token=token)).ok()
+    house = house["estates"]["edges"][0]["node"]["buildings"][0]["houses"][0]["id"]
+    query_bounds._cached = (time.monotonic(), {name: 1 for name in query_bounds.STATEMENTS})  # read when it was small
+    result = await gql(client, NESTED, {"id": house}, token=token)
+    assert result.code == "QUERY_TOO_COMPLEX" and result.data == {"house": None}
