@@ -227,3 +227,30 @@ def test_the_migration_seals_numbers_already_stored_and_opens_them_going_down():
         assert ID_NUMBER in asyncio.run(run("SELECT before::text AS t FROM application_houses", fetch=True))[0]["t"]
     finally:
         asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', on=admin))
+
+
+async def test_an_import_stores_no_number_in_plain_text_nor_quotes_one_it_refused(client, session, world):
+    from tests.sheets import house, workbook
+
+    collect = """mutation($input: EstateCollectionInput!) { createEstateCollection(input: $input) { id } }"""
+    app = (await gql(client, collect, {"input": {"name": "江门新城花园", "district": "江海区", "address": "江门市江海区新城路 1 号",
+                                                 "depositTiming": "BEFORE_HANDOVER"}}, token=world.dev)).ok()["createEstateCollection"]
+    upload = "mutation($id: ID!, $file: Upload!) { importHouses(applicationId: $id, file: $file) { id } }"
+    mistyped_id, mistyped_phone = ID_NUMBER[:-1] + ("0" if ID_NUMBER[-1] != "0" else "1"), "2" + PHONE[1:]
+    rows = [house(room="101", owner=("陈业主", "居民身份证", ID_NUMBER, PHONE)),
+            house(room="102", owner=("何业主", "居民身份证", mistyped_id, OTHER_PHONE)),
+            house(room="103", owner=("林业主", "居民身份证", OTHER_ID, mistyped_phone))]
+    for data, succeeds in ((workbook(rows), False), (workbook(rows[:1]), True)):
+        job = (await gql(client, upload, {"id": app["id"], "file": None}, token=world.dev,
+                         files={"variables.file": ("houses.xlsx", data, "application/octet-stream")})).ok()["importHouses"]
+        done = await wait_job(client, world.dev, job["id"])
+        assert (done["status"] == "SUCCEEDED") is succeeds, done
+        if not succeeds:
+            codes = {e["code"] for e in done["errors"]}
+            assert {"BAD_ID_NUMBER", "BAD_PHONE"} <= codes, done["errors"]
+            assert not any(mistyped_id in e["message"] or mistyped_phone in e["message"] for e in done["errors"]), done["errors"]
+    assert (await gql(client, 'mutation($id: ID!) { submitApplication(id: $id) { status } }', {"id": app["id"]},
+                      token=world.dev)).ok()
+    stored = await database_text(session)
+    for plain in (ID_NUMBER, PHONE, mistyped_id, mistyped_phone):
+        assert plain not in stored, plain
