@@ -21,7 +21,7 @@ from models.enums import Role
 from services.deposits import recalculate
 from services.validators import resident_id_check_char
 from tests.api import gql
-from tests.appflow import make_world, tree, wait_job
+from tests.appflow import make_world, through_review, tree, wait_job
 from tests.factories import login, make_user
 
 ID_NUMBER = "44070319730101197" + resident_id_check_char("44070319730101197")
@@ -69,6 +69,10 @@ async def test_numbers_are_sealed_at_rest_and_shown_by_who_asks(client, session,
     assert change["houseChanges"][0]["after"]["owners"] == [{"idNumber": OTHER_ID, "phone": OTHER_PHONE}]
     seeded = (await gql(client, f'query($id: ID!) {{ house(id: $id) {{ {OWNERS} }} }}', {"id": in_change},
                         token=world.dev)).ok()["house"]["owners"][0]
+    await through_review(client, world, change["id"])  # approval writes the new owners to the house
+    now = (await gql(client, f'query($id: ID!) {{ house(id: $id) {{ {OWNERS} }} }}', {"id": in_change},
+                     token=world.dev)).ok()["house"]["owners"]
+    assert [(o["idNumber"], o["phone"]) for o in now] == [(OTHER_ID, OTHER_PHONE)]
 
     stored = await database_text(session)
     for plain in (ID_NUMBER, PHONE, OTHER_ID, OTHER_PHONE, seeded["idNumber"], seeded["phone"]):
