@@ -39,6 +39,14 @@ async def _demo(_args) -> None:
         print("demo data loaded" if await load_demo_data(session) else "demo data already present")
 
 
+async def _rotate_pii(args) -> None:
+    from services.pii_rotation import reseal
+
+    total = await reseal(get_sessionmaker(), batch=args.batch,
+                         progress=lambda what, n: print(f"{what}: {n} rows resealed", flush=True))
+    print(f"done: {total} rows resealed under key {get_settings().pii_keys[0][0]}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.cli", description="wxfund administration")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -54,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("code", "name", "account-name", "account-number"):
         b.add_argument(f"--{name}", required=True)
     b.add_argument("--default", action="store_true", help="make it the default bank (the first bank is anyway)")
+    r = sub.add_parser("rotate-pii", help="reseal owners' ID numbers and phones under the first key of PII_KEYS "
+                                          "(online, in batches)")
+    r.add_argument("--batch", type=int, default=1000)
     args = parser.parse_args(argv)
     if not get_settings().database_url:
         from core.embedded import ensure_servers
@@ -65,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
 
         upgrade()
         return 0
-    handler = {"demo": _demo, "create-user": _create_user, "create-bank": _create_bank}[args.command]
+    handler = {"demo": _demo, "create-user": _create_user, "create-bank": _create_bank,
+               "rotate-pii": _rotate_pii}[args.command]
 
     async def run() -> None:
         try:

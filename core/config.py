@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ class Settings:
     redis_url: str
     data_dir: Path
     secret_key: str
+    pii_keys: tuple[tuple[str, str], ...]
+    pii_hash_key: str
     token_ttl_hours: int
     max_upload_mb: int
     max_request_mb: int
@@ -31,6 +34,8 @@ class Settings:
     max_query_tokens: int
     max_query_aliases: int
     max_query_cost: int
+    max_query_objects: int
+    query_bounds_ttl_seconds: int
     document_url_ttl_seconds: int
     argon2_time_cost: int
     argon2_memory_kib: int
@@ -57,16 +62,47 @@ def _origins(value: str) -> tuple[str, ...]:
     return tuple(o.strip().rstrip("/") for o in value.replace(",", " ").split() if o.strip())
 
 
-def _secret_key(data_dir: Path) -> str:
-    """SECRET_KEY, or one generated once and kept in the data folder (single-machine use)."""
-    if key := os.environ.get("SECRET_KEY"):
-        return key
-    path = data_dir / "secret_key"
+def _generated(data_dir: Path, name: str, make) -> str:
+    """A secret generated once and kept in the data folder (single-machine use). Linked into
+    place, so processes starting together all keep the first one written (a second PII key
+    would seal numbers no other process could open)."""
+    path = data_dir / name
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        tmp = data_dir / f".{name}.{os.getpid()}"
+        tmp.write_text(make())
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return path.read_text().strip()
+
+
+def _secret_key(data_dir: Path) -> str:
+    return os.environ.get("SECRET_KEY") or _generated(data_dir, "secret_key", lambda: secrets.token_urlsafe(48))
+
+
+def _pii_keys(data_dir: Path) -> tuple[tuple[str, str], ...]:
+    """PII_KEYS: `id:base64key` pairs, comma-separated, the one that encrypts first (the others
+    still decrypt, during a rotation); or one generated once into the data folder. Never in the
+    database: a copy of the database alone reads no ID number."""
+    raw = os.environ.get("PII_KEYS") or _generated(
+        data_dir, "pii_keys", lambda: "k1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+    pairs = []
+    for item in raw.split(","):
+        key_id, sep, key = item.strip().partition(":")
+        if not sep or not key_id or not key:
+            raise ValueError("PII_KEYS: each key is written id:base64key")
+        pairs.append((key_id, key))
+    return tuple(pairs)
+
+
+def _pii_hash_key(data_dir: Path) -> str:
+    """PII_HASH_KEY: the HMAC key of the matching hashes; kept when encryption keys rotate."""
+    return os.environ.get("PII_HASH_KEY") or _generated(data_dir, "pii_hash_key", lambda: secrets.token_urlsafe(32))
 
 
 @lru_cache(maxsize=1)
@@ -77,6 +113,8 @@ def get_settings() -> Settings:
         redis_url=os.environ.get("REDIS_URL", ""),
         data_dir=data_dir,
         secret_key=_secret_key(data_dir),
+        pii_keys=_pii_keys(data_dir),
+        pii_hash_key=_pii_hash_key(data_dir),
         token_ttl_hours=_int("TOKEN_TTL_HOURS", 12),
         max_upload_mb=_int("MAX_UPLOAD_MB", 10),
         max_request_mb=_int("MAX_REQUEST_MB", 60),
@@ -86,7 +124,9 @@ def get_settings() -> Settings:
         max_query_depth=_int("MAX_QUERY_DEPTH", 12),
         max_query_tokens=_int("MAX_QUERY_TOKENS", 5000),
         max_query_aliases=_int("MAX_QUERY_ALIASES", 30),
-        max_query_cost=_int("MAX_QUERY_COST", 50000),
+        max_query_cost=_int("MAX_QUERY_COST", 300000),
+        max_query_objects=_int("MAX_QUERY_OBJECTS", 50000),
+        query_bounds_ttl_seconds=_int("QUERY_BOUNDS_TTL_SECONDS", 300),
         document_url_ttl_seconds=_int("DOCUMENT_URL_TTL_SECONDS", 900),
         argon2_time_cost=_int("ARGON2_TIME_COST", 3),
         argon2_memory_kib=_int("ARGON2_MEMORY_KIB", 65536),

@@ -98,6 +98,9 @@ class House(Base):
 
 
 class Owner(Base):
+    """业主. id_number and phone hold sealed values (services/pii.py: AES-GCM, the key outside the
+    database); the *_hash columns are their keyed hashes, for matching."""
+
     __tablename__ = "owners"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,8 +108,10 @@ class Owner(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(100))
     id_type: Mapped[IdType] = mapped_column(str_enum(IdType, "id_type"))
-    id_number: Mapped[str] = mapped_column(String(40))
-    phone: Mapped[str] = mapped_column(String(20))
+    id_number: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(200))
+    id_number_hash: Mapped[str] = mapped_column(String(64), index=True)
+    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
     share: Mapped[Decimal | None] = mapped_column(Numeric(9, 8))
 
 

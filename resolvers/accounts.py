@@ -19,10 +19,17 @@ async def me(info):
     return None if viewer is None else await info.context.loaders.user_by_id.load(viewer.user_id)
 
 
+def _signed_in(info, result):
+    """The payload is read as the user just signed in (its organisation's registration files
+    after registerDeveloper, say), as the next request with the token will be."""
+    info.context.viewer = auth.viewer_of(result.user)
+    return result.token, result.expires_at, from_model(UserRecord, result.user)
+
+
 async def login(info, *, username: str, password: str):
     async with info.context.sessions() as session:
         result = await auth.login(session, username=username, password=password, address=info.context.client_address)
-    return result.token, result.expires_at, from_model(UserRecord, result.user)
+    return _signed_in(info, result)
 
 
 async def logout(info) -> bool:
@@ -42,7 +49,7 @@ async def change_password(info, *, old_password: str, new_password: str) -> bool
 async def register_developer(info, data: organizations.Registration):
     async with info.context.sessions() as session:
         result = await organizations.register_developer(session, data, address=info.context.client_address)
-    return result.token, result.expires_at, from_model(UserRecord, result.user)
+    return _signed_in(info, result)
 
 
 async def update_organization(info, changes: dict):

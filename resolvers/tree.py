@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from typing import Any
 
 from core.errors import Forbidden, NotFound, ValidationFailed
@@ -9,7 +11,7 @@ from core.ids import decode_any, decode_id
 from models.enums import Role
 from services import tree
 from services.documents_read import document_by_id
-from services.access import require_role, require_tree_reader, require_viewer
+from services.access import require_org_admin_of, require_role, require_sees_org, require_tree_reader, require_viewer
 
 
 def _viewer(info):
@@ -76,6 +78,8 @@ async def document(info, gid: str):
     record = await document_by_id(info.context.sessions, pk)
     if record is None or not (viewer.is_staff or (record.organization_id and viewer.can_see_org(record.organization_id))):
         return None
+    if record.registration_kind is not None and not (viewer.is_staff or viewer.has(Role.ORG_ADMIN)):
+        return None  # 注册要件: the organisation's admins and staff, as Organization.attachments
     return record
 
 
@@ -129,10 +133,18 @@ async def organizations(info, *, first, after, search, materials_verified):
 
 
 async def organization_users(info, org) -> list[Any]:
-    viewer = require_viewer(_viewer(info))
-    if not (viewer.is_staff or (viewer.organization_id == org.id and viewer.has(Role.ORG_ADMIN))):
-        raise Forbidden("只有机构管理员可以查看本机构的用户")
+    require_org_admin_of(_viewer(info), org.id)
     return await info.context.loaders.users_by_organization_id.load(org.id)
+
+
+async def organization_attachments(info, org) -> list[Any]:
+    """要件 (registration materials): the organisation's admins and staff."""
+    require_org_admin_of(_viewer(info), org.id)
+    return await info.context.loaders.attachments_by_organization_id.load(org.id)
+
+
+def require_sees(info, organization_id: int | None) -> None:
+    require_sees_org(_viewer(info), organization_id)
 
 
 async def organization_estates(info, org, *, first, after):
@@ -181,6 +193,17 @@ async def houses(info, *, filter, first, after):
             session, viewer, first=first, after=after, estate_id=estate_id, building_id=building_id,
             search=f.search, status=f.status, sales_status=f.sales_status, unpaid=f.unpaid,
         )
+
+
+async def masked_owners(info, house, owners) -> list[Any]:
+    """A bank sees the owners of a house on one of its owner-paid notices (its payers), their
+    numbers masked; no one else outside the developer and staff sees owners."""
+    viewer = _viewer(info)
+    if viewer is None or viewer.bank_id is None or not viewer.has(Role.BANK) or \
+            viewer.bank_id not in await info.context.loaders.owner_notice_banks_by_house_id.load(house.id):
+        raise Forbidden("只能查看本行交存通知单交款业主的信息")
+    owners = await owners if inspect.isawaitable(owners) else owners
+    return [dataclasses.replace(o, masked=True) for o in owners]
 
 
 def floor_plan(houses: list[Any]):

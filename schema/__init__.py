@@ -15,7 +15,7 @@ from strawberry.types.graphql import OperationType
 from core.config import get_settings
 from core.metrics import OperationMetrics, OperationTracing
 from schema import glossary
-from schema.cost import make_rule
+from schema.cost import make_extension
 from schema.control_chars import RefuseControlCharacters
 from schema.document_rules import NonEmptySelectionSets, RequireOperationName, tolerating_empty_selections
 from schema.errors import ErrorCodes, internal
@@ -68,8 +68,8 @@ def build_schema() -> strawberry.Schema:
         NonEmptySelectionSets,
         *map(tolerating_empty_selections, QueryDepthLimiter(max_depth=s.max_query_depth).validation_rules),
         *MaxAliasesLimiter(max_alias_count=s.max_query_aliases).validation_rules,
-        make_rule(s.max_query_cost),
     ]
+    query_cost = make_extension(s.max_query_cost, s.max_query_objects)
     return Schema(
         query=Query,
         mutation=Mutation,
@@ -87,6 +87,7 @@ def build_schema() -> strawberry.Schema:
             lambda: TolerantParserCache(maxsize=1000),
             lambda: AddValidationRules(rules),
             lambda: ValidationCache(maxsize=1000),
+            query_cost,
         ],
     )
 

@@ -59,7 +59,7 @@ class Job(Node):
 class SnapshotOwner:
     """An owner inside a snapshot: no row of its own, so its id names the change and position."""
 
-    __slots__ = ("id", "name", "id_type", "id_number", "phone", "share")
+    __slots__ = ("id", "name", "id_type", "id_number", "phone", "share", "masked")
 
     def __init__(self, gid: str, data: dict[str, Any]):
         from models.enums import IdType as IdTypeEnum
@@ -70,6 +70,7 @@ class SnapshotOwner:
         self.id_number = data["idNumber"]
         self.phone = data["phone"]
         self.share = None if data.get("share") is None else Decimal(data["share"])
+        self.masked = False  # applications are seen only by their organisation and staff
 
 
 @strawberry.type

@@ -159,6 +159,10 @@ class Loaders:
         return self._loader(payments_read.refunds_by_application)
 
     @cached_property
+    def owner_notice_banks_by_house_id(self) -> DataLoader:
+        return self._loader(payments_read.owner_notice_banks_by_house)
+
+    @cached_property
     def locker_by_house_id(self) -> DataLoader:
         return self._loader(applications.house_lockers)
 

@@ -20,6 +20,9 @@ from graphql import GraphQLNonNull, GraphQLObjectType, GraphQLSchema, Undefined,
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from core.config import get_settings
+from core.errors import QueryTooComplex
+
 BACKREF = "strawberry-definition"
 
 
@@ -113,6 +116,15 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._leaf_plans: dict[tuple, tuple] = {}
+        # The result cap (schema/cost.py): the bounds it was costed with may be older than the data.
+        self._items_left = get_settings().max_query_objects
+
+    def complete_list_value(self, return_type, field_details_list, info, path, result, position_context):
+        if isinstance(result, (list, tuple)):
+            self._items_left -= len(result)
+            if self._items_left < 0:
+                raise QueryTooComplex("查询结果的对象数超过上限，请分页或拆分查询")
+        return super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
 
     def execute_fields(self, parent_type, source_value, path, grouped_field_set, position_context):
         key = (parent_type, id(grouped_field_set))

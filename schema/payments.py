@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from core.ids import encode_id
+from resolvers import tree as tree_resolvers
 from schema.enums import DepositBasis, HouseUsage, NoticeStatus, PayerKind, PaymentChannel, PaymentType, RefundStatus
 from schema.types import Building, Document, Estate, House, Node, PageInfo, _connection, _is, page_info
 from services import records
@@ -84,12 +85,14 @@ class PaymentNotice(Node):
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("PaymentNotice", self.id))
 
-    @strawberry.field
+    @strawberry.field(description="for the developer and staff; a bank sees the notice, its lines and payers only")
     async def estate(self, info: Info) -> Estate:
+        tree_resolvers.require_sees(info, self.organization_id)
         return await info.context.loaders.estate_by_id.load(self.estate_id)
 
-    @strawberry.field
+    @strawberry.field(description="for the developer and staff")
     async def building(self, info: Info) -> Building | None:
+        tree_resolvers.require_sees(info, self.organization_id)
         return None if self.building_id is None else await info.context.loaders.building_by_id.load(self.building_id)
 
     @strawberry.field

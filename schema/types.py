@@ -18,7 +18,7 @@ from schema.enums import (
     RegistrationFileKind, Role, SalesStatus, UserStatus,
 )
 from schema.permissions import IsAuthenticated
-from services import documents, records
+from services import documents, pii, records
 from services.tree import Page
 
 
@@ -153,9 +153,9 @@ class Organization(Node):
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("Organization", self.id))
 
-    @strawberry.field
+    @strawberry.field(description="注册要件: for the organisation's admins, clerks and admins")
     async def attachments(self, info: Info) -> list[Document]:
-        return await info.context.loaders.attachments_by_organization_id.load(self.id)
+        return await tree_resolvers.organization_attachments(info, self)
 
     @strawberry.field(description="every change of the organisation's information, newest first")
     async def history(self, info: Info) -> list[ChangeRecord]:
@@ -183,15 +183,26 @@ class LoginPayload:
 
 @strawberry.type
 class Owner:
+    """业主. Its record holds the sealed numbers (services/pii.py), opened only when asked for;
+    `masked` is set on the records a bank is given."""
+
     name: str
     id_type: IdType
-    id_number: str
-    phone: str
     share: Decimal | None
 
     @strawberry.field
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("Owner", self.id))
+
+    @strawberry.field(description="证件号码: in full for the owning organisation, clerks and admins; masked for a bank")
+    def id_number(self) -> str:
+        value = pii.reveal(self.id_number, pii.ID_NUMBER)
+        return pii.mask_id_number(value) if self.masked else value
+
+    @strawberry.field(description="手机号码: in full for the owning organisation, clerks and admins; masked for a bank")
+    def phone(self) -> str:
+        value = pii.reveal(self.phone, pii.PHONE)
+        return pii.mask_phone(value) if self.masked else value
 
 
 @strawberry.type
@@ -290,24 +301,30 @@ class House(Node):
 
     @strawberry.field
     async def building(self, info: Info) -> Annotated["Building", strawberry.lazy("schema.types")]:
+        tree_resolvers.require_sees(info, self.developer_id)
         return await info.context.loaders.building_by_id.load(self.building_id)
 
     @strawberry.field
     def owners(self, info: Info) -> list[Owner]:
         """Attached when the house came with its building's houses; else through the loader
-        (a sync resolver may return the loader's awaitable)."""
-        if self.owner_list is not None:
-            return self.owner_list
-        return info.context.loaders.owners_by_house_id.load(self.id)
+        (a sync resolver may return the loader's awaitable). In full for the developer and staff;
+        anyone else (a bank, on its notices' payers) through tree_resolvers.masked_owners."""
+        owners = self.owner_list if self.owner_list is not None else info.context.loaders.owners_by_house_id.load(self.id)
+        viewer = info.context.viewer
+        if viewer is not None and viewer.can_see_org(self.developer_id):
+            return owners
+        return tree_resolvers.masked_owners(info, self, owners)
 
     @strawberry.field
     async def ledger(self, info: Info) -> list[LedgerEntry]:
+        tree_resolvers.require_sees(info, self.developer_id)
         return await info.context.loaders.ledger_by_house_id.load(self.id)
 
     @strawberry.field(description="the submitted or accepted application that currently locks this house")
     async def locked_by(self, info: Info) -> Annotated["Application", strawberry.lazy("schema.applications")] | None:
         from schema.applications import locked_by
 
+        tree_resolvers.require_sees(info, self.developer_id)
         return await locked_by(info, "locker_by_house_id", self.id)
 
 

@@ -44,6 +44,23 @@ def require_role(viewer: Viewer | None, *roles: Role) -> Viewer:
     return v
 
 
+def require_sees_org(viewer: Viewer | None, organization_id: int | None) -> Viewer:
+    """The tree below a record reached on the way (a notice's estate, a house's building): only
+    for its developer and staff. A bank reaches a notice's lines and houses, and no further."""
+    v = require_viewer(viewer)
+    if not v.can_see_org(organization_id):
+        raise Forbidden("无权查看该数据")
+    return v
+
+
+def require_org_admin_of(viewer: Viewer | None, organization_id: int) -> Viewer:
+    """An organisation's own matters (its users, its registration materials): its admins and staff."""
+    v = require_viewer(viewer)
+    if not (v.is_staff or (v.organization_id == organization_id and v.has(Role.ORG_ADMIN))):
+        raise Forbidden("只有本机构管理员和管理部门可以查看")
+    return v
+
+
 def require_tree_reader(viewer: Viewer | None) -> Viewer:
     """Estates, buildings and houses: org users of the developer, clerks and admins."""
     v = require_viewer(viewer)

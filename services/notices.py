@@ -27,7 +27,7 @@ from models import (
 from models.enums import (
     ApplicationType, IdType, JobKind, NoticeStatus, PayerKind, PaymentType, RecordStatus, Role, SalesStatus,
 )
-from services import audit, jobs
+from services import audit, jobs, pii
 from services.access import Viewer
 from services.applications.lifecycle import next_number
 
@@ -218,7 +218,7 @@ async def issue_owner_notices(session: AsyncSession, viewer: Viewer | None, item
         await session.execute(delete(Owner).where(Owner.house_id == house_id))
         await session.execute(insert(Owner), [
             {"house_id": house_id, "position": j, "name": o["name"], "id_type": IdType(o["idType"]),
-             "id_number": o["idNumber"], "phone": o["phone"], "share": None if o["share"] is None else Decimal(o["share"])}
+             **pii.stored_from_snapshot(o), "share": None if o["share"] is None else Decimal(o["share"])}
             for j, o in enumerate(checked)])
         house.sales_status = SalesStatus.SOLD
         kind = PaymentType.FIRST_DEPOSIT if house.deposit_paid == 0 else PaymentType.MAKE_UP

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Building, DepositStandard, House, NoticeLine, Payment, PaymentNotice, Refund
-from models.enums import NoticeStatus, PaymentType
+from models.enums import NoticeStatus, PayerKind, PaymentType
 from services.access import Viewer
 from services.records import (
     select_record,
@@ -41,6 +41,16 @@ async def payments_by_notice(session: AsyncSession, ids: Sequence[int]) -> list[
 async def lines_by_notice(session: AsyncSession, ids: Sequence[int]) -> list[list[Any]]:
     q = select_record(NoticeLine).where(NoticeLine.notice_id.in_(ids)).order_by(NoticeLine.notice_id, NoticeLine.position)
     return await _grouped(session, q, "notice_id", NoticeLineRecord, ids)
+
+
+async def owner_notice_banks_by_house(session: AsyncSession, ids: Sequence[int]) -> list[set[int]]:
+    """Per house, the banks of the notices its owners pay (payer OWNER): whose payers they are."""
+    q = (select(NoticeLine.house_id, PaymentNotice.bank_id).join(PaymentNotice, PaymentNotice.id == NoticeLine.notice_id)
+         .where(NoticeLine.house_id.in_(ids), PaymentNotice.payer_kind == PayerKind.OWNER).distinct())
+    found: dict[int, set[int]] = defaultdict(set)
+    for house_id, bank_id in (await session.execute(q)).all():
+        found[house_id].add(bank_id)
+    return [found.get(i, set()) for i in ids]
 
 
 async def notices_by_application(session: AsyncSession, ids: Sequence[int]) -> list[list[Any]]:

@@ -15,7 +15,7 @@ from models import Building, Estate, House, Owner
 from models.enums import (
     AccountStatus, BuildingStructure, DepositTiming, HouseUsage, IdType, RecordStatus, SalesStatus,
 )
-from services import codes
+from services import codes, pii
 from services.validators import resident_id_check_char
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
@@ -34,6 +34,10 @@ def fake_owner(rng: random.Random) -> dict:
         "id_number": fake_resident_id(rng),
         "phone": f"1{rng.choice('3456789')}{rng.randint(0, 999999999):09d}",
     }
+
+
+def _sealed(owner: dict) -> dict:
+    return {**owner, **pii.sealed_columns(owner["id_number"], owner["phone"])}
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,7 @@ async def create_estate(session: AsyncSession, *, developer_id: int, bank_id: in
         row["inner_area"] = (row["building_area"] * Decimal("0.8")).quantize(Decimal("0.01"))
     house_ids = list(await session.scalars(insert(House).returning(House.id, sort_by_parameter_order=True), house_rows))
     owner_rows = [
-        dict(house_id=h_id, position=i, share=None, **fake_owner(rng))
+        dict(house_id=h_id, position=i, share=None, **_sealed(fake_owner(rng)))
         for h_id, row in zip(house_ids, house_rows) if row["sales_status"] == SalesStatus.SOLD
         for i in range(shape.owners_per_house)
     ]

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import ValidationFailed
 from models import Bank, Building, Document, Estate, House, LedgerEntry, Organization, Owner, User
 from models.enums import RecordStatus
+from services import pii
 from services.access import Viewer
 from services.records import (
     BankRecord, BuildingRecord, DocumentRecord, EstateRecord, HouseRecord, LedgerRecord, OrganizationRecord,
@@ -264,7 +265,12 @@ async def houses_page(session: AsyncSession, viewer: Viewer, *, first: int | Non
             House.room_number.ilike(pattern),
             House.address.ilike(pattern),
             House.code.ilike(pattern),
-            exists().where(and_(Owner.house_id == House.id, Owner.name.ilike(pattern))),
+            # an owner by name (any part), or by a whole 证件号码 or 手机号码 through its keyed hash
+            exists().where(and_(Owner.house_id == House.id, or_(
+                Owner.name.ilike(pattern),
+                Owner.id_number_hash == pii.digest(search, pii.ID_NUMBER),
+                Owner.phone_hash == pii.digest(search, pii.PHONE),
+            ))),
         ))
     if status is not None:
         q = q.where(House.status == status)

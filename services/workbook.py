@@ -36,6 +36,7 @@ from xml.parsers import expat
 
 from core.errors import FileRejected
 from models.enums import BuildingStructure, HouseUsage, IdType, SalesStatus
+from services import pii
 from services.validators import ID_CHECK, ID_WEIGHTS, valid_credit_code, valid_mobile, valid_resident_id
 
 __all__ = [
@@ -918,7 +919,8 @@ def _parse_id_number(v: Any) -> str:
 def _parse_phone(v: Any) -> str:
     phone = valid_mobile(_folded(v))
     if phone is None:
-        raise _Bad("BAD_PHONE", f"手机号码「{_shown(v)}」不是有效的 11 位手机号")
+        # masked as a bank sees it: row errors are stored, and a mistyped number is still someone's
+        raise _Bad("BAD_PHONE", f"手机号码「{pii.mask_phone(_shown(v))}」不是有效的 11 位手机号")
     return phone
 
 
@@ -1336,7 +1338,7 @@ def _parse_owner(line: _Line) -> None:
         if checked is None:
             raw = line.raw(ID_NUMBER)
             hint = "（长数字被表格存成了数值，请把该列设为文本格式后重新填写）" if raw.__class__ in (int, float) else ""
-            line.bad(ID_NUMBER, "BAD_ID_NUMBER", f"证件号码「{_shown(raw)}」不是{what}{hint}")
+            line.bad(ID_NUMBER, "BAD_ID_NUMBER", f"证件号码「{pii.mask_id_number(_shown(raw))}」不是{what}{hint}")
             values[ID_NUMBER] = _BAD
         else:
             values[ID_NUMBER] = checked

@@ -131,6 +131,9 @@ async def clean_state():
                 raise
             await asyncio.sleep(0.2)
     await get_redis().flushdb()
+    from services import query_bounds
+
+    query_bounds.forget()  # the query cost's bounds describe the data just emptied
     yield
 
 

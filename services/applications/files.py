@@ -17,7 +17,7 @@ from core.errors import AppError, FileRejected, InvalidState, NotFound, Validati
 from core.storage import get_storage
 from models import Application, ApplicationHouse, Building, Document, Estate, House, Job, Organization, Owner, User
 from models.enums import APPLICATION_LABELS, ApplicationType, DocumentKind, JobKind, JobStatus, RecordStatus
-from services import documents, jobs
+from services import documents, jobs, pii
 from services.access import Viewer
 from services.applications import houses as H
 from services.applications import lifecycle
@@ -266,7 +266,8 @@ def snapshot_row(snap: dict[str, Any], row: int):
         inner_area=None if snap["innerArea"] is None else Decimal(snap["innerArea"]),
         price=None if snap["price"] is None else Decimal(snap["price"]),
         sales_status=SalesStatus(snap["salesStatus"]), real_estate_unit_number=snap["realEstateUnitNumber"],
-        owners=[OwnerRow(name=o["name"], id_type=IdType(o["idType"]), id_number=o["idNumber"], phone=o["phone"])
+        owners=[OwnerRow(name=o["name"], id_type=IdType(o["idType"]), id_number=pii.reveal(o["idNumber"], pii.ID_NUMBER),
+                         phone=pii.reveal(o["phone"], pii.PHONE))
                 for o in snap["owners"]],
     )
 

@@ -16,6 +16,7 @@ from models import Application, ApplicationHouse, Building, House, Owner
 from models.enums import (
     ApplicationType, HouseUsage, IdType, RecordStatus, SalesStatus,
 )
+from services import pii
 from services.access import Viewer
 from services.applications import houses as H
 from services.applications import lifecycle
@@ -86,7 +87,9 @@ def check_owners(owners: Sequence[OwnerData], sales_status: str, path: str) -> l
             raise ValidationFailed("手机号码不正确", field=f"{p}.phone")
         if o.share is not None and not (Decimal(0) < o.share <= Decimal(1)):
             raise ValidationFailed("份额应大于 0 且不超过 1", field=f"{p}.share")
-        result.append({"name": name, "idType": o.id_type.value, "idNumber": number, "phone": phone,
+        # sealed at once: snapshots are stored (services/pii.py)
+        result.append({"name": name, "idType": o.id_type.value, "idNumber": pii.seal(number, pii.ID_NUMBER),
+                       "phone": pii.seal(phone, pii.PHONE),
                        "share": None if o.share is None else str(o.share)})
     shares = [o.share for o in owners]
     if any(s is not None for s in shares):
@@ -355,7 +358,7 @@ class OwnershipChange(_HouseApplication):
         ids = [r.house_id for r in rows]
         await session.execute(delete(Owner).where(Owner.house_id.in_(ids)))
         new = [{"house_id": r.house_id, "position": i, "name": o["name"], "id_type": IdType(o["idType"]),
-                "id_number": o["idNumber"], "phone": o["phone"], "share": None if o["share"] is None else Decimal(o["share"])}
+                **pii.stored_from_snapshot(o), "share": None if o["share"] is None else Decimal(o["share"])}
                for r in rows for i, o in enumerate(r.after["owners"])]
         if new:
             await session.execute(insert(Owner), new)

@@ -14,7 +14,7 @@ from models import Application, ApplicationHouse, Building, Estate, House, Owner
 from models.enums import AccountStatus, DepositTiming, RecordStatus
 
 ZERO = Decimal("0.00")
-from services import codes
+from services import codes, pii
 
 HOUSE_FIELDS = {  # snapshot key → column
     "unit": "unit", "floor": "floor", "roomNumber": "room_number", "address": "address", "usage": "usage",
@@ -308,10 +308,11 @@ async def insert_houses(session: AsyncSession, app: Application, rows: Sequence[
          RecordStatus.PENDING.value, AccountStatus.UNOPENED.value, ZERO, ZERO, ZERO, app.id)
         for r, b_id, code, h_id in zip(rows, building_ids, house_codes, house_ids)
     ])
-    owners = [(h_id, i, o.name, o.id_type.value, o.id_number, o.phone, getattr(o, "share", None))
+    owners = [(h_id, i, o.name, o.id_type.value, *pii.sealed_columns(o.id_number, o.phone).values(), getattr(o, "share", None))
               for h_id, r in zip(house_ids, rows) for i, o in enumerate(r.owners)]
     owner_ids = await bulk.next_ids(session, "owners", len(owners))
-    await bulk.copy(session, "owners", ("id", "house_id", "position", "name", "id_type", "id_number", "phone", "share"),
+    await bulk.copy(session, "owners", ("id", "house_id", "position", "name", "id_type", "id_number", "id_number_hash",
+                                        "phone", "phone_hash", "share"),
                     [(oid, *o) for oid, o in zip(owner_ids, owners)])
     return list(zip(house_ids, house_codes))
 
@@ -324,7 +325,8 @@ def import_snapshot(row: Any, code: str | None = None) -> dict[str, Any]:
         "innerArea": None if row.inner_area is None else str(row.inner_area),
         "price": None if row.price is None else str(row.price), "realEstateUnitNumber": row.real_estate_unit_number,
         "salesStatus": row.sales_status.value, "code": code, "buildingName": row.building_name,
-        "owners": [{"name": o.name, "idType": o.id_type.value, "idNumber": o.id_number, "phone": o.phone,
+        "owners": [{"name": o.name, "idType": o.id_type.value, "idNumber": pii.seal(o.id_number, pii.ID_NUMBER),
+                    "phone": pii.seal(o.phone, pii.PHONE),
                     "share": None if getattr(o, "share", None) is None else str(o.share)} for o in row.owners],
     }
 

@@ -1,0 +1,110 @@
+"""Owners' personal information (个人信息): 证件号码 id_number and 手机号码 phone.
+
+At rest (the owners table, the owners inside application snapshots) each is sealed with AES-GCM
+(`cryptography`), the key named in the token so that old keys keep reading during a rotation
+(`python -m core.cli rotate-pii`); the field's name is the associated data, so a sealed ID number
+cannot pass for a phone. Beside each, where code matches on it, a keyed hash (HMAC-SHA256 with
+PII_HASH_KEY): equal numbers give equal hashes, and the hash alone reveals nothing. Keys come from
+the environment or the data folder (core/config.py), never from the database.
+
+Full numbers go to the owning organisation, clerks and admins and onto the forms and exports;
+a bank user sees them masked (mask_id_number, mask_phone)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import lru_cache
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from core.config import get_settings
+from services.validators import normalise
+
+PREFIX = "pii1:"
+ID_NUMBER = "id_number"
+PHONE = "phone"
+
+
+class _Keys:
+    def __init__(self) -> None:
+        settings = get_settings()
+        self.aeads = {key_id: AESGCM(_key_bytes(key)) for key_id, key in settings.pii_keys}
+        self.current = settings.pii_keys[0][0]
+        self.hash_key = settings.pii_hash_key.encode()
+
+
+def _key_bytes(text: str) -> bytes:
+    raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if len(raw) != 32:
+        raise ValueError("PII_KEYS: each key is 32 bytes (AES-256), base64")
+    return raw
+
+
+@lru_cache(maxsize=1)
+def _keys() -> _Keys:
+    return _Keys()
+
+
+def forget_keys() -> None:
+    _keys.cache_clear()
+
+
+def seal(value: str, field: str) -> str:
+    """`pii1:<key id>:<base64 nonce+ciphertext>`, under the current key."""
+    keys = _keys()
+    nonce = os.urandom(12)
+    sealed = keys.aeads[keys.current].encrypt(nonce, value.encode(), field.encode())
+    return f"{PREFIX}{keys.current}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+
+def current_key() -> str:
+    return _keys().current
+
+
+def key_of(token: str) -> str:
+    return token[len(PREFIX):].partition(":")[0]
+
+
+def reveal(token: str, field: str) -> str:
+    if not token.startswith(PREFIX):
+        raise ValueError("not a sealed value")
+    key_id, _, body = token[len(PREFIX):].partition(":")
+    raw = base64.urlsafe_b64decode(body)
+    return _keys().aeads[key_id].decrypt(raw[:12], raw[12:], field.encode()).decode()
+
+
+def digest(value: str, field: str) -> str:
+    """The keyed hash that matching and deduplication compare (hex, 64 characters), of the
+    number as validation writes it: NFKC-folded, an ID number's letters upper case."""
+    canonical = normalise(value).upper() if field == ID_NUMBER else normalise(value)
+    return hmac.new(_keys().hash_key, f"{field}\0{canonical}".encode(), hashlib.sha256).hexdigest()
+
+
+def sealed_columns(id_number: str, phone: str) -> dict[str, str]:
+    """The four stored columns of an owner's plain ID number and phone."""
+    return {"id_number": seal(id_number, ID_NUMBER), "id_number_hash": digest(id_number, ID_NUMBER),
+            "phone": seal(phone, PHONE), "phone_hash": digest(phone, PHONE)}
+
+
+def stored_from_snapshot(owner: dict) -> dict[str, str]:
+    """An owner of a snapshot (sealed numbers) as the owners table's columns: the sealed values
+    as they are, the hashes from the numbers."""
+    id_number, phone = reveal(owner["idNumber"], ID_NUMBER), reveal(owner["phone"], PHONE)
+    return {"id_number": owner["idNumber"], "id_number_hash": digest(id_number, ID_NUMBER),
+            "phone": owner["phone"], "phone_hash": digest(phone, PHONE)}
+
+
+def mask_id_number(value: str) -> str:
+    """`4407**********1973`: the first and last four (fewer of a short number) shown."""
+    keep = min(4, len(value) // 4)
+    return value[:keep] + "*" * (len(value) - 2 * keep) + value[len(value) - keep:] if keep else "*" * len(value)
+
+
+def mask_phone(value: str) -> str:
+    """`180****8773`: the first three and last four of a mobile number."""
+    if len(value) < 8:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
