@@ -325,9 +325,15 @@ def _owner_cells(owners: list[dict[str, Any]] | None) -> dict[str, str]:
     from models.enums import IdType
     from services.workbook import ID_TYPE_NAMES
 
+    sealed = {"idNumber": pii.ID_NUMBER, "phone": pii.PHONE}  # the form at the window shows them in full
+
     def text(key: str, owner: dict[str, Any]) -> str:
         value = owner.get(key)
-        return ID_TYPE_NAMES[IdType(value)] if key == "idType" and value else (value or "—")
+        if key == "idType" and value:
+            return ID_TYPE_NAMES[IdType(value)]
+        if key in sealed and value:
+            return pii.reveal(value, sealed[key])
+        return value or "—"
 
     return {label: "\n".join(text(key, o) for o in owners or []) for key, label in OWNER_COLUMNS.items()}
 
