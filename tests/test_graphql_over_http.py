@@ -76,6 +76,16 @@ async def test_legacy_json_clients_keep_200_with_null_data(client, body, accept)
     assert answer["data"] is None and answer["errors"][0]["extensions"]["code"] == "VALIDATION_FAILED", answer
 
 
+@pytest.mark.parametrize("body", [
+    {"query": "{ " + " ".join(f"a{n}: __typename" for n in range(40)) + " }"},  # over the alias limit
+    {"query": "query A { me { username } } query B { banks { name } }"},  # several, no operationName
+])
+async def test_other_refused_requests_are_400_for_graphql_response_clients(client, body):
+    response = await post(client, body)
+    assert response.status_code == 400 and "data" not in response.json(), response.text
+    assert response.json()["errors"][0]["extensions"]["code"] in ("QUERY_TOO_COMPLEX", "VALIDATION_FAILED")
+
+
 async def test_an_error_inside_a_field_is_200_with_data_for_graphql_response_clients(client):
     response = await post(client, {"query": "{ me { username } }"}, authorization="Bearer not-a-token")
     assert response.status_code == 200 and response.headers["content-type"] == GRAPHQL_RESPONSE
