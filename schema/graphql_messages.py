@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from graphql import (
     DocumentNode, FieldNode, GraphQLError, ListValueNode, ObjectValueNode, OperationDefinitionNode, VariableNode,
@@ -118,11 +119,24 @@ TOKENS = {"<EOF>": "查询的结尾", "Name": "名称", "Variable": "变量", "S
           "Float": "数字", "BlockString": "字符串"}
 
 
+@cache
+def operation_terms() -> dict[str, str]:
+    """Root field (API operation) → its Chinese term, from the built schema."""
+    from schema import schema  # built after this module is imported (schema.errors uses it)
+
+    roots = {name: getattr(schema._schema, f"{name.lower()}_type") for name in ROOTS}
+    return {field: glossary.field_term(name, field) or ROOTS[name] + "项"
+            for name, root in roots.items() if root is not None for field in root.fields}
+
+
 def token(text: str) -> str:
     text = text.strip()
     if text.startswith("Name ") or text.startswith("Variable ") or text.startswith("String "):
         kind, _, value = text.partition(" ")
-        return f"{TOKENS[kind]} {value}"
+        name = value.strip("'")
+        if kind == "Name" and name in operation_terms():
+            return f"「{operation_terms()[name]}」"
+        return f"{TOKENS[kind]} {name}"
     return TOKENS.get(text, text.replace("'", "“", 1).replace("'", "”", 1) if text.count("'") == 2 else text)
 
 
@@ -130,10 +144,11 @@ SYNTAX: list[tuple[re.Pattern, Callable[[re.Match], str]]] = [
     (re.compile(r"Expected (.+), found <EOF>\."), lambda m: "查询在此处意外结束，括号是否成对？" if m[1] == "Name"
      else f"查询在此处意外结束，缺少 {token(m[1])}"),
     (re.compile(r"Expected (.+), found (.+)\."), lambda m: f"此处应为 {token(m[1])}，实际是 {token(m[2])}"),
-    (re.compile(r"Unexpected <EOF>\."), lambda m: "查询在此处意外结束（括号是否成对？）"),
+    (re.compile(r"Unexpected <EOF>\."), lambda m: "查询在此处意外结束，括号是否成对？"),
+    (re.compile(r"Unexpected character: (.+)\."), lambda m: f"此处有不能识别的字符 {token(m[1])}"),
+    (re.compile(r"Unexpected '(.+)', did you mean '(.+)'\?"), lambda m: f"此处不应出现 “{m[1]}”，是否要写 “{m[2]}”？"),
     (re.compile(r"Unexpected (.+)\."), lambda m: f"此处不应出现 {token(m[1])}"),
     (re.compile(r"Unterminated string\."), lambda m: "字符串缺少结尾的引号"),
-    (re.compile(r"Unexpected character: (.+)\."), lambda m: f"此处有不能识别的字符 {m[1]}"),
     (re.compile(r"Invalid character.*: (.+)\."), lambda m: f"此处有无效字符 {m[1]}"),
     (re.compile(r"Invalid character.*"), lambda m: "此处有无效字符"),
     (re.compile(r"Invalid number.*"), lambda m: "数字的写法不正确"),

@@ -133,3 +133,33 @@ async def test_an_enum_value_lists_the_choices(client):
 ])
 async def test_every_request_error_is_chinese_with_the_english_detail(client, query):
     said(await gql(client, query))
+
+
+DOCUMENTS = [
+    'query Q($id: ID!, $first: Int = 10) { house(id: $id) { id code owners { name idNumber } } '
+    'users(first: $first, filter: {status: ACTIVE}) { totalCount } }',
+    'mutation($input: ConfirmPaymentInput!) { confirmPayment(input: $input) { id amount ...P } } '
+    'fragment P on Payment { paidAt channel }',
+]
+
+
+def damaged(document: str) -> list[str]:
+    """Every prefix of the document, and the document without each one of its words or marks."""
+    tokens = re.findall(r"\w+|[^\w\s]", document)
+    prefixes = {document[:end] for end in range(1, len(document), 3)}
+    without = {" ".join(tokens[:i] + tokens[i + 1:]) for i in range(len(tokens))}
+    return sorted(prefixes | without)
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+async def test_damaged_documents_are_always_said_in_chinese_and_never_internal(client, document):
+    variables = {"id": "SG91c2U6MQ==", "input": GOOD_PAYMENT}
+    for text in damaged(document):
+        r = await gql(client, text, variables)
+        for error in r.errors:
+            if error["extensions"]["code"] in ("UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND"):
+                continue  # it ran: a valid document after all
+            assert error["extensions"]["code"] in ("VALIDATION_FAILED", "QUERY_TOO_COMPLEX"), (text, error)
+            assert CJK.search(error["message"]), (text, error)
+            named = set(re.findall(r"[A-Za-z_]\w*", error["message"])) & OPERATIONS
+            assert not named, (text, error)
