@@ -29,6 +29,7 @@ from core.console_operations import catalogue
 from core.db import dispose_engine, get_engine, get_reader, get_sessionmaker
 from core.logs import configure_logging, request_id_var
 from core.metrics import HTTP_REQUESTS
+from core.media import GRAPHQL_RESPONSE, JSON, negotiate
 from core.outage import OUTAGE_MESSAGE, is_outage, wants_graphql_response
 from core.redis import close_redis, get_redis
 from schema import schema
@@ -80,15 +81,42 @@ class GraphQLApp(GraphQL):
             # operations or map that is not JSON, not an object of lists, or a path into nothing
             raise HTTPException(400, "Malformed multipart operations or map") from exc
 
+    async def process_result(self, request, result):
+        """A request that fails before execution (syntax, validation, variables that do not
+        coerce) has no `data` under application/graphql-response+json, and answers 400."""
+        body = await super().process_result(request, result)
+        if request.state.media_type == GRAPHQL_RESPONSE and is_request_error(result):
+            body.pop("data", None)
+            request.state.request_error = True
+        return body
+
     async def __call__(self, scope, receive, send) -> None:
-        """Strawberry answers a request it cannot read in plain text; ours is a coded JSON error."""
+        """Strawberry answers a request it cannot read in plain text; ours is a coded JSON error
+        in the media type the client accepts (core/media.py), with the GraphQL-over-HTTP status."""
         if scope["type"] != "http":
             return await super().__call__(scope, receive, send)
+        request = Request(scope=scope, receive=receive)
+        media = request.state.media_type = negotiate(request.headers.get("accept"))
+        request.state.request_error = False
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            if media is None and not self.should_render_graphql_ide(self.request_adapter_class(request)):
+                raise HTTPException(406, "Not Acceptable")
+            response = await self.run(request)
         except HTTPException as exc:
-            response = refusal(exc.status_code, exc.reason)
+            response = refusal(exc.status_code, exc.reason, media)
+        else:
+            if media == GRAPHQL_RESPONSE and response.headers.get("content-type") == JSON:
+                response.headers["content-type"] = GRAPHQL_RESPONSE
+                if request.state.request_error and response.status_code == 200:
+                    response.status_code = 400
         await response(scope, receive, send)
+
+
+def is_request_error(result) -> bool:
+    """No data and every error outside any field: the document or its variables were refused
+    before anything ran (an error inside a resolver has a path)."""
+    return (not isinstance(result, list) and result.data is None and bool(result.errors)
+            and all(error.path is None for error in result.errors))
 
 
 # Strawberry's reasons for refusing a request, in the client's terms.
@@ -98,6 +126,7 @@ REFUSALS = {
     "Malformed multipart operations or map": "multipart 请求的 operations 或 map 不正确（map 应为 {\"0\": [\"variables.file\"]} 的形式）",
     "File(s) missing in form data": "multipart 请求的 map 与所传文件不符",
     "Unsupported content type": "不支持的 Content-Type，请使用 application/json 或 multipart/form-data",
+    "Not Acceptable": "Accept 所列的响应格式都不支持，请接受 application/graphql-response+json 或 application/json",
     "No GraphQL query found in the request": "请求中没有 GraphQL 查询（query）",
     "The GraphQL operation's `query`": "query 应为字符串",
     "The GraphQL operation's `variables`": "variables 应为 JSON 对象",
@@ -111,15 +140,24 @@ REFUSALS = {
 }
 
 
-def error_body(message: str, extensions: dict) -> bytes:
-    return json.dumps({"data": None, "errors": [{"message": message, "extensions": extensions}]},
-                      ensure_ascii=False).encode()
+# GraphQL over HTTP: a mutation sent by GET is 405 (with Allow: POST), an unreadable request
+# body type 415; every other refusal keeps Strawberry's status (400, 405, 406).
+STATUS = {"mutations are not allowed when using GET": 405, "Unsupported content type": 415}
 
 
-def refusal(status: int, reason: str) -> Response:
+def error_body(message: str, extensions: dict, media: str | None = JSON) -> bytes:
+    """The legacy application/json body keeps `"data": null`; a request error under
+    application/graphql-response+json has no data entry (the spec)."""
+    body = {"errors": [{"message": message, "extensions": extensions}]}
+    return json.dumps(body if media == GRAPHQL_RESPONSE else {"data": None, **body}, ensure_ascii=False).encode()
+
+
+def refusal(status: int, reason: str, media: str | None = JSON) -> Response:
     message = next((m for prefix, m in REFUSALS.items() if reason.startswith(prefix)), "请求不正确")
-    return Response(error_body(message, {"code": "VALIDATION_FAILED", "detail": reason, "requestId": request_id_var.get()}),
-                    status_code=status, media_type="application/json")
+    status = STATUS.get(reason, status)
+    headers = {"Allow": "POST"} if status == 405 else None
+    return Response(error_body(message, {"code": "VALIDATION_FAILED", "detail": reason, "requestId": request_id_var.get()}, media),
+                    status_code=status, media_type=media or JSON, headers=headers)
 
 
 graphql_app = GraphQLApp(
@@ -256,10 +294,11 @@ class RequestMiddleware:
         else:
             log.error("unexpected error", exc_info=exc)
         accept = dict(scope.get("headers") or []).get(b"accept", b"").decode("latin-1")
-        code = 503 if outage and wants_graphql_response(accept) else 500
+        media = GRAPHQL_RESPONSE if wants_graphql_response(accept) else JSON
+        code = 503 if outage and media == GRAPHQL_RESPONSE else 500
         body = error_body(OUTAGE_MESSAGE if outage else "系统内部错误，请稍后重试；如仍失败请把请求编号告知管理员",
                           {"code": "INTERNAL", "requestId": rid})
-        await send({"type": "http.response.start", "status": code, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.start", "status": code, "headers": [(b"content-type", media.encode())]})
         await send({"type": "http.response.body", "body": body})
         return code
 

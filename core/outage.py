@@ -12,8 +12,9 @@ import asyncpg
 from redis import exceptions as redis_errors
 from sqlalchemy import exc as sa_errors
 
+from core.media import GRAPHQL_RESPONSE, negotiate
+
 OUTAGE_MESSAGE = "服务暂时不可用，请稍后再试"
-GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 _UNREACHABLE = (
     ConnectionError,  # refused, reset, broken pipe
@@ -52,4 +53,4 @@ def is_outage(error: BaseException | None) -> bool:
 
 def wants_graphql_response(accept: str | None) -> bool:
     """The GraphQL-over-HTTP media type, whose clients read the HTTP status (503 = try later)."""
-    return GRAPHQL_RESPONSE in (accept or "")
+    return negotiate(accept) == GRAPHQL_RESPONSE

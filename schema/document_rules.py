@@ -22,13 +22,14 @@ class NonEmptySelectionSets(ValidationRule):
 
 def tolerating_empty_selections(rule: type[ValidationRule]) -> type[ValidationRule]:
     """A rule that measures the document when it is made (the depth limiter) and fails on an
-    empty selection set: it stands aside, and NonEmptySelectionSets reports the problem."""
+    empty selection set or a spread of an unknown fragment: it stands aside, and
+    NonEmptySelectionSets or KnownFragmentNames reports the problem."""
 
     class Tolerant(rule):  # type: ignore[misc, valid-type]
         def __init__(self, context):
             try:
                 super().__init__(context)
-            except ValueError:
+            except (ValueError, KeyError):
                 ValidationRule.__init__(self, context)
 
     Tolerant.__name__ = rule.__name__

@@ -1,6 +1,7 @@
 """The one place where failures become GraphQL errors with `extensions.code`:
 AppError subclasses keep their code; parse and validation errors (including variables that
-fail coercion) become VALIDATION_FAILED or QUERY_TOO_COMPLEX; a database constraint that
+fail coercion) become VALIDATION_FAILED, said in Chinese (schema/graphql_messages.py), or
+QUERY_TOO_COMPLEX; a database constraint that
 refuses a write becomes the code of its kind (a check that should have caught it first missed
 a race); an outage of PostgreSQL or Redis is INTERNAL saying "try again later" (HTTP 503 for
 application/graphql-response+json); anything else is INTERNAL with the request id, logged once
@@ -12,13 +13,14 @@ import logging
 import re
 from collections.abc import Iterator
 
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError
 
 from sqlalchemy.exc import DBAPIError
 
 from core.errors import AppError, Conflict, ValidationFailed
 from core.logs import request_id_var
 from core.outage import OUTAGE_MESSAGE, is_outage, wants_graphql_response
+from schema.graphql_messages import translate
 from strawberry.extensions import SchemaExtension
 
 log = logging.getLogger("wxfund.errors")
@@ -63,7 +65,7 @@ def _constraint(original: BaseException | None) -> AppError | None:
     return cls(message)
 
 
-def coded(error: GraphQLError) -> GraphQLError:
+def coded(error: GraphQLError, document: DocumentNode | None = None) -> GraphQLError:
     original = error.original_error
     if (refused := _constraint(original)) is not None:
         return _with(error, refused.message, refused.extensions)
@@ -73,7 +75,11 @@ def coded(error: GraphQLError) -> GraphQLError:
         # syntax, validation, or a variable that failed coercion (bad enum, Decimal, DateTime)
         if TOO_COMPLEX.search(error.message):
             return _with(error, MESSAGES["QUERY_TOO_COMPLEX"], {"code": "QUERY_TOO_COMPLEX", "detail": error.message})
-        return _with(error, f"请求不正确：{error.message}", {"code": "VALIDATION_FAILED"})
+        said = translate(error, document)
+        extensions = {"code": "VALIDATION_FAILED", **({"field": said.field} if said.field else {})}
+        if said.message != error.message:
+            extensions["detail"] = error.message  # the English original, for the developer
+        return _with(error, said.message, extensions)
     return internal(error)
 
 
@@ -97,7 +103,7 @@ class ErrorCodes(SchemaExtension):
 
         def once(error: GraphQLError) -> GraphQLError:
             if id(error) not in done:
-                done[id(error)] = coded(error)
+                done[id(error)] = coded(error, self.execution_context.graphql_document)
             return done[id(error)]
 
         result = self.execution_context.result

@@ -189,7 +189,8 @@ def post(port: int, body: dict, *, accept: str, token: str | None = None) -> htt
 
 def assert_outage(response: httpx.Response, status: int) -> None:
     assert response.status_code == status, (response.status_code, response.text)
-    assert response.headers["content-type"].startswith("application/json")
+    # the media type the client asked for (GraphQL over HTTP)
+    assert response.headers["content-type"] == response.request.headers["accept"]
     error = response.json()["errors"][0]
     assert error["extensions"]["code"] == "INTERNAL"
     assert error["extensions"]["requestId"] == "outage-test-1"
