@@ -23,7 +23,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from core import graphiql
 from core.config import get_settings
-from core.db import dispose_engine, get_engine, get_reader, get_sessionmaker
+from core.db import dispose_engine, get_engine, get_sessionmaker
 from core.logs import configure_logging, request_id_var
 from core.metrics import HTTP_REQUESTS
 from core.redis import close_redis, get_redis
@@ -44,23 +44,21 @@ def bearer(value: str | None) -> str | None:
 
 
 class GraphQLApp(GraphQL):
-    async def _viewer(self, token: str | None):
-        if token is None:
-            return None
-        async with get_reader().connect() as connection:
-            return await auth.authenticate(connection, token)
-
     async def get_context(self, request, response) -> Context:
         token = bearer(request.headers.get("authorization")) if request.scope["type"] == "http" else None
-        ctx = Context(sessions=get_sessionmaker(), viewer=await self._viewer(token),
+        signed_in = None if token is None else await auth.check_token(token)
+        ctx = Context(sessions=get_sessionmaker(), viewer=None if signed_in is None else signed_in.viewer,
                       request_id=request_id_var.get(), request=request, response=response)
-        ctx.token_rejected = token is not None and ctx.viewer is None
+        ctx.token_rejected = token is not None and signed_in is None
+        if signed_in is not None:  # `me` and other loads of the viewer's own user need no query
+            ctx.loaders.user_by_id.prime(signed_in.viewer.user_id, signed_in.user)
         return ctx
 
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params or {}
         token = bearer(params.get("Authorization") or params.get("authorization")) if isinstance(params, dict) else None
-        context.viewer = await self._viewer(token)
+        signed_in = None if token is None else await auth.check_token(token)
+        context.viewer = None if signed_in is None else signed_in.viewer
         context.token_rejected = token is not None and context.viewer is None
         return None
 
@@ -208,7 +206,9 @@ async def lifespan(_app):
     tune_gc()
     yield
     from services.jobs import close_pool
+    from services.token_cache import cache as token_cache
 
+    await token_cache.close()
     await close_pool()
     await dispose_engine()
     await close_redis()
