@@ -203,10 +203,18 @@ def tune_gc() -> None:
 
 @asynccontextmanager
 async def lifespan(_app):
+    import asyncio
+    from contextlib import suppress
+
+    from services.token_cache import cache as token_cache
+
     tune_gc()
+    if get_settings().token_cache_seconds > 0:
+        # The first requests may use the token cache; with Redis unreachable, start without it.
+        with suppress(asyncio.TimeoutError):
+            await token_cache.listening(timeout=5)
     yield
     from services.jobs import close_pool
-    from services.token_cache import cache as token_cache
 
     await token_cache.close()
     await close_pool()

@@ -19,6 +19,7 @@ from core import security
 from core.config import get_settings
 from core.db import get_reader
 from core.errors import RateLimited, Unauthenticated, ValidationFailed
+from core.metrics import TOKEN_CHECKS
 from core.redis import get_redis
 from models import User, UserSession
 from models.enums import Role, UserStatus
@@ -29,6 +30,7 @@ from services.token_cache import cache as token_cache
 from services.validators import password_problem
 
 log = logging.getLogger("wxfund.auth")
+_FROM_CACHE, _FROM_DATABASE = TOKEN_CHECKS.labels("cache"), TOKEN_CHECKS.labels("database")
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,9 @@ async def check_token(token: str) -> SignedIn | None:
     key = security.token_hash(token)
     ttl = get_settings().token_cache_seconds
     if ttl > 0 and (cached := token_cache.get(key)) is not None:
+        _FROM_CACHE.inc()
         return cached
+    _FROM_DATABASE.inc()
     epoch = token_cache.epoch
     async with get_reader().connect() as connection:
         found = await _signed_in(connection, _BY_TOKEN, token_hash=key)

@@ -29,10 +29,10 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def start_api(port: int) -> subprocess.Popen:
+def start_api(port: int, **env: str) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "core.asgi:app", "--host", "127.0.0.1", "--port", str(port),
                              "--no-access-log", "--ws", "websockets-sansio", "--log-level", "warning"],
-                            cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=ROOT, env=_env(**env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
