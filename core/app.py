@@ -18,8 +18,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from graphql import GraphQLError
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
 from core import graphiql
 from core.config import get_settings
@@ -28,7 +30,7 @@ from core.logs import configure_logging, request_id_var
 from core.metrics import HTTP_REQUESTS
 from core.redis import close_redis, get_redis
 from schema import schema
-from schema.context import Context
+from schema.context import Context, Loaders
 from services import auth
 from services.documents import url_is_valid
 from services.documents_read import document_by_id
@@ -43,15 +45,35 @@ def bearer(value: str | None) -> str | None:
     return None
 
 
+class SocketHandler(BaseGraphQLTransportWSHandler):
+    """graphql-transport-ws where every operation (a query or mutation too) re-checks the login
+    the socket gave at connection_init: once it has ended (logout, a password change from
+    another login, deactivation) the operation gets UNAUTHENTICATED and the socket closes.
+    Subscriptions check again once they listen (resolvers/subscriptions.py)."""
+
+    async def run_operation(self, operation) -> None:
+        if self.context.viewer is not None:
+            viewer = await auth.recheck(self.context.viewer)
+            if viewer is None:
+                await operation.send_initial_errors([GraphQLError(
+                    "登录已失效（已退出、密码已修改或账号已注销），请重新登录", extensions={"code": "UNAUTHENTICATED"})])
+                await self.websocket.close(code=4401, reason="Unauthorized")
+                return
+            self.context.viewer = viewer
+        self.context.loaders = Loaders(self.context.sessions)  # per operation, as per HTTP request
+        await super().run_operation(operation)
+
+
 class GraphQLApp(GraphQL):
+    graphql_transport_ws_handler_class = SocketHandler
+
     async def get_context(self, request, response) -> Context:
         token = bearer(request.headers.get("authorization")) if request.scope["type"] == "http" else None
         signed_in = None if token is None else await auth.check_token(token)
         ctx = Context(sessions=get_sessionmaker(), viewer=None if signed_in is None else signed_in.viewer,
-                      request_id=request_id_var.get(), request=request, response=response)
-        ctx.token_rejected = token is not None and signed_in is None
-        if signed_in is not None:  # `me` and other loads of the viewer's own user need no query
-            ctx.loaders.user_by_id.prime(signed_in.viewer.user_id, signed_in.user)
+                      request_id=request_id_var.get(), request=request, response=response,
+                      token_rejected=token is not None and signed_in is None,
+                      viewer_user=None if signed_in is None else signed_in.user)
         return ctx
 
     async def on_ws_connect(self, context: Context) -> Any:

@@ -129,3 +129,17 @@ async def test_job_of_another_organisation_is_not_found(session, client):
             message = await sub.next()
             assert message["payload"]["data"]["jobUpdated"]["status"] == "SUCCEEDED"
     assert json
+
+
+async def test_a_socket_whose_login_ended_refuses_queries_and_mutations_too(session):
+    """graphql-transport-ws carries queries and mutations in `subscribe` messages as well."""
+    org = await make_org(session)
+    async with ws_client() as client:
+        token = await login(client, org.admin_username)
+        async with connect(client, token=token) as socket:
+            await send_subscribe(socket, "{ me { username } }")
+            assert (await socket.next())["payload"]["data"]["me"]["username"] == org.admin_username
+            assert (await socket.next()) == {"id": "1", "type": "complete"}
+            assert (await gql(client, "mutation { logout }", token=token)).ok()["logout"] is True
+            await send_subscribe(socket, "{ me { username } }", id="2")
+            await _ends_unauthenticated(socket)
