@@ -36,7 +36,7 @@ class Settings:
     argon2_memory_kib: int
     log_level: str
     queue_name: str
-    db_pool_size: int = 10
+    db_pool_size: int = 20
     db_max_overflow: int = 0
     db_pool_timeout_seconds: int = 30
     token_cache_seconds: int = 30
@@ -90,7 +90,7 @@ def get_settings() -> Settings:
         argon2_memory_kib=_int("ARGON2_MEMORY_KIB", 65536),
         log_level=os.environ.get("LOG_LEVEL", "INFO"),
         queue_name=os.environ.get("ARQ_QUEUE", "arq:queue"),
-        db_pool_size=_int("DB_POOL_SIZE", 10),
+        db_pool_size=_int("DB_POOL_SIZE", 20),
         db_max_overflow=_int("DB_MAX_OVERFLOW", 0),
         db_pool_timeout_seconds=_int("DB_POOL_TIMEOUT_SECONDS", 30),
         token_cache_seconds=_int("TOKEN_CACHE_SECONDS", 30),

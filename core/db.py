@@ -21,6 +21,8 @@ def get_engine() -> AsyncEngine:
             # one of DB_POOL_SIZE warm connections. Overflow connections were opened and closed per
             # burst, each a PostgreSQL backend start, asyncpg's type introspection and an empty
             # prepared-statement cache, and throughput fell as clients were added (docs/benchmarks.md).
+            # The default 20 covers a worker's 10 jobs (max_jobs) each holding its transaction
+            # while it reports progress on a second connection; connections open as needed.
             pool_size=s.db_pool_size,
             max_overflow=s.db_max_overflow,
             pool_timeout=s.db_pool_timeout_seconds,
