@@ -3,14 +3,16 @@ with the offline GraphiQL, signed file downloads, health, readiness and metrics.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import logging
 import time
 import uuid
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
+from graphql import GraphQLError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -18,7 +20,6 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from graphql import GraphQLError
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
@@ -26,6 +27,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 from core import graphiql
 from core.config import get_settings
 from core.db import dispose_engine, get_engine, get_sessionmaker
+from core.errors import Unauthenticated
 from core.logs import configure_logging, request_id_var
 from core.metrics import HTTP_REQUESTS
 from core.redis import close_redis, get_redis
@@ -34,6 +36,7 @@ from schema.context import Context, Loaders
 from services import auth
 from services.documents import url_is_valid
 from services.documents_read import document_by_id
+from services.token_cache import cache as token_cache
 from core.storage import get_storage
 
 log = logging.getLogger("wxfund.http")
@@ -56,7 +59,7 @@ class SocketHandler(BaseGraphQLTransportWSHandler):
             viewer = await auth.recheck(self.context.viewer)
             if viewer is None:
                 await operation.send_initial_errors([GraphQLError(
-                    "登录已失效（已退出、密码已修改或账号已注销），请重新登录", extensions={"code": "UNAUTHENTICATED"})])
+                    "登录已失效（已退出、密码已修改或账号已注销），请重新登录", extensions={"code": Unauthenticated.code})])
                 await self.websocket.close(code=4401, reason="Unauthorized")
                 return
             self.context.viewer = viewer
@@ -70,11 +73,10 @@ class GraphQLApp(GraphQL):
     async def get_context(self, request, response) -> Context:
         token = bearer(request.headers.get("authorization")) if request.scope["type"] == "http" else None
         signed_in = None if token is None else await auth.check_token(token)
-        ctx = Context(sessions=get_sessionmaker(), viewer=None if signed_in is None else signed_in.viewer,
-                      request_id=request_id_var.get(), request=request, response=response,
-                      token_rejected=token is not None and signed_in is None,
-                      viewer_user=None if signed_in is None else signed_in.user)
-        return ctx
+        return Context(sessions=get_sessionmaker(), viewer=None if signed_in is None else signed_in.viewer,
+                       request_id=request_id_var.get(), request=request, response=response,
+                       token_rejected=token is not None and signed_in is None,
+                       viewer_user=None if signed_in is None else signed_in.user)
 
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params or {}
@@ -225,11 +227,6 @@ def tune_gc() -> None:
 
 @asynccontextmanager
 async def lifespan(_app):
-    import asyncio
-    from contextlib import suppress
-
-    from services.token_cache import cache as token_cache
-
     tune_gc()
     if get_settings().token_cache_seconds > 0:
         # The first requests may use the token cache; with Redis unreachable, start without it.
