@@ -3,14 +3,16 @@ with the offline GraphiQL, signed file downloads, health, readiness and metrics.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import logging
 import time
 import uuid
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
+from graphql import GraphQLError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -22,21 +24,24 @@ from starlette.staticfiles import StaticFiles
 from cross_web import HTTPException
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
 from core import graphiql, tracing
 from core.config import get_settings
 from core.console_operations import catalogue
-from core.db import dispose_engine, get_engine, get_reader, get_sessionmaker
+from core.db import dispose_engine, get_engine, get_sessionmaker
+from core.errors import Unauthenticated
 from core.logs import configure_logging, request_id_var
 from core.metrics import HTTP_REQUESTS
 from core.media import GRAPHQL_RESPONSE, JSON, negotiate
 from core.outage import OUTAGE_MESSAGE, is_outage, wants_graphql_response
 from core.redis import close_redis, get_redis
 from schema import schema
-from schema.context import Context
+from schema.context import Context, Loaders
 from services import auth
 from services.documents import url_is_valid
 from services.documents_read import document_by_id
+from services.token_cache import cache as token_cache
 from core.storage import get_storage
 
 log = logging.getLogger("wxfund.http")
@@ -48,24 +53,41 @@ def bearer(value: str | None) -> str | None:
     return None
 
 
+class SocketHandler(BaseGraphQLTransportWSHandler):
+    """graphql-transport-ws where every operation (a query or mutation too) re-checks the login
+    the socket gave at connection_init: once it has ended (logout, a password change from
+    another login, deactivation) the operation gets UNAUTHENTICATED and the socket closes.
+    Subscriptions check again once they listen (resolvers/subscriptions.py)."""
+
+    async def run_operation(self, operation) -> None:
+        if self.context.viewer is not None:
+            viewer = await auth.recheck(self.context.viewer)
+            if viewer is None:
+                await operation.send_initial_errors([GraphQLError(
+                    "登录已失效（已退出、密码已修改或账号已注销），请重新登录", extensions={"code": Unauthenticated.code})])
+                await self.websocket.close(code=4401, reason="Unauthorized")
+                return
+            self.context.viewer = viewer
+        self.context.loaders = Loaders(self.context.sessions)  # per operation, as per HTTP request
+        await super().run_operation(operation)
+
+
 class GraphQLApp(GraphQL):
-    async def _viewer(self, token: str | None):
-        if token is None:
-            return None
-        async with get_reader().connect() as connection:
-            return await auth.authenticate(connection, token)
+    graphql_transport_ws_handler_class = SocketHandler
 
     async def get_context(self, request, response) -> Context:
         token = bearer(request.headers.get("authorization")) if request.scope["type"] == "http" else None
-        ctx = Context(sessions=get_sessionmaker(), viewer=await self._viewer(token),
-                      request_id=request_id_var.get(), request=request, response=response)
-        ctx.token_rejected = token is not None and ctx.viewer is None
-        return ctx
+        signed_in = None if token is None else await auth.check_token(token)
+        return Context(sessions=get_sessionmaker(), viewer=None if signed_in is None else signed_in.viewer,
+                       request_id=request_id_var.get(), request=request, response=response,
+                       token_rejected=token is not None and signed_in is None,
+                       viewer_user=None if signed_in is None else signed_in.user)
 
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params or {}
         token = bearer(params.get("Authorization") or params.get("authorization")) if isinstance(params, dict) else None
-        context.viewer = await self._viewer(token)
+        signed_in = None if token is None else await auth.check_token(token)
+        context.viewer = None if signed_in is None else signed_in.viewer
         context.token_rejected = token is not None and context.viewer is None
         return None
 
@@ -349,9 +371,14 @@ def tune_gc() -> None:
 @asynccontextmanager
 async def lifespan(_app):
     tune_gc()
+    if get_settings().token_cache_seconds > 0:
+        # The first requests may use the token cache; with Redis unreachable, start without it.
+        with suppress(asyncio.TimeoutError):
+            await token_cache.listening(timeout=5)
     yield
     from services.jobs import close_pool
 
+    await token_cache.close()
     await close_pool()
     await dispose_engine()
     await close_redis()

@@ -42,6 +42,10 @@ class Settings:
     log_level: str
     queue_name: str
     cors_origins: tuple[str, ...] = ()
+    db_pool_size: int = 20
+    db_max_overflow: int = 0
+    db_pool_timeout_seconds: int = 30
+    token_cache_seconds: int = 30
 
     @property
     def storage_dir(self) -> Path:
@@ -133,4 +137,8 @@ def get_settings() -> Settings:
         log_level=os.environ.get("LOG_LEVEL", "INFO"),
         queue_name=os.environ.get("ARQ_QUEUE", "arq:queue"),
         cors_origins=_origins(os.environ.get("CORS_ORIGINS", "")),
+        db_pool_size=_int("DB_POOL_SIZE", 20),
+        db_max_overflow=_int("DB_MAX_OVERFLOW", 0),
+        db_pool_timeout_seconds=_int("DB_POOL_TIMEOUT_SECONDS", 30),
+        token_cache_seconds=_int("TOKEN_CACHE_SECONDS", 30),
     )

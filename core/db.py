@@ -8,30 +8,44 @@ from core import tracing
 from core.config import get_settings
 
 _engine: AsyncEngine | None = None
+_reader: AsyncEngine | None = None
 _sessions: async_sessionmaker[AsyncSession] | None = None
 
 
 def get_engine() -> AsyncEngine:
-    global _engine, _sessions
+    global _engine, _reader, _sessions
     if _engine is None:
+        s = get_settings()
         _engine = create_async_engine(
-            get_settings().sqlalchemy_url,
-            pool_size=10,
-            max_overflow=20,
+            s.sqlalchemy_url,
+            # A fixed pool: under load a request waits its turn (up to DB_POOL_TIMEOUT_SECONDS) for
+            # one of DB_POOL_SIZE warm connections. Overflow connections were opened and closed per
+            # burst, each a PostgreSQL backend start, asyncpg's type introspection and an empty
+            # prepared-statement cache, and throughput fell as clients were added (docs/benchmarks.md).
+            # The default 20 covers a worker's 10 jobs (max_jobs) each holding its transaction
+            # while it reports progress on a second connection; connections open as needed.
+            pool_size=s.db_pool_size,
+            max_overflow=s.db_max_overflow,
+            pool_timeout=s.db_pool_timeout_seconds,
             # No pre-ping: it costs a round trip per checkout; connections are recycled instead,
             # and a dead one fails its statement (retried by the client) rather than every request paying.
             pool_recycle=1800,
             connect_args={"server_settings": {"timezone": "Asia/Shanghai", "application_name": "wxfund"}},
         )
+        # Made once: execution_options() builds a new engine proxy (and copies its event
+        # dispatch) on every call: 6 % of the server's samples under authenticated load when made per load.
+        _reader = _engine.execution_options(isolation_level="AUTOCOMMIT")
         _sessions = async_sessionmaker(_engine, expire_on_commit=False)
         tracing.register_engine(_engine)
     return _engine
 
 
-def get_reader():
+def get_reader() -> AsyncEngine:
     """Connections for reads that need no transaction (DataLoaders): AUTOCOMMIT skips the
-    BEGIN / ROLLBACK round trips a session would add to each load."""
-    return get_engine().execution_options(isolation_level="AUTOCOMMIT")
+    BEGIN / ROLLBACK round trips a session would add to each load. Same pool as get_engine()."""
+    get_engine()
+    assert _reader is not None
+    return _reader
 
 
 def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
@@ -41,8 +55,9 @@ def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
 
 
 async def dispose_engine() -> None:
-    global _engine, _sessions
+    global _engine, _reader, _sessions
     if _engine is not None:
         await _engine.dispose()
     _engine = None
+    _reader = None
     _sessions = None

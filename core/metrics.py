@@ -1,4 +1,5 @@
-"""Prometheus metrics: HTTP requests by path and status, GraphQL operations by name."""
+"""Prometheus metrics: HTTP requests by path and status, GraphQL operations by name, bearer
+token checks by where the answer came from."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ GRAPHQL_LATENCY = Histogram(
     "graphql_operation_seconds", "GraphQL operation latency", ["operation", "type"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+TOKEN_CHECKS = Counter("token_checks_total", "Bearer token checks (services/auth.check_token)", ["source"])
 
 
 class OperationMetrics(SchemaExtension):

@@ -1,6 +1,8 @@
 """Subscriptions: events arrive through Redis pub/sub (services/events.py), so a subscriber on
-any API process hears changes made anywhere. Each subscription also listens for its user's
-deactivation: it then gets UNAUTHENTICATED and the socket closes."""
+any API process hears changes made anywhere. The socket's login is checked again in the
+database on every subscribe, and each subscription listens for changes to its user's logins
+(`user:{id}:sessions`): once its login has ended (logout, a password change from another
+login, deactivation) it gets UNAUTHENTICATED and the socket closes."""
 
 from __future__ import annotations
 
@@ -9,14 +11,11 @@ import dataclasses
 from datetime import datetime
 from typing import Any, AsyncIterator
 
-from sqlalchemy import select
-
 from core.errors import NotFound, Unauthenticated
 from core.ids import decode_id
-from models import User
-from models.enums import ApplicationStatus, JobStatus, UserStatus
+from models.enums import ApplicationStatus, JobStatus
 from schema.context import Loaders
-from services import events
+from services import auth, events
 from services.access import Viewer, require_viewer
 
 TERMINAL = (JobStatus.SUCCEEDED.value, JobStatus.FAILED.value)
@@ -35,11 +34,14 @@ def _fresh_loaders(info) -> None:
     info.context.loaders = Loaders(info.context.sessions)
 
 
-async def _still_active(info, viewer: Viewer) -> None:
-    async with info.context.sessions() as session:
-        status = await session.scalar(select(User.status).where(User.id == viewer.user_id))
-    if status != UserStatus.ACTIVE:
-        raise Unauthenticated()
+async def _signed_in(info) -> Viewer:
+    """The socket's login read again (no cache); the context takes its current roles. Called
+    after listening starts, so a change published meanwhile is not missed."""
+    viewer = await auth.recheck(require_viewer(info.context.viewer))
+    if viewer is None:
+        raise _refuse(info)
+    info.context.viewer = viewer
+    return viewer
 
 
 def _refuse(info) -> Unauthenticated:
@@ -48,7 +50,7 @@ def _refuse(info) -> Unauthenticated:
     if socket is not None and hasattr(socket, "close"):
         loop = asyncio.get_running_loop()
         loop.call_later(0.2, lambda: asyncio.ensure_future(_close(socket)))
-    return Unauthenticated("账号已注销，订阅已终止")
+    return Unauthenticated("登录已失效（已退出、密码已修改或账号已注销），订阅已终止")
 
 
 async def _close(socket) -> None:
@@ -61,10 +63,10 @@ async def _close(socket) -> None:
 async def job_updated(info, gid: str) -> AsyncIterator[Any]:
     from services import jobs
 
-    viewer = require_viewer(info.context.viewer)
+    user_id = require_viewer(info.context.viewer).user_id
     pk = decode_id(gid, "Job")
-    async with events.listen(events.job_channel(pk or 0), events.user_deactivated_channel(viewer.user_id)) as messages:
-        await _still_active(info, viewer)
+    async with events.listen(events.job_channel(pk or 0), events.user_sessions_channel(user_id)) as messages:
+        viewer = await _signed_in(info)
         async with info.context.sessions() as session:
             record = None if pk is None else await jobs.get_record(session, pk)
         if record is None or not jobs.can_see(viewer, record):
@@ -75,7 +77,8 @@ async def job_updated(info, gid: str) -> AsyncIterator[Any]:
             return
         async for channel, payload in messages:
             if channel.startswith("user:"):
-                raise _refuse(info)
+                await _signed_in(info)
+                continue
             _fresh_loaders(info)
             if payload["status"] in TERMINAL:
                 async with info.context.sessions() as session:
@@ -88,20 +91,21 @@ async def job_updated(info, gid: str) -> AsyncIterator[Any]:
 
 
 async def application_status_changed(info, application_gid: str | None, organization_gid: str | None) -> AsyncIterator[dict]:
-    viewer = require_viewer(info.context.viewer)
+    user_id = require_viewer(info.context.viewer).user_id
     app_id = None if application_gid is None else decode_id(application_gid, "Application")
     org_id = None if organization_gid is None else decode_id(organization_gid, "Organization")
-    if application_gid is not None:
-        found = None if app_id is None else await info.context.loaders.application_by_id.load(app_id)
-        if found is None or not viewer.can_see_org(found.organization_id):
-            raise NotFound("业务单不存在", field="applicationId")
-    if organization_gid is not None and (org_id is None or not viewer.can_see_org(org_id)):
-        raise NotFound("机构不存在", field="organizationId")
-    async with events.listen(events.APPLICATIONS, events.user_deactivated_channel(viewer.user_id)) as messages:
-        await _still_active(info, viewer)
+    async with events.listen(events.APPLICATIONS, events.user_sessions_channel(user_id)) as messages:
+        viewer = await _signed_in(info)
+        if application_gid is not None:
+            found = None if app_id is None else await info.context.loaders.application_by_id.load(app_id)
+            if found is None or not viewer.can_see_org(found.organization_id):
+                raise NotFound("业务单不存在", field="applicationId")
+        if organization_gid is not None and (org_id is None or not viewer.can_see_org(org_id)):
+            raise NotFound("机构不存在", field="organizationId")
         async for channel, payload in messages:
             if channel.startswith("user:"):
-                raise _refuse(info)
+                viewer = await _signed_in(info)
+                continue
             if not viewer.can_see_org(payload["organizationId"]):
                 continue
             if app_id is not None and payload["applicationId"] != app_id:

@@ -180,6 +180,7 @@ class Context:
     response: Any = None
     connection_params: dict[str, Any] | None = None
     token_rejected: bool = False
+    viewer_user: Any = None  # the viewer's UserRecord, read with the token (services/auth.check_token)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

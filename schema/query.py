@@ -21,8 +21,8 @@ class Query(ApplicationQuery, PaymentQuery):
         return await tree.node(info, id)
 
     @strawberry.field
-    async def me(self, info: Info) -> User | None:
-        return await accounts.me(info)
+    def me(self, info: Info) -> User | None:
+        return accounts.me(info)
 
     @strawberry.field
     def registration_agreement(self) -> Agreement:

@@ -1,25 +1,36 @@
 """Login sessions (登录): opaque bearer tokens stored as hashes, expiring and revocable, and
-throttling of failed logins per client address and per username."""
+throttling of failed logins per client address and per username. A token checked lately is
+served from this process's token cache (services/token_cache.py), which every change to a login
+or user clears on every process through sessions_changed()."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
-from sqlalchemy import func, select, update
+from redis.exceptions import RedisError
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import security
 from core.config import get_settings
+from core.db import get_reader
 from core.errors import RateLimited, Unauthenticated, ValidationFailed
+from core.metrics import TOKEN_CHECKS
 from core.redis import get_redis
 from models import User, UserSession
 from models.enums import Role, UserStatus
-from services import audit
+from services import audit, events
 from services.access import Viewer
+from services.records import UserRecord
+from services.token_cache import cache as token_cache
 from services.validators import password_problem
+
+log = logging.getLogger("wxfund.auth")
+_FROM_CACHE, _FROM_DATABASE = TOKEN_CHECKS.labels("cache"), TOKEN_CHECKS.labels("database")
 
 
 @dataclass(frozen=True)
@@ -110,29 +121,89 @@ async def login(session: AsyncSession, *, username: str, password: str, address:
     return result
 
 
-async def authenticate(connection, token: str) -> Viewer | None:
-    """The viewer of a bearer token, or None if the token is unknown, expired or revoked, or
-    its user is deactivated. One query (a session or a plain connection)."""
-    row = (
-        await connection.execute(
-            select(UserSession.id, User.id, User.username, User.roles, User.organization_id, User.bank_id)
-            .join(User, User.id == UserSession.user_id)
-            .where(
-                UserSession.token_hash == security.token_hash(token),
-                UserSession.revoked_at.is_(None),
-                UserSession.expires_at > func.now(),
-                User.status == UserStatus.ACTIVE,
-            )
-        )
-    ).first()
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """A valid login: who it is, and their user row, so that `me` costs no second query."""
+
+    viewer: Viewer
+    user: UserRecord
+
+
+def _signed_in_query(which):
+    """A login and its user's row by `which` (a condition on UserSession), if the login has
+    not ended and the user is active. Built once: building it per request showed in the profile."""
+    return (
+        select(UserSession.id, UserSession.expires_at, *(User.__table__.c[name] for name in UserRecord.columns))
+        .join(User, User.id == UserSession.user_id)
+        .where(which, UserSession.revoked_at.is_(None), UserSession.expires_at > func.now(),
+               User.status == UserStatus.ACTIVE)
+    )
+
+
+_BY_TOKEN = _signed_in_query(UserSession.token_hash == bindparam("token_hash"))
+_BY_SESSION = _signed_in_query(UserSession.id == bindparam("session_id"))
+
+
+async def _signed_in(connection, query, **params) -> tuple[SignedIn, datetime] | None:
+    row = (await connection.execute(query, params)).first()
     if row is None:
         return None
-    session_id, user_id, username, roles, organization_id, bank_id = row
-    return Viewer(user_id=user_id, username=username, roles=frozenset(Role(r) for r in roles),
-                  organization_id=organization_id, bank_id=bank_id, session_id=session_id)
+    session_id, expires_at, *columns = row
+    user = UserRecord(*columns)
+    return SignedIn(viewer=viewer_of(user, session_id), user=user), expires_at
 
 
-def viewer_of(user: User, session_id: int | None = None) -> Viewer:
+async def authenticate(connection, token: str) -> Viewer | None:
+    """The viewer of a bearer token, or None if the token is unknown, expired or revoked, or
+    its user is deactivated. One query (a session or a plain connection), no cache."""
+    found = await _signed_in(connection, _BY_TOKEN, token_hash=security.token_hash(token))
+    return None if found is None else found[0].viewer
+
+
+async def check_token(token: str) -> SignedIn | None:
+    """authenticate() for a request: from the token cache if it holds the token, else one
+    query on a reader connection, whose answer the cache then keeps for TOKEN_CACHE_SECONDS
+    (less if the token expires sooner)."""
+    key = security.token_hash(token)
+    ttl = get_settings().token_cache_seconds
+    if ttl > 0 and (cached := token_cache.get(key)) is not None:
+        _FROM_CACHE.inc()
+        return cached
+    _FROM_DATABASE.inc()
+    epoch = token_cache.epoch
+    async with get_reader().connect() as connection:
+        found = await _signed_in(connection, _BY_TOKEN, token_hash=key)
+    if found is None:
+        return None
+    signed_in, expires_at = found
+    if ttl > 0:
+        seconds = min(ttl, (expires_at - datetime.now(timezone.utc)).total_seconds())
+        token_cache.put(key, signed_in.viewer.user_id, signed_in, seconds=seconds, epoch=epoch)
+    return signed_in
+
+
+async def recheck(viewer: Viewer) -> Viewer | None:
+    """The viewer's login read again from the database (no cache): its current roles, or None
+    if it has ended (logout, another login's password change, deactivation, expiry)."""
+    async with get_reader().connect() as connection:
+        found = await _signed_in(connection, _BY_SESSION, session_id=viewer.session_id)
+    return None if found is None else found[0].viewer
+
+
+async def sessions_changed(user_id: int) -> None:
+    """After the commit that ended a login of the user or changed the user: this process
+    forgets the user's cached tokens now, every other API process as the message arrives, and
+    the user's live subscriptions re-check their login. The database is the truth: if Redis
+    cannot take the message, the change stands, and the other processes' listeners, cut off
+    too, serve nothing from their caches (a listener cut off alone is bounded by the TTL)."""
+    token_cache.forget_user(user_id)
+    try:
+        await events.publish(events.user_sessions_channel(user_id), {"userId": user_id})
+    except (RedisError, OSError) as exc:  # see above
+        log.warning("user %s: sessions change not published: %s: %s", user_id, type(exc).__name__, exc)
+
+
+def viewer_of(user: User | UserRecord, session_id: int | None = None) -> Viewer:
     return Viewer(
         user_id=user.id,
         username=user.username,
@@ -148,9 +219,11 @@ async def logout(session: AsyncSession, viewer: Viewer) -> None:
         update(UserSession).where(UserSession.id == viewer.session_id).values(revoked_at=func.now())
     )
     await session.commit()
+    await sessions_changed(viewer.user_id)
 
 
 async def revoke_all_sessions(session: AsyncSession, user_id: int) -> None:
+    """In the caller's transaction; the caller calls sessions_changed() after its commit."""
     await session.execute(
         update(UserSession)
         .where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None))
@@ -174,6 +247,7 @@ async def change_password(session: AsyncSession, viewer: Viewer, *, old_password
     audit.record(session, actor=viewer, action="user.change_password", entity_type="User", entity_id=user.id,
                  organization_id=user.organization_id)
     await session.commit()
+    await sessions_changed(user.id)
 
 
 async def purge_expired_sessions(session: AsyncSession) -> int:

@@ -1,6 +1,7 @@
 """Live events through Redis pub/sub, so a subscriber on any API process hears a change made
 by any API process or worker. Channels: `job:{id}` (the job changed), `applications` (an
-application's status changed), `user:{id}:deactivated`."""
+application's status changed), `user:{id}:sessions` (a login of the user ended or the user
+changed: token caches forget the user, live subscriptions re-check their login)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,11 @@ def job_channel(job_id: int) -> str:
     return f"job:{job_id}"
 
 
-def user_deactivated_channel(user_id: int) -> str:
-    return f"user:{user_id}:deactivated"
+def user_sessions_channel(user_id: int) -> str:
+    return f"user:{user_id}:sessions"
+
+
+USER_SESSIONS_PATTERN = "user:*:sessions"  # every user's, for a process-wide listener
 
 
 async def publish(channel: str, payload: dict[str, Any]) -> None:

@@ -12,9 +12,9 @@ from core import security
 from core.errors import Conflict, Forbidden, LastAdmin, NotFound, ValidationFailed
 from models import Bank, User
 from models.enums import ORG_ROLES, Role, UserStatus
-from services import audit, events
+from services import audit
 from services.access import Viewer
-from services.auth import revoke_all_sessions
+from services.auth import revoke_all_sessions, sessions_changed
 from services.records import UserRecord
 from services.tree import Page, keyset_page, like_pattern
 from services.validators import as_typed, normalise, password_problem, valid_mobile, valid_username
@@ -152,6 +152,8 @@ async def update_org_user(session: AsyncSession, viewer: Viewer, user_id: int | 
                  organization_id=user.organization_id, before=before,
                  after={**audit.snapshot(user, USER_FIELDS), "passwordChanged": password is not None})
     await _commit(session)
+    # New roles must hold at once on every process; a new password ends the user's logins.
+    await sessions_changed(user.id)
     return user
 
 
@@ -171,9 +173,8 @@ async def set_status(session: AsyncSession, viewer: Viewer, user_id: int | None,
                      entity_id=user.id, organization_id=user.organization_id, before=before,
                      after=audit.snapshot(user, USER_FIELDS))
     await session.commit()
-    if status == UserStatus.DEACTIVATED:
-        # Live subscriptions of the user end at once, on whichever process holds them.
-        await events.publish(events.user_deactivated_channel(user.id), {"userId": user.id})
+    # Cached tokens and live subscriptions of a deactivated user end at once, on every process.
+    await sessions_changed(user.id)
     return user
 
 

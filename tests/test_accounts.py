@@ -166,3 +166,53 @@ async def test_unauthenticated_mutations(client):
     assert (await gql(client, CREATE, new_user())).code == "UNAUTHENTICATED"
     assert (await gql(client, "mutation { logout }")).code == "UNAUTHENTICATED"
     assert (await gql(client, "{ banks { code } }")).code == "UNAUTHENTICATED"
+
+
+async def test_a_checked_token_is_served_from_the_cache_without_sql(client, session):
+    """Issue 11: an authenticated request costs no database round trip once its token has been
+    checked (the token cache), and `me` comes with the check, not from a second query."""
+    from services.token_cache import cache
+    from tests.test_tree import count_statements
+
+    org = await make_org(session)
+    token = await login(client, org.admin_username)
+    await cache.listening()
+    with count_statements() as first:
+        assert (await gql(client, "{ me { id name username } }", token=token)).ok()["me"]["username"] == org.admin_username
+    assert len(first) == 1  # the token and the user in one statement
+    with count_statements() as again:
+        assert (await gql(client, "{ me { id name username } }", token=token)).ok()["me"]["username"] == org.admin_username
+    assert again == []
+
+
+@pytest.mark.parametrize("change", ["logout", "password of another login", "deactivation", "roles", "name"])
+async def test_a_cached_login_follows_every_change_at_once(client, session, change):
+    """Whatever ends a login or changes its user clears the token cache: the next request sees it."""
+    from services.token_cache import cache
+
+    org = await make_org(session)
+    admin = await login(client, org.admin_username)
+    created = (await gql(client, CREATE, new_user(), token=admin)).ok()["createOrgUser"]
+    operator = await login(client, "jingban1", "Jingban-2026")
+    await cache.listening()
+    query = "{ me { name roles } }"
+    for _ in range(2):  # checked, then served from the cache
+        assert (await gql(client, query, token=operator)).ok()["me"] == {"name": "黄经办", "roles": ["ESTATE_OPERATOR"]}
+    if change == "logout":
+        (await gql(client, "mutation { logout }", token=operator)).ok()
+    elif change == "password of another login":
+        other = await login(client, "jingban1", "Jingban-2026")
+        (await gql(client, 'mutation { changePassword(oldPassword: "Jingban-2026", newPassword: "Newpass-2026") }',
+                   token=other)).ok()
+    elif change == "deactivation":
+        (await gql(client, DEACTIVATE, {"id": created["id"]}, token=admin)).ok()
+    elif change == "roles":
+        (await gql(client, UPDATE, {"id": created["id"], "input": {"roles": ["PAYMENT_OPERATOR"]}}, token=admin)).ok()
+    else:
+        (await gql(client, UPDATE, {"id": created["id"], "input": {"name": "黄二"}}, token=admin)).ok()
+    after = await gql(client, query, token=operator)
+    if change in ("roles", "name"):
+        expected = {"name": "黄经办", "roles": ["PAYMENT_OPERATOR"]} if change == "roles" else {"name": "黄二", "roles": ["ESTATE_OPERATOR"]}
+        assert after.ok()["me"] == expected
+    else:
+        assert after.code == "UNAUTHENTICATED"

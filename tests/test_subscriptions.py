@@ -1,4 +1,5 @@
-"""Subscriptions: authentication in connection_init, deactivation ends them."""
+"""Subscriptions: authentication in connection_init, re-checked on every subscribe; deactivation,
+logout and a password change end the live subscriptions of the logins they end."""
 
 import asyncio
 import json
@@ -6,10 +7,39 @@ import json
 from core.ids import encode_id
 from models.enums import Role
 from tests.api import gql
-from tests.factories import login, make_org, make_user
-from tests.ws import subscribe, ws_client
+from tests.factories import PASSWORD, login, make_org, make_user
+from tests.ws import connect, send_subscribe, subscribe, ws_client
 
 EVENTS = "subscription { applicationStatusChanged { application { number } } }"
+JOB = "subscription($id: ID!) { jobUpdated(id: $id) { status } }"
+
+
+async def _queued_job(session, organization_id: int) -> str:
+    from models import Job
+    from models.enums import JobKind, JobStatus
+
+    job = Job(kind=JobKind.HOUSE_EXPORT, status=JobStatus.QUEUED, organization_id=organization_id, progress=0.0,
+              processed=0, errors=[], params={}, attempts=0)
+    session.add(job)
+    await session.commit()
+    return encode_id("Job", job.id)
+
+
+async def _ends_unauthenticated(sub) -> None:
+    """The subscription's next message is UNAUTHENTICATED, then the server closes the socket."""
+    message = await sub.next()
+    assert message["type"] in ("next", "error"), message
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+    closed = None
+    for _ in range(5):  # a "complete" for the operation may come first, then the close
+        try:
+            extra = json.loads(await asyncio.wait_for(sub.ws.receive_text(), 3))
+        except Exception as exc:  # the server closed the socket
+            closed = exc
+            break
+        assert extra["type"] == "complete", extra
+    assert closed is not None and ("4401" in repr(closed) or "Unauthorized" in repr(closed)), repr(closed)
 
 
 async def test_deactivated_user_gets_unauthenticated_and_the_socket_closes(session):
@@ -23,19 +53,50 @@ async def test_deactivated_user_gets_unauthenticated_and_the_socket_closes(sessi
             r = await gql(client, "query { me { organization { users { id username } } } }", token=admin)
             target = next(u["id"] for u in r.ok()["me"]["organization"]["users"] if u["username"] == "op1")
             (await gql(client, "mutation($id: ID!) { deactivateUser(id: $id) { status } }", {"id": target}, token=admin)).ok()
-            message = await sub.next()
-            assert message["type"] in ("next", "error")
-            errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
-            assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
-            closed = None
-            for _ in range(5):  # a "complete" for the operation may come first, then the close
-                try:
-                    extra = json.loads(await asyncio.wait_for(sub.ws.receive_text(), 3))
-                except Exception as exc:  # the server closed the socket
-                    closed = exc
-                    break
-                assert extra["type"] == "complete", extra
-            assert closed is not None and "4401" in repr(closed) or "Unauthorized" in repr(closed), repr(closed)
+            await _ends_unauthenticated(sub)
+
+
+async def test_logout_ends_the_live_subscriptions_of_that_login(session):
+    org = await make_org(session)
+    job = await _queued_job(session, org.org_id)
+    async with ws_client() as client:
+        token = await login(client, org.admin_username)
+        async with subscribe(client, JOB, {"id": job}, token=token) as sub:
+            assert (await sub.next())["payload"]["data"]["jobUpdated"]["status"] == "QUEUED"  # live
+            assert (await gql(client, "mutation { logout }", token=token)).ok()["logout"] is True
+            await _ends_unauthenticated(sub)
+
+
+async def test_password_change_ends_the_other_logins_subscriptions_not_its_own(session):
+    from core.ids import decode_id
+    from services import jobs
+
+    org = await make_org(session)
+    job = await _queued_job(session, org.org_id)
+    async with ws_client() as client:
+        other = await login(client, org.admin_username)
+        current = await login(client, org.admin_username)
+        async with subscribe(client, JOB, {"id": job}, token=other) as ended, \
+                subscribe(client, JOB, {"id": job}, token=current) as kept:
+            assert (await ended.next())["payload"]["data"]["jobUpdated"]["status"] == "QUEUED"
+            assert (await kept.next())["payload"]["data"]["jobUpdated"]["status"] == "QUEUED"
+            changed = await gql(client, 'mutation { changePassword(oldPassword: "%s", newPassword: "Newpass-2026") }'
+                                % PASSWORD, token=current)
+            assert changed.ok()["changePassword"] is True
+            await _ends_unauthenticated(ended)
+            await jobs.start(decode_id(job, "Job"))  # the login that changed the password still hears its job
+            assert (await kept.next())["payload"]["data"]["jobUpdated"]["status"] == "RUNNING"
+
+
+async def test_a_socket_whose_login_ended_refuses_new_subscriptions(session):
+    org = await make_org(session)
+    job = await _queued_job(session, org.org_id)
+    async with ws_client() as client:
+        token = await login(client, org.admin_username)
+        async with connect(client, token=token) as socket:
+            assert (await gql(client, "mutation { logout }", token=token)).ok()["logout"] is True
+            await send_subscribe(socket, JOB, {"id": job})
+            await _ends_unauthenticated(socket)
 
 
 async def test_subscription_without_a_valid_token_is_refused(session):
@@ -68,3 +129,17 @@ async def test_job_of_another_organisation_is_not_found(session, client):
             message = await sub.next()
             assert message["payload"]["data"]["jobUpdated"]["status"] == "SUCCEEDED"
     assert json
+
+
+async def test_a_socket_whose_login_ended_refuses_queries_and_mutations_too(session):
+    """graphql-transport-ws carries queries and mutations in `subscribe` messages as well."""
+    org = await make_org(session)
+    async with ws_client() as client:
+        token = await login(client, org.admin_username)
+        async with connect(client, token=token) as socket:
+            await send_subscribe(socket, "{ me { username } }")
+            assert (await socket.next())["payload"]["data"]["me"]["username"] == org.admin_username
+            assert (await socket.next()) == {"id": "1", "type": "complete"}
+            assert (await gql(client, "mutation { logout }", token=token)).ok()["logout"] is True
+            await send_subscribe(socket, "{ me { username } }", id="2")
+            await _ends_unauthenticated(socket)

@@ -38,11 +38,22 @@ async def ws_client():
 
 
 @asynccontextmanager
-async def subscribe(client, query: str, variables: dict | None = None, *, token: str | None) -> AsyncIterator[Subscription]:
+async def connect(client, *, token: str | None) -> AsyncIterator[Subscription]:
+    """A socket past connection_ack, on which the test sends its own subscribe messages."""
     async with aconnect_ws("http://test/graphql", client, subprotocols=["graphql-transport-ws"]) as ws:
         payload = {"Authorization": f"Bearer {token}"} if token else {}
         await ws.send_text(json.dumps({"type": "connection_init", "payload": payload}))
         ack = json.loads(await asyncio.wait_for(ws.receive_text(), 10))
         assert ack["type"] == "connection_ack", ack
-        await ws.send_text(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables or {}}}))
         yield Subscription(ws)
+
+
+async def send_subscribe(socket: Subscription, query: str, variables: dict | None = None, *, id: str = "1") -> None:
+    await socket.ws.send_text(json.dumps({"id": id, "type": "subscribe", "payload": {"query": query, "variables": variables or {}}}))
+
+
+@asynccontextmanager
+async def subscribe(client, query: str, variables: dict | None = None, *, token: str | None) -> AsyncIterator[Subscription]:
+    async with connect(client, token=token) as socket:
+        await send_subscribe(socket, query, variables)
+        yield socket
