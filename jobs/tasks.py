@@ -15,12 +15,39 @@ log = logging.getLogger("wxfund.jobs")
 
 
 async def _guarded(job_id: int, work: Callable[[int], Awaitable[None]]) -> None:
+    """Runs the work with its heartbeat. A run that lost its database or Redis connection is
+    not the job's failure: it goes back in the queue (its transaction rolled back, nothing
+    half-written); anything else marks the job FAILED."""
     try:
-        await work(job_id)
-    except Exception:
+        async with jobs.heartbeat(job_id):
+            await work(job_id)
+    except Exception as exc:
+        if lost_connection(exc):
+            log.warning("job %s lost its connection (%s); queued again", job_id, type(exc).__name__)
+            await jobs.requeue(job_id, why="数据库或缓存连接中断")
+            return
         log.exception("job %s failed", job_id)
         await jobs.fail(job_id, message="处理失败（系统内部错误），请稍后重试",
                         errors=[{"row": None, "column": None, "code": "INTERNAL", "message": "系统内部错误"}])
+
+
+def lost_connection(exc: BaseException) -> bool:
+    """Whether the exception (or one it came from) is a lost or refused connection to
+    PostgreSQL or Redis, rather than a fault of the job."""
+    import asyncpg
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from sqlalchemy.exc import DBAPIError
+
+    lost = (ConnectionError, asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.CannotConnectNowError,
+            asyncpg.exceptions.AdminShutdownError, RedisConnectionError, RedisTimeoutError)
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, lost) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 async def import_houses(ctx, job_id: int) -> None:

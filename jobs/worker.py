@@ -18,9 +18,15 @@ from jobs.tasks import (
 
 async def startup(ctx) -> None:
     """Logging, then what the first job would otherwise pay for: the workbook and PDF libraries
-    (imported lazily by the jobs) and a pooled database connection."""
+    (imported lazily by the jobs) and a pooled database connection; then the sweeper that
+    queues again the jobs of workers that died (services/jobs.py)."""
     configure_logging(get_settings().log_level)
+    import asyncio
     import importlib
+
+    from core.db import use_pre_ping
+
+    use_pre_ping()
 
     for module in ("python_calamine", "openpyxl", "services.workbook", "services.pdf", "weasyprint"):
         importlib.import_module(module)
@@ -30,9 +36,14 @@ async def startup(ctx) -> None:
 
     async with get_engine().connect() as connection:
         await connection.execute(text("SELECT 1"))
+    from services.jobs import sweep_forever
+
+    ctx["sweeper"] = asyncio.create_task(sweep_forever())
 
 
 async def shutdown(ctx) -> None:
+    if sweeper := ctx.get("sweeper"):
+        sweeper.cancel()
     await dispose_engine()
 
 
