@@ -1,11 +1,17 @@
-"""arq worker settings: `arq jobs.worker.WorkerSettings` (the launcher starts it)."""
+"""The arq worker: `python -m jobs.worker` (the launcher starts it). arq's own worker ends its
+process when Redis goes away; this one waits for Redis and goes on (`Worker`)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 
 from arq import cron
+from arq import worker as arq_worker
 from arq.connections import RedisSettings
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.config import get_settings
 from core.db import dispose_engine
@@ -21,7 +27,6 @@ async def startup(ctx) -> None:
     (imported lazily by the jobs) and a pooled database connection; then the sweeper that
     queues again the jobs of workers that died (services/jobs.py)."""
     configure_logging(get_settings().log_level)
-    import asyncio
     import importlib
 
     from core.db import use_pre_ping
@@ -58,5 +63,55 @@ class WorkerSettings:
     poll_delay = 0.05  # a queued job waits for the next poll: keep imports and PDFs prompt
     max_jobs = 10
     job_timeout = int(os.environ.get("JOB_TIMEOUT_SECONDS", "600"))
-    # A job whose worker died is picked up again once its in-progress key expires; the job
-    # row (services/jobs.py) makes the second run harmless.
+    # A job whose worker died is queued again by the sweeper once its heartbeat stops (seconds,
+    # services/jobs.py), or by arq once its in-progress key expires; the job row makes the
+    # second run harmless.
+    health_check_interval = 10  # the key /readyz reads to say whether a worker is alive
+
+
+log = logging.getLogger("wxfund.worker")
+
+
+class Worker(arq_worker.Worker):
+    """arq's worker, kept alive through a Redis outage: a poll that fails on the connection is
+    logged and tried again with backoff (up to 5 s) instead of ending the process. The jobs
+    already running go on meanwhile (their truth is in PostgreSQL; their events are best
+    effort)."""
+
+    _redis_away_since: float | None = None
+
+    async def _poll_iteration(self) -> None:
+        try:
+            await super()._poll_iteration()
+        except (RedisConnectionError, RedisTimeoutError, ConnectionError) as exc:
+            now = asyncio.get_running_loop().time()
+            if self._redis_away_since is None:
+                self._redis_away_since = now
+                log.warning("worker.redis_lost", extra={"error": type(exc).__name__})
+            await asyncio.sleep(min(5.0, 0.5 + (now - self._redis_away_since) / 2))
+            return
+        if self._redis_away_since is not None:
+            log.warning("worker.redis_back", extra={"after_s": round(asyncio.get_running_loop().time() - self._redis_away_since, 1)})
+            self._redis_away_since = None
+
+    async def start_jobs(self, job_ids: list[bytes]) -> None:
+        """One job at a time, so that a job whose start Redis cut off gives back the slot arq
+        took for it (arq would keep it, and after enough outages take no jobs at all)."""
+        for job_id in job_ids:
+            if self.job_counter >= self.max_jobs:
+                return
+            before = self.tasks.get(job_id.decode())
+            try:
+                await super().start_jobs([job_id])
+            except (RedisConnectionError, RedisTimeoutError, ConnectionError):
+                if self.tasks.get(job_id.decode()) is before:  # no task took the slot
+                    self._release_sem_dec_counter_on_complete()
+                raise
+
+
+def main() -> None:
+    Worker(**arq_worker.get_kwargs(WorkerSettings)).run()
+
+
+if __name__ == "__main__":
+    main()

@@ -45,7 +45,7 @@ def start_api(port: int) -> subprocess.Popen:
 
 
 def start_worker(**env: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "arq", "jobs.worker.WorkerSettings"], cwd=ROOT, env=_env(**env),
+    return subprocess.Popen([sys.executable, "-m", "jobs.worker"], cwd=ROOT, env=_env(**env),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
