@@ -178,6 +178,14 @@ class RequestMiddleware:
                 if status["code"] == 0:
                     status["code"] = 413
                     await self._too_large(send, rid)
+            except Exception:
+                # Outside GraphQL's own error handling (the token lookup before execution, with
+                # the database away): still an answer a client can read, with its code.
+                log.exception("unhandled error", extra={"path": scope.get("path", "")})
+                if status["code"] != 0:
+                    raise
+                status["code"] = 500
+                await self._internal(send, rid)
         finally:
             path = scope.get("path", "")
             route = path if path in ("/graphql", "/healthz", "/readyz", "/metrics") else path.split("/")[1:2] and "/" + path.split("/")[1]
@@ -194,6 +202,17 @@ class RequestMiddleware:
             "message": f"请求超过 {limit} MB 的上限", "extensions": {"code": "FILE_REJECTED", "requestId": rid}}]},
             ensure_ascii=False).encode()
         await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"x-request-id", rid.encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+    async def _internal(self, send, rid: str) -> None:
+        from schema.errors import MESSAGES
+
+        body = json.dumps({"data": None, "errors": [{
+            "message": MESSAGES["INTERNAL"], "extensions": {"code": "INTERNAL", "requestId": rid}}]},
+            ensure_ascii=False).encode()
+        await send({"type": "http.response.start", "status": 500,
                     "headers": [(b"content-type", b"application/json"), (b"x-request-id", rid.encode())]})
         await send({"type": "http.response.body", "body": body})
 

@@ -12,6 +12,7 @@ from arq import worker as arq_worker
 from arq.connections import RedisSettings
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import WatchError
 
 from core.config import get_settings
 from core.db import dispose_engine
@@ -67,9 +68,15 @@ class WorkerSettings:
     # services/jobs.py), or by arq once its in-progress key expires; the job row makes the
     # second run harmless.
     health_check_interval = 10  # the key /readyz reads to say whether a worker is alive
+    # Outcomes live in the jobs table; with no result kept, a job row can be queued again under
+    # its arq id once that run is over (the sweeper does, for a row Redis or a failed start lost).
+    keep_result = 0
 
 
 log = logging.getLogger("wxfund.worker")
+# What a lost Redis raises (redis-py turns a connection lost under WATCH into a WatchError; arq
+# itself handles the WatchError of a key that changed).
+REDIS_LOST = (RedisConnectionError, RedisTimeoutError, WatchError, ConnectionError)
 
 
 class Worker(arq_worker.Worker):
@@ -83,7 +90,7 @@ class Worker(arq_worker.Worker):
     async def _poll_iteration(self) -> None:
         try:
             await super()._poll_iteration()
-        except (RedisConnectionError, RedisTimeoutError, ConnectionError) as exc:
+        except REDIS_LOST as exc:
             now = asyncio.get_running_loop().time()
             if self._redis_away_since is None:
                 self._redis_away_since = now
@@ -103,7 +110,7 @@ class Worker(arq_worker.Worker):
             before = self.tasks.get(job_id.decode())
             try:
                 await super().start_jobs([job_id])
-            except (RedisConnectionError, RedisTimeoutError, ConnectionError):
+            except REDIS_LOST:
                 if self.tasks.get(job_id.decode()) is before:  # no task took the slot
                     self._release_sem_dec_counter_on_complete()
                 raise

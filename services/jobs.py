@@ -188,19 +188,21 @@ def _lost_worker(job: Job, timing: "Liveness", why: str) -> None:
         job.message = f"{why}，已重新排队"
 
 
-async def requeue(job_id: int, *, why: str) -> None:
+async def requeue(job_id: int, *, why: str) -> bool:
     """A run that lost its database connection goes back in the queue at once (or fails, its
-    attempts used up). If the database is still away this raises, and the sweeper does it
-    once the heartbeat has been silent long enough."""
+    attempts used up); False if the job was not running (its start never got through). If the
+    database is still away this raises, and the sweeper does it once the heartbeat has been
+    silent long enough."""
     async with get_sessionmaker()() as session:
         job = await session.scalar(select(Job).where(Job.id == job_id).with_for_update())
         if job is None or job.status != JobStatus.RUNNING:
-            return
+            return False
         _lost_worker(job, liveness(), why)
         await session.commit()
     await publish(job)
     if job.status == JobStatus.QUEUED:
         await enqueue(job.id, job.kind)
+    return True
 
 
 async def sweep() -> int:
