@@ -67,6 +67,9 @@ class Traffic:
         self._task.cancel()
 
     def check(self) -> None:
+        from collections import Counter
+
+        print("traffic:", dict(Counter(self.outcomes)))  # shown with -s (docs/reliability.md)
         bad = [o for o in self.outcomes if o != "ok" and not set(o.split(",")) <= CODES]
         assert not bad, bad
         assert self.outcomes[-1] == "ok", self.outcomes[-20:]
