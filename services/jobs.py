@@ -139,7 +139,9 @@ async def start(job_id: int) -> Job | None:
 
 
 def _silent_for(seconds: float):
-    return func.coalesce(Job.heartbeat_at, Job.created_at) < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, seconds)
+    """Every row has a heartbeat (its queueing time until a worker beats): the partial index
+    over live rows answers this."""
+    return Job.heartbeat_at < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, seconds)
 
 
 async def _stale(session: AsyncSession, job_id: int) -> bool:
@@ -208,31 +210,28 @@ async def requeue(job_id: int, *, why: str) -> bool:
 async def sweep() -> int:
     """RUNNING jobs silent for `stale` seconds lost their worker: each is queued again, or, its
     attempts used up, failed with a message; subscribers hear either. QUEUED jobs waiting that
-    long are queued again (a no-op for those arq still holds: Redis may have lost the others).
-    Rows another sweeper holds are skipped. Returns how many jobs changed."""
+    long are queued again (a no-op for those arq still holds: Redis may have lost the others),
+    each at most once per `stale` seconds. Rows another sweeper holds are skipped. Returns how
+    many RUNNING jobs changed."""
     timing = liveness()
-    changed: list[Job] = []
     async with get_sessionmaker()() as session:
-        dead = (await session.scalars(
-            select(Job).where(Job.status == JobStatus.RUNNING, _silent_for(timing.stale))
+        found = (await session.scalars(
+            select(Job).where(Job.status.in_([JobStatus.RUNNING, JobStatus.QUEUED]), _silent_for(timing.stale))
             .order_by(Job.id).limit(100).with_for_update(skip_locked=True))).all()
+        dead = [job for job in found if job.status == JobStatus.RUNNING]
         for job in dead:
             _lost_worker(job, timing, "后台处理中断")
-            changed.append(job)
-        if dead:
+        if found:
             await session.flush()
-            await session.execute(update(Job).where(Job.id.in_([j.id for j in dead])).values(heartbeat_at=func.now()))
-        waiting = (await session.execute(
-            select(Job.id, Job.kind).where(Job.status == JobStatus.QUEUED, _silent_for(timing.stale))
-            .order_by(Job.id).limit(1000))).all()
+            await session.execute(update(Job).where(Job.id.in_([j.id for j in found])).values(heartbeat_at=func.now()))
         await session.commit()
-    for job in changed:
+    for job in dead:
         log.warning("job %s lost its worker: %s", job.id, job.status.value)
         await publish(job)
-    requeued = {j.id for j in changed if j.status == JobStatus.QUEUED}
-    for job_id, kind in [(j.id, j.kind) for j in changed if j.id in requeued] + [w for w in waiting if w.id not in requeued]:
-        await enqueue(job_id, kind)
-    return len(changed)
+    for job in found:
+        if job.status == JobStatus.QUEUED:
+            await enqueue(job.id, job.kind)
+    return len(dead)
 
 
 async def sweep_forever() -> None:
