@@ -16,6 +16,7 @@ from models import ApplicationHouse, House
 from tests.factories import make_bank, make_org
 from tests.processes import free_port, running, start_api, start_worker, stop
 from tests.sheets import grid
+from tests.test_faults import Traffic
 from tests.test_multiprocess import _job_status, _queue_import, login_http
 
 JOB = "subscription($id: ID!) { jobUpdated(id: $id) { status processed total message } }"
@@ -56,10 +57,12 @@ async def test_a_job_whose_worker_died_is_queued_again_and_finishes_once(session
             app, job = await _queue_import(client, base, token, grid("1栋", 100, 60))  # 6000 houses
             events: list = []
             watcher = asyncio.create_task(_watch(port, token, job, events))
-            await _kill_mid_import(client, base, token, job, start_worker(**FAST))
-            # arq alone would hand the job out again only after JOB_TIMEOUT_SECONDS (600 s).
-            with running(start_worker(**FAST)):
-                await asyncio.wait_for(watcher, 120)
+            with Traffic(client, base, token) as traffic:
+                await _kill_mid_import(client, base, token, job, start_worker(**FAST))
+                # arq alone would hand the job out again only after JOB_TIMEOUT_SECONDS (600 s).
+                with running(start_worker(**FAST)):
+                    await asyncio.wait_for(watcher, 120)
+            traffic.check()  # the API answered throughout
             status = await _job_status(client, base, token, job)
     statuses = [e["status"] for e in events]
     requeued = statuses.index("QUEUED", statuses.index("RUNNING"))

@@ -54,7 +54,7 @@ SUPERSEDED = "已被更新的导入取代，本次导入未写入"
 
 
 class _Overtaken(Exception):
-    """A newer import, or a submit, came while this import was writing."""
+    """A newer import was asked for while this one was writing (a submit waits for it)."""
 
     def __init__(self, message: str):
         super().__init__(message)
