@@ -7,10 +7,8 @@ the same worker goes on, /readyz said what was missing and then that all is well
 import asyncio
 import json
 import time
-from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
