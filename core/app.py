@@ -210,7 +210,15 @@ async def readyz(_: Request) -> Response:
     except Exception as exc:
         checks["redis"] = f"error: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503)
+    # Reported, not required: this process serves without a worker (jobs wait in the queue).
+    worker = "unknown"
+    if checks["redis"] == "ok":
+        from arq.constants import health_check_key_suffix
+
+        alive = await get_redis().exists(get_settings().queue_name + health_check_key_suffix)
+        worker = "ok" if alive else "missing"
+    return JSONResponse({"status": "ok" if ready else "unavailable", **checks, "worker": worker},
+                        status_code=200 if ready else 503)
 
 
 async def console_operations(_: Request) -> Response:

@@ -31,6 +31,7 @@ def get_engine() -> AsyncEngine:
             # and a dead one fails its statement (retried by the client) rather than every request paying.
             pool_recycle=1800,
             connect_args={"server_settings": {"timezone": "Asia/Shanghai", "application_name": "wxfund"}},
+            pool_pre_ping=_pre_ping,
         )
         # Made once: execution_options() builds a new engine proxy (and copies its event
         # dispatch) on every call: 6 % of the server's samples under authenticated load when made per load.
@@ -38,6 +39,17 @@ def get_engine() -> AsyncEngine:
         _sessions = async_sessionmaker(_engine, expire_on_commit=False)
         tracing.register_engine(_engine)
     return _engine
+
+
+_pre_ping = False
+
+
+def use_pre_ping() -> None:
+    """Workers (before their first query): test each pooled connection as it is taken, so the
+    job after a PostgreSQL restart gets a live connection, not one the restart closed. A
+    worker's round trip per checkout is cheap next to a job; the API does without."""
+    global _pre_ping
+    _pre_ping = True
 
 
 def get_reader() -> AsyncEngine:

@@ -1,9 +1,11 @@
 """`python3 dev.py serve` ends here: servers (embedded unless DATABASE_URL / REDIS_URL are
-set), migrations, demo data once, then the API (uvicorn) and an arq worker as child processes."""
+set), migrations, demo data once, then the API (uvicorn) and arq workers as child processes,
+each started again (with backoff, logged) if it dies, until the launcher is told to stop."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -11,6 +13,53 @@ import sys
 import time
 
 from core.config import get_settings
+
+log = logging.getLogger("wxfund.launcher")
+
+
+class Child:
+    """One supervised child process. One that exits is started again after a delay that starts
+    at LAUNCHER_BACKOFF_SECONDS (1), doubles with each quick death up to 30 s, and starts over
+    once the child has run for a minute: a crash loop does not spin, a rare crash costs a second."""
+
+    def __init__(self, name: str, argv: list[str], env: dict[str, str], backoff: float):
+        self.name, self.argv, self.env = name, argv, env
+        self.first_delay = self.delay = backoff
+        self.proc: subprocess.Popen | None = None
+        self.started = 0.0
+        self.due: float | None = None  # when a dead child is started again
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(self.argv, env=self.env)
+        self.started = time.monotonic()
+        log.info("child.start", extra={"child": self.name, "pid": self.proc.pid})
+
+    def tend(self, now: float) -> None:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            return
+        if self.due is None:
+            if now - self.started > 60:
+                self.delay = self.first_delay
+            self.due = now + self.delay
+            log.warning("child.restart", extra={"child": self.name, "pid": self.proc.pid,
+                                                "exitCode": self.proc.returncode, "inSeconds": self.delay})
+            self.delay = min(self.delay * 2, 30.0)
+        elif now >= self.due:
+            self.due = None
+            self.start()
+
+    def terminate(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+
+    def wait(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
 
 
 def _print_logins(host: str, port: int) -> None:
@@ -53,8 +102,10 @@ async def _load_demo() -> None:
 
 def serve() -> int:
     from core.embedded import ensure_servers
+    from core.logs import configure_logging
     from core.migrate import upgrade
 
+    configure_logging(get_settings().log_level)
     ensure_servers(get_settings().data_dir)
     get_settings.cache_clear()
     upgrade()
@@ -65,13 +116,10 @@ def serve() -> int:
     web = int(os.environ.get("WEB_CONCURRENCY", "1"))
     workers = int(os.environ.get("WORKERS", "1"))
     env = dict(os.environ)
-    children = [
-        subprocess.Popen([sys.executable, "-m", "uvicorn", "core.asgi:app", "--host", host, "--port", str(port),
-                          "--workers", str(web), "--no-access-log", "--ws", "websockets-sansio"], env=env),
-        *[subprocess.Popen([sys.executable, "-m", "arq", "jobs.worker.WorkerSettings"], env=env) for _ in range(workers)],
-    ]
-    _wait_until_up(host, port, children[0])
-    _print_logins(host, port)
+    backoff = float(os.environ.get("LAUNCHER_BACKOFF_SECONDS", "1"))
+    api = Child("api", [sys.executable, "-m", "uvicorn", "core.asgi:app", "--host", host, "--port", str(port),
+                        "--workers", str(web), "--no-access-log", "--ws", "websockets-sansio"], env, backoff)
+    children = [api, *[Child("worker", [sys.executable, "-m", "jobs.worker"], env, backoff) for _ in range(workers)]]
     stop = {"now": False}
 
     def on_signal(*_):
@@ -80,17 +128,20 @@ def serve() -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        while not stop["now"] and all(c.poll() is None for c in children):
+        for child in children:
+            child.start()
+        _wait_until_up(host, port, api.proc)
+        _print_logins(host, port)
+        while not stop["now"]:
+            now = time.monotonic()
+            for child in children:
+                child.tend(now)
             time.sleep(0.5)
     finally:
-        for c in children:
-            if c.poll() is None:
-                c.terminate()
-        for c in children:
-            try:
-                c.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                c.kill()
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.wait()
     return 0
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from arq.worker import Retry
+
 from core.db import get_sessionmaker
 from models import Job
 from services import jobs, payment_jobs, receipts
@@ -15,12 +17,48 @@ log = logging.getLogger("wxfund.jobs")
 
 
 async def _guarded(job_id: int, work: Callable[[int], Awaitable[None]]) -> None:
+    """Runs the work with its heartbeat. A run that lost its database or Redis connection is
+    not the job's failure (its transaction rolled back, nothing half-written): a running job
+    goes back in the queue, and a job whose start did not get through is tried again by arq in
+    a moment (or, the database still away, by the sweeper later). Anything else marks the job
+    FAILED."""
     try:
-        await work(job_id)
-    except Exception:
+        async with jobs.heartbeat(job_id):
+            await work(job_id)
+    except Exception as exc:
+        if lost_connection(exc):
+            log.warning("job %s lost its connection (%s); tried again", job_id, type(exc).__name__)
+            try:
+                if await jobs.requeue(job_id, why="数据库或缓存连接中断"):
+                    return
+            except Exception as again:  # still away: the sweeper will see the silent heartbeat
+                if not lost_connection(again):
+                    raise
+            raise Retry(defer=2) from exc
         log.exception("job %s failed", job_id)
         await jobs.fail(job_id, message="处理失败（系统内部错误），请稍后重试",
                         errors=[{"row": None, "column": None, "code": "INTERNAL", "message": "系统内部错误"}])
+
+
+def lost_connection(exc: BaseException) -> bool:
+    """Whether the exception (or one it came from) is a lost or refused connection to
+    PostgreSQL or Redis, rather than a fault of the job."""
+    import asyncpg
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+    from sqlalchemy.exc import DBAPIError
+
+    lost = (ConnectionError, asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.CannotConnectNowError,
+            asyncpg.exceptions.AdminShutdownError, RedisConnectionError, RedisTimeoutError)
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, lost) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+            return True
+        if isinstance(exc, OSError) and exc.filename is None:  # a socket's (a file's names the file)
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 async def import_houses(ctx, job_id: int) -> None:

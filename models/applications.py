@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -129,6 +129,12 @@ class Job(Base):
     created_at: Mapped[datetime] = created_at_column()
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # The worker's last sign of life while RUNNING (when it was queued while QUEUED): a sweeper
+    # queues again, or fails, a job whose heartbeat stopped (services/jobs.py `sweep`).
+    heartbeat_at: Mapped[datetime | None] = mapped_column(server_default=func.now())
+
+    __table_args__ = (Index("ix_jobs_live_heartbeat", "heartbeat_at",
+                            postgresql_where=text("status IN ('QUEUED', 'RUNNING')")),)
 
 
 Index("ix_application_events_app_at", ApplicationEvent.application_id, ApplicationEvent.id)

@@ -6,11 +6,16 @@ changed: token caches forget the user, live subscriptions re-check their login).
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from core.redis import get_redis
+
+log = logging.getLogger("wxfund.events")
 
 APPLICATIONS = "applications"
 PAYMENTS = "payments"
@@ -28,7 +33,12 @@ USER_SESSIONS_PATTERN = "user:*:sessions"  # every user's, for a process-wide li
 
 
 async def publish(channel: str, payload: dict[str, Any]) -> None:
-    await get_redis().publish(channel, json.dumps(payload, ensure_ascii=False, default=str))
+    """Best effort: the database already holds the change, so Redis being away (subscribers
+    then hear nothing, and re-read on reconnecting) never fails the work that made it."""
+    try:
+        await get_redis().publish(channel, json.dumps(payload, ensure_ascii=False, default=str))
+    except (RedisError, OSError) as exc:
+        log.warning("event on %s not published (%s)", channel, type(exc).__name__)
 
 
 @asynccontextmanager

@@ -1,17 +1,25 @@
 """Background jobs: the `jobs` row is the truth (status, progress, errors, result); arq carries
 only the job id. Every change is published on `job:{id}`. Jobs are idempotent: `start` refuses
-a job that already finished, and a job's work commits together with its SUCCEEDED state."""
+a job that already finished, and a job's work commits together with its SUCCEEDED state.
+
+Liveness: a running job's worker writes `heartbeat_at` every few seconds (`heartbeat`); a
+sweeper in every worker (`sweep`) queues again a RUNNING job whose heartbeat stopped (its worker
+died), or fails it once its attempts are used up, and queues again a QUEUED job that Redis lost."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import lru_cache
-from typing import Any
+from typing import Any, AsyncIterator
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
-from sqlalchemy import select
+from redis.exceptions import RedisError
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import tracing
@@ -62,17 +70,42 @@ def new_job(session: AsyncSession, *, kind: JobKind, viewer: Viewer | None, orga
     return job
 
 
+@dataclass(frozen=True)
+class Liveness:
+    """JOB_HEARTBEAT_SECONDS (5): between a running job's heartbeats; JOB_STALE_SECONDS (30): a
+    RUNNING job silent this long has lost its worker (a QUEUED one this long may have been lost
+    by Redis); JOB_SWEEP_SECONDS (10): between a worker's sweeps, so a dead worker's job is
+    noticed within stale + sweep (40 s); JOB_MAX_ATTEMPTS (3): runs before it is failed."""
+
+    heartbeat: float
+    stale: float
+    sweep: float
+    max_attempts: int
+
+
+def liveness() -> Liveness:
+    env = os.environ.get
+    return Liveness(heartbeat=float(env("JOB_HEARTBEAT_SECONDS", "5")), stale=float(env("JOB_STALE_SECONDS", "30")),
+                    sweep=float(env("JOB_SWEEP_SECONDS", "10")), max_attempts=int(env("JOB_MAX_ATTEMPTS", "3")))
+
+
 async def enqueue(job_id: int, kind: JobKind) -> None:
     """After the job row is committed. arq's job id makes a second enqueue of the same row a
     no-op; it names the row's creation time too, so a database recreated or restored beside an
-    old Redis (ids starting again at 1) never finds its new jobs refused as duplicates."""
+    old Redis (ids starting again at 1) never finds its new jobs refused as duplicates, and the
+    attempt, so a job queued again after its worker died is a new arq job. Redis being away is
+    not the caller's failure: the row stays QUEUED and the sweeper queues it when Redis is back."""
     async with get_sessionmaker()() as session:
-        created = await session.scalar(select(Job.created_at).where(Job.id == job_id))
-    stamp = int(created.timestamp() * 1_000_000) if created else 0
-    pool = await get_pool()
-    arq_id = f"job-{job_id}-{stamp}"
-    await tracing.remember_context(pool, arq_id)
-    await pool.enqueue_job(FUNCTIONS[kind], job_id, _job_id=arq_id, _queue_name=get_settings().queue_name)
+        row = (await session.execute(select(Job.created_at, Job.attempts).where(Job.id == job_id))).first()
+    stamp = int(row.created_at.timestamp() * 1_000_000) if row else 0
+    suffix = f"-{row.attempts}" if row and row.attempts else ""
+    arq_id = f"job-{job_id}-{stamp}{suffix}"
+    try:
+        pool = await get_pool()
+        await tracing.remember_context(pool, arq_id)
+        await pool.enqueue_job(FUNCTIONS[kind], job_id, _job_id=arq_id, _queue_name=get_settings().queue_name)
+    except (RedisError, OSError) as exc:
+        log.warning("job %s not queued now (%s); the sweeper queues it when Redis answers", job_id, type(exc).__name__)
 
 
 async def publish(job: Job) -> None:
@@ -82,20 +115,135 @@ async def publish(job: Job) -> None:
         "total": job.total, "message": job.message})
 
 
+_beating: dict[int, int] = {}  # job id → the attempt this process runs (for `heartbeat`)
+
+
 async def start(job_id: int) -> Job | None:
-    """Marks the job RUNNING, or returns None if it already finished (a repeated delivery)."""
+    """Marks the job RUNNING, or returns None if it already finished or another live worker
+    runs it (a repeated delivery)."""
     async with get_sessionmaker()() as session:
         job = await session.scalar(select(Job).where(Job.id == job_id).with_for_update())
         if job is None or job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+            return None
+        if job.status == JobStatus.RUNNING and not await _stale(session, job_id):
             return None
         job.status = JobStatus.RUNNING
         job.started_at = datetime.now(timezone.utc)
         job.attempts += 1
         job.processed = 0
         job.progress = 0.0
+        await session.flush()
+        await session.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=func.now()))
         await session.commit()
+    _beating[job_id] = job.attempts
     await publish(job)
     return job
+
+
+def _silent_for(seconds: float):
+    """Every row has a heartbeat (its queueing time until a worker beats): the partial index
+    over live rows answers this."""
+    return Job.heartbeat_at < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, seconds)
+
+
+async def _stale(session: AsyncSession, job_id: int) -> bool:
+    return bool(await session.scalar(select(_silent_for(liveness().stale)).where(Job.id == job_id)))
+
+
+@asynccontextmanager
+async def heartbeat(job_id: int) -> AsyncIterator[None]:
+    """While the body runs, the job's heartbeat is written every `liveness().heartbeat` seconds
+    once `start` has taken the job in this process (and only for that attempt). A beat that
+    fails (the database restarting) is skipped: the next one tries again."""
+    from core.db import get_reader
+
+    async def beat() -> None:
+        every = liveness().heartbeat
+        while True:
+            await asyncio.sleep(every)
+            attempt = _beating.get(job_id)
+            if attempt is None:
+                continue
+            try:
+                async with get_reader().connect() as connection:
+                    await connection.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING,
+                                                               Job.attempts == attempt).values(heartbeat_at=func.now()))
+            except Exception as exc:  # the next beat tries again; the sweeper judges silence
+                log.warning("job %s heartbeat skipped (%s)", job_id, type(exc).__name__)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        _beating.pop(job_id, None)
+
+
+def _lost_worker(job: Job, timing: "Liveness", why: str) -> None:
+    """The job's run ended without an outcome (its worker died, or its database connection):
+    QUEUED again while attempts remain, FAILED with a message after."""
+    if job.attempts >= timing.max_attempts:
+        job.status = JobStatus.FAILED
+        job.message = f"{why}，已尝试 {job.attempts} 次仍未完成，请重新提交"
+        job.errors = []
+        job.finished_at = datetime.now(timezone.utc)
+    else:
+        job.status = JobStatus.QUEUED
+        job.message = f"{why}，已重新排队"
+
+
+async def requeue(job_id: int, *, why: str) -> bool:
+    """A run that lost its database connection goes back in the queue at once (or fails, its
+    attempts used up); False if the job was not running (its start never got through). If the
+    database is still away this raises, and the sweeper does it once the heartbeat has been
+    silent long enough."""
+    async with get_sessionmaker()() as session:
+        job = await session.scalar(select(Job).where(Job.id == job_id).with_for_update())
+        if job is None or job.status != JobStatus.RUNNING:
+            return False
+        _lost_worker(job, liveness(), why)
+        await session.commit()
+    await publish(job)
+    if job.status == JobStatus.QUEUED:
+        await enqueue(job.id, job.kind)
+    return True
+
+
+async def sweep() -> int:
+    """RUNNING jobs silent for `stale` seconds lost their worker: each is queued again, or, its
+    attempts used up, failed with a message; subscribers hear either. QUEUED jobs waiting that
+    long are queued again (a no-op for those arq still holds: Redis may have lost the others),
+    each at most once per `stale` seconds. Rows another sweeper holds are skipped. Returns how
+    many RUNNING jobs changed."""
+    timing = liveness()
+    async with get_sessionmaker()() as session:
+        found = (await session.scalars(
+            select(Job).where(Job.status.in_([JobStatus.RUNNING, JobStatus.QUEUED]), _silent_for(timing.stale))
+            .order_by(Job.id).limit(100).with_for_update(skip_locked=True))).all()
+        dead = [job for job in found if job.status == JobStatus.RUNNING]
+        for job in dead:
+            _lost_worker(job, timing, "后台处理中断")
+        if found:
+            await session.flush()
+            await session.execute(update(Job).where(Job.id.in_([j.id for j in found])).values(heartbeat_at=func.now()))
+        await session.commit()
+    for job in dead:
+        log.warning("job %s lost its worker: %s", job.id, job.status.value)
+        await publish(job)
+    for job in found:
+        if job.status == JobStatus.QUEUED:
+            await enqueue(job.id, job.kind)
+    return len(dead)
+
+
+async def sweep_forever() -> None:
+    """The worker's sweeper loop (jobs/worker.py); a failed sweep is logged and tried again."""
+    while True:
+        await asyncio.sleep(liveness().sweep)
+        try:
+            await sweep()
+        except Exception as exc:
+            log.warning("job sweep failed (%s); trying again", type(exc).__name__)
 
 
 async def report(job_id: int, *, processed: int, total: int | None, message: str | None = None) -> None:

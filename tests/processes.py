@@ -45,7 +45,7 @@ def start_api(port: int, **env: str) -> subprocess.Popen:
 
 
 def start_worker(**env: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "arq", "jobs.worker.WorkerSettings"], cwd=ROOT, env=_env(**env),
+    return subprocess.Popen([sys.executable, "-m", "jobs.worker"], cwd=ROOT, env=_env(**env),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -66,3 +66,57 @@ def running(*procs: subprocess.Popen):
     finally:
         for p in procs:
             stop(p)
+
+
+def children(parent: subprocess.Popen, what: str) -> list:
+    """The live child processes of `parent` whose command line contains `what`."""
+    import psutil
+
+    found = []
+    for child in psutil.Process(parent.pid).children():
+        try:
+            if what in " ".join(child.cmdline()):
+                found.append(child)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+@contextmanager
+def launched(log_path: Path, **env: str):
+    """`python3 dev.py serve`'s launcher (core/launcher.py) on the test's servers (or those
+    `env` names), without demo data, on a free port and a queue of its own; yields (process,
+    base URL). Its JSON log goes to `log_path`."""
+    import psutil
+
+    port = free_port()
+    settings = _env(PORT=str(port), DEMO_DATA="0", LAUNCHER_BACKOFF_SECONDS="0.5", LOG_LEVEL="INFO", **env)
+    settings["ARQ_QUEUE"] = f"arq:queue:launcher-{os.getpid()}"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "core.launcher"], cwd=ROOT, env=settings, stdout=log,
+                                stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 90
+            while not children(proc, "uvicorn") or not _answers(f"http://127.0.0.1:{port}/healthz"):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("launcher did not start: " + log_path.read_text()[-2000:])
+                time.sleep(0.2)
+            yield proc, f"http://127.0.0.1:{port}"
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:
+                    for child in psutil.Process(proc.pid).children(recursive=True):
+                        child.kill()
+                    proc.kill()
+                    proc.wait()
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except OSError:
+        return False

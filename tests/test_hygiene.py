@@ -118,7 +118,9 @@ def test_datetime_needs_an_offset():
 async def test_health_ready_metrics(client):
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     ready = await client.get("/readyz")
-    assert ready.status_code == 200 and ready.json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    body = ready.json()
+    assert ready.status_code == 200 and body == {"status": "ok", "database": "ok", "redis": "ok", "worker": body["worker"]}
+    assert body["worker"] in ("ok", "missing")  # whether a worker on this queue has checked in lately
     await gql(client, "query Agreement { registrationAgreement { version } }")
     metrics = (await client.get("/metrics")).text
     assert 'graphql_operations_total{operation="Agreement",outcome="ok",type="query"}' in metrics

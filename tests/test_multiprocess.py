@@ -92,13 +92,13 @@ async def test_worker_killed_mid_import_finishes_once_after_restart(session):
         async with httpx.AsyncClient(timeout=30) as client:
             token = await login_http(client, base, org.admin_username)
             app, job = await _queue_import(client, base, token, rows)
-            first = start_worker(JOB_TIMEOUT_SECONDS="8")
+            first = start_worker(JOB_HEARTBEAT_SECONDS="0.5", JOB_STALE_SECONDS="3", JOB_SWEEP_SECONDS="1")
             status = await _job_status(client, base, token, job)
             while status["status"] == "QUEUED" or (status["status"] == "RUNNING" and status["processed"] == 0):
                 await asyncio.sleep(0.02)
                 status = await _job_status(client, base, token, job)
             stop(first, signal.SIGKILL)  # mid-import: the job row says RUNNING
-            with running(start_worker(JOB_TIMEOUT_SECONDS="8")):
+            with running(start_worker(JOB_HEARTBEAT_SECONDS="0.5", JOB_STALE_SECONDS="3", JOB_SWEEP_SECONDS="1")):
                 for _ in range(600):
                     status = await _job_status(client, base, token, job)
                     if status["status"] in ("SUCCEEDED", "FAILED"):

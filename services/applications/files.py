@@ -33,7 +33,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 async def start_import(session: AsyncSession, viewer: Viewer, app_id: int | None, upload: Any) -> Job:
     viewer = lifecycle.require_estate_operator(viewer)
-    app = await lifecycle.get_for_update(session, viewer, app_id)
+    # Not waiting for a running import: this one only takes its place (`app.import_job_id`).
+    app = await lifecycle.get_for_update(session, viewer, app_id, hold_imports_first=False)
     lifecycle.require_applicant(viewer, app)
     if app.type not in IMPORTING:
         raise InvalidState("该业务不导入房屋")
@@ -47,6 +48,26 @@ async def start_import(session: AsyncSession, viewer: Viewer, app_id: int | None
     await session.commit()
     await jobs.enqueue(job.id, job.kind)
     return job
+
+
+SUPERSEDED = "已被更新的导入取代，本次导入未写入"
+
+
+class _Overtaken(Exception):
+    """A newer import was asked for while this one was writing (a submit waits for it)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _refusal(app: Application, job_id: int) -> str | None:
+    """Why this import may not write into the application now, or None."""
+    if app.import_job_id != job_id:
+        return SUPERSEDED
+    if app.status not in lifecycle.EDITABLE:
+        return f"业务单当前为{lifecycle.STATUS_LABELS[app.status]}，本次导入未写入"
+    return None
 
 
 def _error(e: Any) -> dict[str, Any]:
@@ -81,7 +102,21 @@ async def run_import(job_id: int) -> None:
             await jobs.report(job_id, processed=step[0], total=step[1], message="正在读取")
 
     async with get_sessionmaker()() as session:
+        # One import of an application at a time; one that a newer import overtook while it
+        # waited gives way at once, and a running one stops at its next part.
+        await lifecycle.hold_imports(session, job.application_id)
         app = await session.get_one(Application, job.application_id)
+        if (refusal := _refusal(app, job_id)) is not None:
+            await session.rollback()
+            await jobs.fail(job_id, message=refusal)
+            return
+
+        async def still_current() -> None:
+            latest = await session.scalar(select(Application).where(Application.id == app.id)
+                                          .execution_options(populate_existing=True))
+            if (refusal := _refusal(latest, job_id)) is not None:
+                raise _Overtaken(refusal)
+
         doc = await session.get_one(Document, job.input_document_id)
         handler = lifecycle.handler_of(app)
         with_code = getattr(handler, "with_code", False)
@@ -91,7 +126,7 @@ async def run_import(job_id: int) -> None:
         started = time.perf_counter()
         try:
             if writer is not None:
-                rows, errors, stated = await _read_and_write(writer, data, doc.filename, progress)
+                rows, errors, stated = await _read_and_write(writer, data, doc.filename, progress, still_current)
             else:
                 rows, errors = await asyncio.to_thread(read_house_sheet, data, doc.filename, with_code=with_code,
                                                        progress=progress)
@@ -99,6 +134,11 @@ async def run_import(job_id: int) -> None:
             task.cancel()
             await session.rollback()
             await jobs.fail(job_id, message=exc.message, errors=[{"row": None, "column": None, "code": "FILE_REJECTED", "message": exc.message}])
+            return
+        except _Overtaken as exc:
+            task.cancel()
+            await session.rollback()
+            await jobs.fail(job_id, message=exc.message)
             return
         except BaseException:
             task.cancel()
@@ -112,9 +152,9 @@ async def run_import(job_id: int) -> None:
         read = time.perf_counter()
         app = await session.scalar(select(Application).where(Application.id == job.application_id)
                                    .with_for_update().execution_options(populate_existing=True))
-        if app.status not in lifecycle.EDITABLE or app.import_job_id != job_id:
+        if (refusal := _refusal(app, job_id)) is not None:
             await session.rollback()
-            await jobs.fail(job_id, message="业务单已提交或有更新的导入，本次导入未写入")
+            await jobs.fail(job_id, message=refusal)
             return
         if not errors:
             errors = [_error(e) for e in await handler.validate_import(session, app, rows)]
@@ -138,10 +178,11 @@ async def run_import(job_id: int) -> None:
                                    "streamed": writer is not None})
 
 
-async def _read_and_write(writer: Any, data: bytes, filename: str, progress) -> tuple[list, list, dict]:
+async def _read_and_write(writer: Any, data: bytes, filename: str, progress, still_current) -> tuple[list, list, dict]:
     """The sheet read in a thread, part by part; each part's houses go to `writer` as soon as they
-    are read, until a row fails (then nothing will be kept, and the rest is only checked).
-    Returns (houses written, every row error, the building columns the sheet states)."""
+    are read, until a row fails (then nothing will be kept, and the rest is only checked), or
+    until `still_current` finds the import overtaken. Returns (houses written, every row error,
+    the building columns the sheet states)."""
     from services.workbook import HouseSheetStream
 
     loop = asyncio.get_running_loop()
@@ -166,6 +207,7 @@ async def _read_and_write(writer: Any, data: bytes, filename: str, progress) -> 
             ended = batch[-1] is None  # the end mark comes last
             houses = [house for part in batch if part for house in part]
             if houses and not stream.errors:
+                await still_current()
                 await writer.write(houses)
     except BaseException:
         # The thread cannot be stopped: let it finish on its own, its outcome no longer matters.
@@ -184,7 +226,7 @@ async def start_export(session: AsyncSession, viewer: Viewer, house_ids: Sequenc
     params: dict[str, Any] = {}
     organization_id = viewer.organization_id
     if app_id is not None:
-        app = await lifecycle.get_for_update(session, viewer, app_id)
+        app = await lifecycle.get_for_update(session, viewer, app_id, hold_imports_first=False)
         params["applicationId"] = app.id
         organization_id = app.organization_id
     elif house_ids:
@@ -276,7 +318,7 @@ def snapshot_row(snap: dict[str, Any], row: int):
 
 async def add_attachment(session: AsyncSession, viewer: Viewer, app_id: int | None, upload: Any) -> Document:
     viewer = lifecycle.require_estate_operator(viewer)
-    app = await lifecycle.get_for_update(session, viewer, app_id)
+    app = await lifecycle.get_for_update(session, viewer, app_id, hold_imports_first=False)
     lifecycle.require_applicant(viewer, app)
     lifecycle.require_editable(app)
     incoming = await documents.read_upload(upload, field="file")
@@ -291,7 +333,7 @@ async def add_attachment(session: AsyncSession, viewer: Viewer, app_id: int | No
 
 async def remove_attachment(session: AsyncSession, viewer: Viewer, app_id: int | None, document_id: int | None) -> Application:
     viewer = lifecycle.require_estate_operator(viewer)
-    app = await lifecycle.get_for_update(session, viewer, app_id)
+    app = await lifecycle.get_for_update(session, viewer, app_id, hold_imports_first=False)
     lifecycle.require_applicant(viewer, app)
     lifecycle.require_editable(app)
     doc = None if document_id is None else await session.get(Document, document_id)

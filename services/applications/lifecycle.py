@@ -75,10 +75,25 @@ def require_estate_operator(viewer: Viewer | None) -> Viewer:
     return v
 
 
-async def get_for_update(session: AsyncSession, viewer: Viewer, app_id: int | None) -> Application:
-    """The application, row-locked, if the viewer may see it; NOT_FOUND otherwise."""
+IMPORT_LOCK = 0x1A0  # the first key of the advisory lock that holds an application's imports
+
+
+async def hold_imports(session: AsyncSession, app_id: int) -> None:
+    """Until this transaction ends, no import writes into the application and no other holder
+    runs. Locks are taken in one order, this one, then the application row, then its houses:
+    an import holds its houses for the whole sheet and wants the row only to finish, so whoever
+    changes the houses (submit, withdraw, another import) must wait here, never on the row."""
+    await session.execute(select(func.pg_advisory_xact_lock(IMPORT_LOCK, app_id & 0x7FFFFFFF)))
+
+
+async def get_for_update(session: AsyncSession, viewer: Viewer, app_id: int | None, *,
+                         hold_imports_first: bool = True) -> Application:
+    """The application, row-locked, if the viewer may see it; NOT_FOUND otherwise. A running
+    import is waited for first (`hold_imports`), unless the caller leaves the houses alone."""
     if app_id is None:
         raise NotFound("业务单不存在")
+    if hold_imports_first:
+        await hold_imports(session, app_id)
     app = await session.scalar(select(Application).where(Application.id == app_id).with_for_update())
     if app is None or not viewer.can_see_org(app.organization_id):
         raise NotFound("业务单不存在")
