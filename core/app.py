@@ -10,13 +10,14 @@ import time
 import uuid
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import quote
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from cross_web import HTTPException
@@ -168,12 +169,21 @@ async def download(request: Request) -> Response:
     if not url_is_valid(doc_id, request.query_params.get("expires", ""), request.query_params.get("sig", "")):
         return JSONResponse({"error": "链接无效或已过期", "code": "NOT_FOUND"}, status_code=404)
     record = await document_by_id(get_sessionmaker(), doc_id)
-    path = get_storage().path(record.storage_key) if record else None
-    if record is None or path is None or not path.exists():
+    storage = get_storage()
+    if record is None or not await storage.exists(record.storage_key):
         return JSONResponse({"error": "文件不存在", "code": "NOT_FOUND"}, status_code=404)
     # no-store: the link is a credential until it expires; no cache should keep the file.
-    return FileResponse(path, media_type=record.content_type, filename=record.filename,
-                        headers={"Cache-Control": "no-store"})
+    path = storage.path(record.storage_key)
+    if path is not None:
+        return FileResponse(path, media_type=record.content_type, filename=record.filename,
+                            headers={"Cache-Control": "no-store"})
+    # An object store: the service streams the object itself, so the signed link (expiry, who
+    # got one) stays the only way in and the bucket needs no public or presigned access.
+    quoted = quote(record.filename)  # as FileResponse writes it
+    disposition = f"attachment; filename*=utf-8''{quoted}" if quoted != record.filename \
+        else f'attachment; filename="{record.filename}"'
+    return StreamingResponse(storage.iter_bytes(record.storage_key), media_type=record.content_type, headers={
+        "Cache-Control": "no-store", "Content-Disposition": disposition, "Content-Length": str(record.size_bytes)})
 
 
 async def house_template(_: Request) -> Response:

@@ -37,6 +37,7 @@ class Settings:
     log_level: str
     queue_name: str
     cors_origins: tuple[str, ...] = ()
+    storage_url: str = ""  # STORAGE_URL: s3://bucket/prefix for an object store; empty: DATA_DIR/files
 
     @property
     def storage_dir(self) -> Path:
@@ -93,4 +94,5 @@ def get_settings() -> Settings:
         log_level=os.environ.get("LOG_LEVEL", "INFO"),
         queue_name=os.environ.get("ARQ_QUEUE", "arq:queue"),
         cors_origins=_origins(os.environ.get("CORS_ORIGINS", "")),
+        storage_url=os.environ.get("STORAGE_URL", "").strip(),
     )
