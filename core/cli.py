@@ -11,6 +11,7 @@ from core.config import get_settings
 from core.db import dispose_engine, get_sessionmaker
 from core.errors import AppError
 from models.enums import Role
+from services.backup import BackupError
 
 
 async def _create_user(args) -> None:
@@ -39,6 +40,24 @@ async def _demo(_args) -> None:
         print("demo data loaded" if await load_demo_data(session) else "demo data already present")
 
 
+async def _backup(args) -> None:
+    from pathlib import Path
+
+    from services.backup import backup
+
+    summary = await backup(Path(args.dest))
+    print(f"backup written to {summary.path}: the database and {summary.documents} documents ({summary.bytes} bytes)")
+
+
+async def _restore(args) -> None:
+    from pathlib import Path
+
+    from services.backup import restore
+
+    summary = await restore(Path(args.src))
+    print(f"restored {summary.path}: the database and {summary.documents} documents ({summary.bytes} bytes)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.cli", description="wxfund administration")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -54,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("code", "name", "account-name", "account-number"):
         b.add_argument(f"--{name}", required=True)
     b.add_argument("--default", action="store_true", help="make it the default bank (the first bank is anyway)")
+    d = sub.add_parser("backup", help="a consistent backup: a PostgreSQL dump and the documents it names, into DEST")
+    d.add_argument("dest", help="a new or empty folder")
+    r = sub.add_parser("restore", help="restore a backup into an empty database and an empty document store")
+    r.add_argument("src", help="a folder written by backup")
     args = parser.parse_args(argv)
     if not get_settings().database_url:
         from core.embedded import ensure_servers
@@ -65,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
 
         upgrade()
         return 0
-    handler = {"demo": _demo, "create-user": _create_user, "create-bank": _create_bank}[args.command]
+    handler = {"demo": _demo, "create-user": _create_user, "create-bank": _create_bank, "backup": _backup,
+               "restore": _restore}[args.command]
 
     async def run() -> None:
         try:
@@ -77,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(run())
     except AppError as exc:
         print(f"{exc.code}: {exc.message}", file=sys.stderr)
+        return 1
+    except BackupError as exc:
+        print(f"backup/restore: {exc}", file=sys.stderr)
         return 1
     return 0
 
