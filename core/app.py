@@ -37,7 +37,7 @@ from schema.context import Context
 from services import auth
 from services.documents import url_is_valid
 from services.documents_read import document_by_id
-from core.storage import get_storage
+from core.storage import close_storage, get_storage
 
 log = logging.getLogger("wxfund.http")
 
@@ -326,6 +326,7 @@ async def lifespan(_app):
     await close_pool()
     await dispose_engine()
     await close_redis()
+    await close_storage()
 
 
 def create_app() -> Starlette:

@@ -92,10 +92,13 @@ def main(argv: list[str] | None = None) -> int:
                "restore": _restore}[args.command]
 
     async def run() -> None:
+        from core.storage import close_storage
+
         try:
             await handler(args)
         finally:
             await dispose_engine()
+            await close_storage()
 
     try:
         asyncio.run(run())

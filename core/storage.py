@@ -14,7 +14,9 @@ import hashlib
 import logging
 import os
 import uuid
+import weakref
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -112,20 +114,49 @@ class S3Storage:
     AWS_SECRET_ACCESS_KEY; S3_ADDRESSING_STYLE=virtual for OSS and COS, which refuse path style."""
 
     def __init__(self, bucket: str, prefix: str, *, endpoint_url: str | None, region: str | None,
-                 addressing_style: str = "auto"):
+                 addressing_style: str = "auto", access_key: str | None = None, secret_key: str | None = None):
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.endpoint_url = endpoint_url
         self.region = region
         self.addressing_style = addressing_style
+        # Without keys, botocore's usual chain (instance role, ~/.aws) applies.
+        self._keys = {"aws_access_key_id": access_key, "aws_secret_access_key": secret_key,
+                      "aws_session_token": os.environ.get("AWS_SESSION_TOKEN") or None} if access_key else {}
+        self._session = None
+        # One client (and its connection pool) per event loop: a connection per call costs far
+        # more than the request itself.
+        self._clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def _client(self):
         from aiobotocore.config import AioConfig
         from aiobotocore.session import get_session
 
-        config = AioConfig(s3={"addressing_style": self.addressing_style}, retries={"max_attempts": 3, "mode": "standard"},
-                           signature_version="s3v4")
-        return get_session().create_client("s3", endpoint_url=self.endpoint_url, region_name=self.region, config=config)
+        if self._session is None:  # one session: it loads the S3 service model once
+            self._session = get_session()
+        config = AioConfig(s3={"addressing_style": self.addressing_style}, signature_version="s3v4",
+                           retries={"max_attempts": 3, "mode": "standard"}, max_pool_connections=50)
+        return self._session.create_client("s3", endpoint_url=self.endpoint_url, region_name=self.region, config=config,
+                                           **self._keys)
+
+    @asynccontextmanager
+    async def _s3(self):
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None:
+            client = await self._client().__aenter__()
+            if (other := self._clients.get(loop)) is not None:  # another task was first
+                await client.close()
+                client = other
+            else:
+                self._clients[loop] = client
+        yield client
+
+    async def aclose(self) -> None:
+        """Closes this event loop's client (at shutdown)."""
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.close()
 
     def _name(self, key: str) -> str:
         return self.prefix + check_key(key)
@@ -136,11 +167,11 @@ class S3Storage:
         return key
 
     async def put_key(self, key: str, data: bytes) -> None:
-        async with self._client() as s3:
+        async with self._s3() as s3:
             await s3.put_object(Bucket=self.bucket, Key=self._name(key), Body=data)
 
     async def read(self, key: str) -> bytes:
-        async with self._client() as s3:
+        async with self._s3() as s3:
             response = await s3.get_object(Bucket=self.bucket, Key=self._name(key))
             async with response["Body"] as body:
                 return await body.read()
@@ -148,7 +179,7 @@ class S3Storage:
     async def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError
 
-        async with self._client() as s3:
+        async with self._s3() as s3:
             try:
                 await s3.head_object(Bucket=self.bucket, Key=self._name(key))
             except ClientError as exc:
@@ -158,21 +189,21 @@ class S3Storage:
             return True
 
     async def iter_bytes(self, key: str) -> AsyncIterator[bytes]:
-        async with self._client() as s3:
+        async with self._s3() as s3:
             response = await s3.get_object(Bucket=self.bucket, Key=self._name(key))
             async with response["Body"] as body:
                 async for chunk in body.iter_chunks(CHUNK):
                     yield chunk
 
     async def delete(self, key: str) -> None:
-        async with self._client() as s3:
+        async with self._s3() as s3:
             await s3.delete_object(Bucket=self.bucket, Key=self._name(key))
 
     def path(self, key: str) -> Path | None:
         return None  # no local file: read or stream it
 
     async def objects(self) -> AsyncIterator[StoredObject]:
-        async with self._client() as s3:
+        async with self._s3() as s3:
             paginator = s3.get_paginator("list_objects_v2")
             async for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
                 for item in page.get("Contents", []):
@@ -182,7 +213,7 @@ class S3Storage:
         """For tests and first set-up: the bucket, unless it exists."""
         from botocore.exceptions import ClientError
 
-        async with self._client() as s3:
+        async with self._s3() as s3:
             try:
                 await s3.head_bucket(Bucket=self.bucket)
             except ClientError:
@@ -204,7 +235,16 @@ def storage_for(url: str, files_dir: str) -> Storage:
     return S3Storage(parts.netloc, parts.path, endpoint_url=os.environ.get("S3_ENDPOINT_URL")
                      or os.environ.get("AWS_ENDPOINT_URL") or None,
                      region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None,
-                     addressing_style=os.environ.get("S3_ADDRESSING_STYLE", "auto"))
+                     addressing_style=os.environ.get("S3_ADDRESSING_STYLE", "auto"),
+                     access_key=os.environ.get("AWS_ACCESS_KEY_ID") or None,
+                     secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY") or None)
+
+
+async def close_storage() -> None:
+    """Releases the object store's connections of this event loop (a no-op for the folder)."""
+    storage = get_storage()
+    if isinstance(storage, S3Storage):
+        await storage.aclose()
 
 
 def get_storage() -> Storage:

@@ -35,7 +35,10 @@ async def startup(ctx) -> None:
 
 
 async def shutdown(ctx) -> None:
+    from core.storage import close_storage
+
     await dispose_engine()
+    await close_storage()
 
 
 class WorkerSettings:

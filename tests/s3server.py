@@ -6,6 +6,8 @@ from __future__ import annotations
 import secrets
 from contextlib import contextmanager
 
+import pytest
+
 from tests.processes import free_port
 
 
@@ -32,3 +34,10 @@ def s3_env(endpoint: str, bucket: str | None = None, prefix: str = "wxfund") -> 
         "AWS_ACCESS_KEY_ID": "test-access-key",
         "AWS_SECRET_ACCESS_KEY": "test-secret-key",
     }
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    """A module's S3 server (each test uses buckets of its own)."""
+    with s3_server() as endpoint:
+        yield endpoint

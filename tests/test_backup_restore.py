@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from models import Base, Document, Job
@@ -22,9 +23,12 @@ from services.deposits import recalculate
 from tests.api import gql
 from tests.appflow import make_world, through_review, wait_job
 from tests.factories import login, make_user
+from core.storage import storage_for
 from tests.processes import ROOT, free_port, running, start_api, start_worker
+from tests.s3server import s3_endpoint, s3_env  # noqa: F401 (a fixture)
 from tests.sheets import XLSX, grid, workbook
 from tests.test_payments import NOTICE, confirm
+from tests.test_storage import environment
 
 TOTALS = """query($id: ID!) { estate(id: $id) { code name status houseCount depositDue depositPaid balance
     buildings { name depositDue depositPaid balance houses { code status depositDue depositPaid balance
@@ -131,7 +135,10 @@ async def api_view(client, world_tokens: dict, estates: list[str], notices: list
     return view
 
 
-async def test_backup_restore_drill(client, session, worker, tmp_path):
+@pytest.mark.parametrize("target", ["folder", "s3"])
+async def test_backup_restore_drill(client, session, worker, tmp_path, request, target):
+    """Restored into a folder, or into an object store (moving a single machine's documents to
+    S3 is a backup and a restore)."""
     world = await make_world(client, session)
     await recalculate(session, estate_id=world.estate)
     await session.commit()
@@ -157,9 +164,16 @@ async def test_backup_restore_drill(client, session, worker, tmp_path):
 
     # Restore into a fresh database, a fresh store and an empty Redis database.
     restored_url = await fresh_database()
-    files = tmp_path / "restored-files"
     redis_url = os.environ["REDIS_URL"] + ("&" if "?" in os.environ["REDIS_URL"] else "?") + "db=5"
-    env = {"DATABASE_URL": restored_url, "STORAGE_URL": f"file://{files}", "REDIS_URL": redis_url}
+    if target == "s3":
+        env = s3_env(request.getfixturevalue("s3_endpoint"))
+        with environment(env):
+            restored_store = storage_for(env["STORAGE_URL"], "")
+            await restored_store.create_bucket()
+    else:
+        env = {"STORAGE_URL": f"file://{tmp_path / 'restored-files'}"}
+        restored_store = storage_for(env["STORAGE_URL"], "")
+    env.update(DATABASE_URL=restored_url, REDIS_URL=redis_url)
     try:
         import redis.asyncio
 
@@ -178,7 +192,8 @@ async def test_backup_restore_drill(client, session, worker, tmp_path):
         from core.storage import get_storage
 
         for doc in documents:
-            assert (files / doc.storage_key).read_bytes() == await get_storage().read(doc.storage_key)
+            assert await restored_store.read(doc.storage_key) == await get_storage().read(doc.storage_key)
+        assert len([o async for o in restored_store.objects()]) == len(documents)
 
         port = free_port()
         with running(start_api(port, **env), start_worker(**env)):
@@ -207,6 +222,9 @@ async def test_backup_restore_drill(client, session, worker, tmp_path):
         assert len(new_ids) == len(old_ids) + 1 and new_ids[-1]["id"] > max(old_ids)
     finally:
         await drop_database(restored_url)
+        if target == "s3":
+            with environment(env):
+                await restored_store.aclose()
 
 
 async def test_restore_refuses_an_incomplete_or_damaged_backup(tmp_path):

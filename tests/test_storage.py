@@ -12,14 +12,14 @@ import pytest
 from sqlalchemy import select
 
 from core.config import get_settings
-from core.storage import S3Storage, get_storage
+from core.storage import S3Storage, close_storage, get_storage
 from models import Document
 from models.enums import DocumentKind
 from services import documents
 from services.document_sweep import sweep_orphans
 from tests.api import gql
 from tests.appflow import make_world, rendered_form, through_review, wait_job
-from tests.s3server import s3_env, s3_server
+from tests.s3server import s3_endpoint, s3_env  # noqa: F401 (a fixture)
 from tests.sheets import XLSX, grid, workbook
 from tests.test_registration import FILES, PDF, REGISTER, registration
 
@@ -41,12 +41,6 @@ def environment(values: dict[str, str]):
         get_settings.cache_clear()
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    with s3_server() as endpoint:
-        yield endpoint
-
-
 @pytest.fixture(params=["local", "s3"])
 async def store(request, tmp_path):
     """The document store of the service during the test: a folder of its own, or a fresh bucket."""
@@ -59,6 +53,7 @@ async def store(request, tmp_path):
         if isinstance(storage, S3Storage):
             await storage.create_bucket()
         yield storage
+        await close_storage()
 
 
 async def keys(storage) -> set[str]:
@@ -79,6 +74,7 @@ async def test_s3_store_is_chosen_by_storage_url(s3_endpoint):
         assert [o.key for o in [o async for o in storage.objects()]] == [key]
         await storage.delete(key)
         assert not await storage.exists(key)
+        await close_storage()
     assert not get_settings().storage_url  # the test's own settings are back
 
 
