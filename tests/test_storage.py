@@ -185,3 +185,72 @@ async def test_the_sweeper_runs_as_a_worker_job(store, session):
     finally:
         del os.environ["STORAGE_ORPHAN_MINUTES"]
     assert not await store.exists(orphan)
+
+
+# Several machines: processes that share no folder, only the store.
+
+async def test_processes_without_a_shared_disk_serve_each_others_documents(s3_endpoint, session, tmp_path):
+    """Two API processes and a worker, each with a data folder of its own: an upload on one is
+    downloaded from the other, and the 申请表 the worker renders from a workbook uploaded on B
+    is downloaded from A."""
+    import httpx
+
+    from tests.factories import make_bank
+    from tests.processes import free_port, running, start_api, start_worker
+
+    env = s3_env(s3_endpoint)
+    with environment(env):
+        bucket = get_storage()
+        await bucket.create_bucket()
+    await make_bank(session)
+    port_a, port_b = free_port(), free_port()
+    folders = {name: tmp_path / name for name in ("a", "b", "worker")}
+    with running(start_api(port_a, **env, DATA_DIR=str(folders["a"])), start_api(port_b, **env, DATA_DIR=str(folders["b"])),
+                 start_worker(**env, DATA_DIR=str(folders["worker"]))):
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port_a}", timeout=30) as a, \
+                httpx.AsyncClient(base_url=f"http://127.0.0.1:{port_b}", timeout=30) as b:
+            registered = (await gql(a, REGISTER, {"input": registration()}, files=FILES)).ok()["registerDeveloper"]
+            licence = registered["user"]["organization"]["attachments"][0]
+            download = await b.get(licence["url"])
+            assert download.status_code == 200 and download.content == PDF
+            token = registered["token"]
+
+            collect = "mutation($input: EstateCollectionInput!) { createEstateCollection(input: $input) { id } }"
+            app = (await gql(b, collect, {"input": {"name": "两机花园", "district": "江海区", "address": "江门市江海区 2 号",
+                                                    "depositTiming": "BEFORE_HANDOVER"}}, token=token)).ok()["createEstateCollection"]
+            job = (await gql(b, "mutation($id: ID!, $file: Upload!) { importHouses(applicationId: $id, file: $file) { id } }",
+                             {"id": app["id"], "file": None}, token=token,
+                             files={"variables.file": ("houses.xlsx", workbook(grid("1栋", 2, 2)), XLSX)})).ok()["importHouses"]
+            assert (await wait_job(a, token, job["id"]))["status"] == "SUCCEEDED"
+            submitted = await gql(a, "mutation($id: ID!) { submitApplication(id: $id) { status } }", {"id": app["id"]}, token=token)
+            assert submitted.ok()["submitApplication"]["status"] == "SUBMITTED"
+            q = "query($id: ID!) { application(id: $id) { form { url } formJob { id } } }"
+            form_job = (await gql(a, q, {"id": app["id"]}, token=token)).ok()["application"]["formJob"]
+            assert (await wait_job(b, token, form_job["id"]))["status"] == "SUCCEEDED"
+            form = (await gql(b, q, {"id": app["id"]}, token=token)).ok()["application"]["form"]
+            pdf = await a.get(form["url"])
+            assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert not any((folder / "files").exists() for folder in folders.values())
+    rows = await stored_keys(session)
+    with environment(env):
+        assert len(rows) == 4 and await keys(bucket) == rows  # 2 attachments, the workbook, the 申请表
+        await close_storage()
+
+
+async def test_an_unreachable_store_is_an_outage_and_writes_nothing(session):
+    """An upload while the object store is down answers "try again later" (the coded outage),
+    and no row is left behind."""
+    import httpx
+
+    from core.outage import OUTAGE_MESSAGE
+    from models import Organization
+    from tests.processes import free_port, running, start_api
+
+    env = s3_env(f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    port = free_port()
+    with running(start_api(port, **env)):
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            r = await gql(client, REGISTER, {"input": registration()}, files=FILES)
+    assert r.code == "INTERNAL" and r.errors[0]["message"] == OUTAGE_MESSAGE, r
+    assert await session.scalar(select(Organization.id)) is None
+    assert await session.scalar(select(Document.id)) is None
