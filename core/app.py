@@ -170,19 +170,20 @@ async def download(request: Request) -> Response:
         return JSONResponse({"error": "链接无效或已过期", "code": "NOT_FOUND"}, status_code=404)
     record = await document_by_id(get_sessionmaker(), doc_id)
     storage = get_storage()
-    if record is None or not await storage.exists(record.storage_key):
-        return JSONResponse({"error": "文件不存在", "code": "NOT_FOUND"}, status_code=404)
-    # no-store: the link is a credential until it expires; no cache should keep the file.
-    path = storage.path(record.storage_key)
-    if path is not None:
+    path = storage.path(record.storage_key) if record else None
+    if path is not None and path.is_file():
+        # no-store: the link is a credential until it expires; no cache should keep the file.
         return FileResponse(path, media_type=record.content_type, filename=record.filename,
                             headers={"Cache-Control": "no-store"})
     # An object store: the service streams the object itself, so the signed link (expiry, who
     # got one) stays the only way in and the bucket needs no public or presigned access.
+    chunks = await storage.stream(record.storage_key) if record and path is None else None
+    if chunks is None:
+        return JSONResponse({"error": "文件不存在", "code": "NOT_FOUND"}, status_code=404)
     quoted = quote(record.filename)  # as FileResponse writes it
     disposition = f"attachment; filename*=utf-8''{quoted}" if quoted != record.filename \
         else f'attachment; filename="{record.filename}"'
-    return StreamingResponse(storage.iter_bytes(record.storage_key), media_type=record.content_type, headers={
+    return StreamingResponse(chunks, media_type=record.content_type, headers={
         "Cache-Control": "no-store", "Content-Disposition": disposition, "Content-Length": str(record.size_bytes)})
 
 

@@ -44,7 +44,7 @@ class Storage(Protocol):
     async def put_key(self, key: str, data: bytes) -> None: ...
     async def read(self, key: str) -> bytes: ...
     async def exists(self, key: str) -> bool: ...
-    def iter_bytes(self, key: str) -> AsyncIterator[bytes]: ...
+    async def stream(self, key: str) -> AsyncIterator[bytes] | None: ...
     async def delete(self, key: str) -> None: ...
     def objects(self) -> AsyncIterator[StoredObject]: ...
     def path(self, key: str) -> Path | None: ...
@@ -90,8 +90,14 @@ class LocalStorage:
     async def exists(self, key: str) -> bool:
         return self._file(key).is_file()
 
-    async def iter_bytes(self, key: str) -> AsyncIterator[bytes]:
-        yield await self.read(key)
+    async def stream(self, key: str) -> AsyncIterator[bytes] | None:
+        if not self._file(key).is_file():
+            return None
+
+        async def whole() -> AsyncIterator[bytes]:
+            yield await self.read(key)
+
+        return whole()
 
     async def delete(self, key: str) -> None:
         self._file(key).unlink(missing_ok=True)
@@ -188,12 +194,25 @@ class S3Storage:
                 raise
             return True
 
-    async def iter_bytes(self, key: str) -> AsyncIterator[bytes]:
+    async def stream(self, key: str) -> AsyncIterator[bytes] | None:
+        """The object's bytes in chunks, or None if there is no such object (one request: the
+        answer to GET says whether it exists)."""
+        from botocore.exceptions import ClientError
+
         async with self._s3() as s3:
-            response = await s3.get_object(Bucket=self.bucket, Key=self._name(key))
+            try:
+                response = await s3.get_object(Bucket=self.bucket, Key=self._name(key))
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                    return None
+                raise
+
+        async def chunks() -> AsyncIterator[bytes]:
             async with response["Body"] as body:
                 async for chunk in body.iter_chunks(CHUNK):
                     yield chunk
+
+        return chunks()
 
     async def delete(self, key: str) -> None:
         async with self._s3() as s3:

@@ -119,6 +119,21 @@ async def test_application_flow_keeps_its_documents_in_the_store(store, session,
         assert not (get_settings().storage_dir / uploaded.storage_key).exists()
 
 
+async def test_a_link_to_a_missing_object_is_not_found(store, client):
+    from core.db import get_sessionmaker
+
+    async with get_sessionmaker()() as s:
+        doc = await documents.store(s, kind=DocumentKind.ATTACHMENT, filename="许可证.pdf", content_type="application/pdf",
+                                    data=PDF, organization_id=None, created_by_id=None, suffix=".pdf")
+        await s.commit()
+    found = await client.get(documents.signed_url(doc.id))
+    assert found.status_code == 200 and found.content == PDF
+    assert found.headers["content-disposition"] == "attachment; filename*=utf-8''%E8%AE%B8%E5%8F%AF%E8%AF%81.pdf"
+    await store.delete(doc.storage_key)
+    missing = await client.get(documents.signed_url(doc.id))
+    assert missing.status_code == 404 and missing.json()["code"] == "NOT_FOUND"
+
+
 async def test_an_object_of_a_rolled_back_transaction_is_removed(store, session):
     from core.db import get_sessionmaker
 
