@@ -310,8 +310,23 @@ def _delete_quietly(keys: list[str]) -> None:
     from sqlalchemy.util import await_only
 
     async def delete_all() -> None:
+        from sqlalchemy import select
+
+        from core.db import get_engine
+        from models import Document
+
         storage = get_storage()
+        try:
+            # A commit whose answer was lost may have committed: never delete what a row names.
+            async with get_engine().connect() as connection:
+                named = set((await connection.execute(
+                    select(Document.storage_key).where(Document.storage_key.in_(keys)))).scalars())
+        except Exception:
+            log.warning("could not check the objects of a rolled-back transaction", exc_info=True)
+            return
         for key in keys:
+            if key in named:
+                continue
             try:
                 await storage.delete(key)
             except Exception:

@@ -158,6 +158,16 @@ async def test_an_object_of_a_rolled_back_transaction_is_removed(store, session)
     assert await store.read(doc.storage_key) == PDF
     assert await keys(store) == await stored_keys(session) == {doc.storage_key}
 
+    # A commit whose answer was lost (the row did commit) ends like a rollback for its session:
+    # the object a committed row names is kept.
+    from core.storage import track_written
+
+    async with get_sessionmaker()() as s:
+        await s.execute(select(1))
+        track_written(s.sync_session, doc.storage_key)
+        await s.rollback()
+    assert await store.read(doc.storage_key) == PDF
+
 
 async def test_racing_registrations_leave_only_the_winners_files(store, client, session):
     """Two registrations of one credit code at once: one wins; the loser's uploads, written
