@@ -9,6 +9,7 @@ the snapshot belong to rows the dump does not have and are left out."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import shutil
@@ -80,6 +81,14 @@ async def _run(*args: str) -> None:
         raise BackupError(f"{Path(args[0]).name} 失败：{err.decode(errors='replace').strip()[-2000:]}")
 
 
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 async def backup(dest: Path, *, storage: Storage | None = None) -> Summary:
     """Writes DEST/database.dump, DEST/documents/<key> and DEST/manifest.json (DEST must be new or empty)."""
     storage = storage or get_storage()
@@ -118,7 +127,7 @@ async def backup(dest: Path, *, storage: Storage | None = None) -> Summary:
         total += len(data)
     manifest = {
         "format": FORMAT, "created_at": datetime.now(timezone.utc).isoformat(), "alembic_revision": revision,
-        "database": DUMP, "server_major": server_major,
+        "database": DUMP, "database_sha256": await asyncio.to_thread(_file_sha256, dest / DUMP), "server_major": server_major,
         "documents": [{"id": r["id"], "key": r["storage_key"], "sha256": r["sha256"], "size": r["size_bytes"]} for r in rows],
     }
     # The manifest is written last: a backup without one is incomplete.
@@ -136,6 +145,8 @@ async def restore(src: Path, *, storage: Storage | None = None) -> Summary:
         raise BackupError(f"{src} 不是完整的备份（缺少或无法读取 {MANIFEST}）") from exc
     if manifest.get("format") != FORMAT:
         raise BackupError(f"不支持的备份格式 {manifest.get('format')}")
+    if not (src / DUMP).is_file() or await asyncio.to_thread(_file_sha256, src / DUMP) != manifest.get("database_sha256"):
+        raise BackupError(f"备份中的 {DUMP} 缺失或已损坏")
     files = []
     for item in manifest["documents"]:
         path = src / DOCUMENTS / item["key"]
@@ -151,17 +162,34 @@ async def restore(src: Path, *, storage: Storage | None = None) -> Summary:
         await conn.close()
     if tables:
         raise BackupError("目标数据库不是空的：恢复只写入新建的空数据库")
-    async for _ in storage.objects():
-        raise BackupError("目标文件存储不是空的：恢复只写入空的存储")
+    try:
+        async for _ in storage.objects():
+            raise BackupError("目标文件存储不是空的：恢复只写入空的存储")
+    except BackupError:
+        raise
+    except Exception as exc:
+        raise BackupError(f"无法读取目标文件存储（存储桶是否已建好？）：{exc}") from exc
 
     pg_restore = pg_tool("pg_restore", server_major)
-    await _run(str(pg_restore), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-               f"--dbname={_dsn()}", str(src / DUMP))
+    # The documents first, then the database in one transaction: if either fails, the objects
+    # written are removed again and both stay empty, so the restore can simply be run again.
+    written: list[str] = []
     total = 0
-    for key, path in files:
-        data = await asyncio.to_thread(path.read_bytes)
-        await storage.put_key(key, data)
-        total += len(data)
+    try:
+        for key, path in files:
+            data = await asyncio.to_thread(path.read_bytes)
+            await storage.put_key(key, data)
+            written.append(key)
+            total += len(data)
+        await _run(str(pg_restore), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+                   f"--dbname={_dsn()}", str(src / DUMP))
+    except BaseException:
+        for key in written:
+            try:
+                await storage.delete(key)
+            except Exception:
+                pass  # reported by the emptiness check of the next run
+        raise
     await _requeue_unfinished_jobs()
     return Summary(src, len(files), total)
 

@@ -23,7 +23,7 @@ from services.deposits import recalculate
 from tests.api import gql
 from tests.appflow import make_world, through_review, wait_job
 from tests.factories import login, make_user
-from core.storage import storage_for
+from core.storage import close_storage, get_storage, storage_for
 from tests.processes import ROOT, free_port, running, start_api, start_worker
 from tests.s3server import s3_endpoint, s3_env  # noqa: F401 (a fixture)
 from tests.sheets import XLSX, grid, workbook
@@ -135,10 +135,21 @@ async def api_view(client, world_tokens: dict, estates: list[str], notices: list
     return view
 
 
-@pytest.mark.parametrize("target", ["folder", "s3"])
-async def test_backup_restore_drill(client, session, worker, tmp_path, request, target):
-    """Restored into a folder, or into an object store (moving a single machine's documents to
-    S3 is a backup and a restore)."""
+@pytest.mark.parametrize("source, target", [("folder", "s3"), ("s3", "folder")])
+async def test_backup_restore_drill(client, session, worker, tmp_path, request, source, target):
+    """From a folder into an object store (how a single machine's documents move to S3), and
+    back from an object store into a folder."""
+    source_env = s3_env(request.getfixturevalue("s3_endpoint")) if source == "s3" else {}
+    with environment(source_env):
+        if source == "s3":
+            await get_storage().create_bucket()
+        try:
+            await drill(client, session, tmp_path, request, target, source_env)
+        finally:
+            await close_storage()
+
+
+async def drill(client, session, tmp_path, request, target, source_env):
     world = await make_world(client, session)
     await recalculate(session, estate_id=world.estate)
     await session.commit()
@@ -154,13 +165,13 @@ async def test_backup_restore_drill(client, session, worker, tmp_path, request, 
 
     # Backup.
     dest = tmp_path / "backup"
-    code, out = await cli("backup", str(dest))
+    code, out = await cli("backup", str(dest), **source_env)
     assert code == 0, out
     documents = list(await session.scalars(select(Document).order_by(Document.id)))
     assert (dest / "manifest.json").is_file() and (dest / "database.dump").stat().st_size > 0
     assert sorted(p.relative_to(dest / "documents").as_posix() for p in (dest / "documents").rglob("*") if p.is_file()) \
         == sorted(d.storage_key for d in documents)
-    assert (await cli("backup", str(dest)))[0] == 1  # never over an earlier backup
+    assert (await cli("backup", str(dest), **source_env))[0] == 1  # never over an earlier backup
 
     # Restore into a fresh database, a fresh store and an empty Redis database.
     restored_url = await fresh_database()
@@ -180,6 +191,20 @@ async def test_backup_restore_drill(client, session, worker, tmp_path, request, 
         fresh_redis = redis.asyncio.Redis.from_url(redis_url)
         await fresh_redis.flushdb()
         await fresh_redis.aclose()
+        # A damaged backup is refused before anything is written.
+        import shutil
+
+        damaged = tmp_path / "damaged"
+        shutil.copytree(dest, damaged)
+        victim = damaged / "documents" / documents[0].storage_key
+        victim.write_bytes(victim.read_bytes()[:-1])
+        code, out = await cli("restore", str(damaged), **env)
+        assert code == 1 and "已损坏" in out, out
+        victim.unlink()
+        (damaged / "database.dump").write_bytes((dest / "database.dump").read_bytes()[:-10])
+        code, out = await cli("restore", str(damaged), **env)
+        assert code == 1 and "database.dump 缺失或已损坏" in out, out
+
         code, out = await cli("restore", str(dest), **env)
         assert code == 0, out
         code, out = await cli("restore", str(dest), **env)  # only into an empty database
@@ -189,8 +214,6 @@ async def test_backup_restore_drill(client, session, worker, tmp_path, request, 
         for table in old_rows:
             assert new_rows[table] == old_rows[table], table
         assert old_rows["houses"] and old_rows["ledger_entries"] and old_rows["payments"] and old_rows["refunds"]
-        from core.storage import get_storage
-
         for doc in documents:
             assert await restored_store.read(doc.storage_key) == await get_storage().read(doc.storage_key)
         assert len([o async for o in restored_store.objects()]) == len(documents)
