@@ -105,13 +105,23 @@ class LocalStorage:
     def path(self, key: str) -> Path | None:
         return self._file(key)
 
+    def _folder_objects(self, folder: Path) -> list[StoredObject]:
+        found = []
+        for file in sorted(folder.iterdir()):  # a left-over `.tmp` is listed too: the sweeper removes it
+            try:
+                if file.is_file():
+                    found.append(StoredObject(f"{folder.name}/{file.name}", file.stat().st_mtime))
+            except FileNotFoundError:  # deleted meanwhile (a rollback)
+                continue
+        return found
+
     async def objects(self) -> AsyncIterator[StoredObject]:
         if not self.root.is_dir():
             return
         for folder in sorted(p for p in self.root.iterdir() if p.is_dir()):
-            for file in sorted(folder.iterdir()):
-                if file.is_file():  # a left-over `.tmp` is listed too: the sweeper removes it
-                    yield StoredObject(f"{folder.name}/{file.name}", file.stat().st_mtime)
+            # One folder at a time in a thread: a large store never stalls the event loop.
+            for item in await asyncio.to_thread(self._folder_objects, folder):
+                yield item
 
 
 class S3Storage:
