@@ -11,6 +11,7 @@ import time
 import uuid
 from contextlib import asynccontextmanager, suppress
 from typing import Any
+from urllib.parse import quote
 
 from graphql import GraphQLError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -18,7 +19,7 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from cross_web import HTTPException
@@ -42,7 +43,7 @@ from services import auth
 from services.documents import url_is_valid
 from services.documents_read import document_by_id
 from services.token_cache import cache as token_cache
-from core.storage import get_storage
+from core.storage import close_storage, get_storage
 
 log = logging.getLogger("wxfund.http")
 
@@ -236,12 +237,22 @@ async def download(request: Request) -> Response:
     if not url_is_valid(doc_id, request.query_params.get("expires", ""), request.query_params.get("sig", "")):
         return JSONResponse({"error": "链接无效或已过期", "code": "NOT_FOUND"}, status_code=404)
     record = await document_by_id(get_sessionmaker(), doc_id)
-    path = get_storage().path(record.storage_key) if record else None
-    if record is None or path is None or not path.exists():
+    storage = get_storage()
+    path = storage.path(record.storage_key) if record else None
+    if path is not None and path.is_file():
+        # no-store: the link is a credential until it expires; no cache should keep the file.
+        return FileResponse(path, media_type=record.content_type, filename=record.filename,
+                            headers={"Cache-Control": "no-store"})
+    # An object store: the service streams the object itself, so the signed link (expiry, who
+    # got one) stays the only way in and the bucket needs no public or presigned access.
+    chunks = await storage.stream(record.storage_key) if record and path is None else None
+    if chunks is None:
         return JSONResponse({"error": "文件不存在", "code": "NOT_FOUND"}, status_code=404)
-    # no-store: the link is a credential until it expires; no cache should keep the file.
-    return FileResponse(path, media_type=record.content_type, filename=record.filename,
-                        headers={"Cache-Control": "no-store"})
+    quoted = quote(record.filename)  # as FileResponse writes it
+    disposition = f"attachment; filename*=utf-8''{quoted}" if quoted != record.filename \
+        else f'attachment; filename="{record.filename}"'
+    return StreamingResponse(chunks, media_type=record.content_type, headers={
+        "Cache-Control": "no-store", "Content-Disposition": disposition, "Content-Length": str(record.size_bytes)})
 
 
 async def house_template(_: Request) -> Response:
@@ -390,6 +401,7 @@ async def lifespan(_app):
     await close_pool()
     await dispose_engine()
     await close_redis()
+    await close_storage()
 
 
 def create_app() -> Starlette:

@@ -11,6 +11,7 @@ from core.config import get_settings
 from core.db import dispose_engine, get_sessionmaker
 from core.errors import AppError
 from models.enums import Role
+from services.backup import BackupError
 
 
 async def _create_user(args) -> None:
@@ -47,6 +48,24 @@ async def _rotate_pii(args) -> None:
     print(f"done: {total} rows resealed under key {get_settings().pii_keys[0][0]}")
 
 
+async def _backup(args) -> None:
+    from pathlib import Path
+
+    from services.backup import backup
+
+    summary = await backup(Path(args.dest))
+    print(f"backup written to {summary.path}: the database and {summary.documents} documents ({summary.bytes} bytes)")
+
+
+async def _restore(args) -> None:
+    from pathlib import Path
+
+    from services.backup import restore
+
+    summary = await restore(Path(args.src))
+    print(f"restored {summary.path}: the database and {summary.documents} documents ({summary.bytes} bytes)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.cli", description="wxfund administration")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -65,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("rotate-pii", help="reseal owners' ID numbers and phones under the first key of PII_KEYS "
                                           "(online, in batches)")
     r.add_argument("--batch", type=int, default=1000)
+    d = sub.add_parser("backup", help="a consistent backup: a PostgreSQL dump and the documents it names, into DEST")
+    d.add_argument("dest", help="a new or empty folder")
+    rs = sub.add_parser("restore", help="restore a backup into an empty database and an empty document store")
+    rs.add_argument("src", help="a folder written by backup")
     args = parser.parse_args(argv)
     if not get_settings().database_url:
         from core.embedded import ensure_servers
@@ -77,18 +100,24 @@ def main(argv: list[str] | None = None) -> int:
         upgrade()
         return 0
     handler = {"demo": _demo, "create-user": _create_user, "create-bank": _create_bank,
-               "rotate-pii": _rotate_pii}[args.command]
+               "rotate-pii": _rotate_pii, "backup": _backup, "restore": _restore}[args.command]
 
     async def run() -> None:
+        from core.storage import close_storage
+
         try:
             await handler(args)
         finally:
             await dispose_engine()
+            await close_storage()
 
     try:
         asyncio.run(run())
     except AppError as exc:
         print(f"{exc.code}: {exc.message}", file=sys.stderr)
+        return 1
+    except BackupError as exc:
+        print(f"backup/restore: {exc}", file=sys.stderr)
         return 1
     return 0
 

@@ -10,3 +10,10 @@ async def purge_expired_sessions(ctx) -> int:
     """Deletes login sessions that expired or were revoked more than a day ago (idempotent)."""
     async with get_sessionmaker()() as session:
         return await purge(session)
+
+
+async def sweep_document_orphans(ctx) -> int:
+    """Deletes stored objects that no document row names (services/document_sweep.py)."""
+    from services.document_sweep import sweep_orphans
+
+    return len(await sweep_orphans(get_sessionmaker()))

@@ -16,9 +16,10 @@ from redis.exceptions import WatchError
 
 from core import tracing
 from core.config import get_settings
+from core.storage import close_storage
 from core.db import dispose_engine
 from core.logs import configure_logging
-from jobs.housekeeping import purge_expired_sessions
+from jobs.housekeeping import purge_expired_sessions, sweep_document_orphans
 from jobs.tasks import (
     export_amounts, export_houses, import_amounts, import_houses, recalculate_deposits, render_pdf,
 )
@@ -53,12 +54,14 @@ async def shutdown(ctx) -> None:
     if sweeper := ctx.get("sweeper"):
         sweeper.cancel()
     await dispose_engine()
+    await close_storage()
 
 
 class WorkerSettings:
     functions = [import_houses, export_houses, render_pdf, recalculate_deposits, export_amounts, import_amounts,
-                 purge_expired_sessions]
-    cron_jobs = [cron(purge_expired_sessions, minute={7}, run_at_startup=False)]
+                 purge_expired_sessions, sweep_document_orphans]
+    cron_jobs = [cron(purge_expired_sessions, minute={7}, run_at_startup=False),
+                 cron(sweep_document_orphans, minute={37}, run_at_startup=False)]
     on_startup = startup
     on_shutdown = shutdown
     on_job_start = tracing.job_started

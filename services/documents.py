@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.config import get_settings
 from core.errors import FileRejected
 from core.security import sign, signature_ok
-from core.storage import get_storage, sha256_hex
+from core.storage import get_storage, sha256_hex, track_written
 from models import Document
 from models.enums import DocumentKind, RegistrationFileKind
 
@@ -52,7 +52,7 @@ def attachment_type(file: IncomingFile, *, field: str) -> tuple[str, str]:
     raise FileRejected("要件只接受 PDF、JPG 或 PNG 文件", field=field)
 
 
-def store(
+async def store(
     session: AsyncSession,
     *,
     kind: DocumentKind,
@@ -64,7 +64,10 @@ def store(
     registration_kind: RegistrationFileKind | None = None,
     suffix: str = "",
 ) -> Document:
-    key = get_storage().put(data, suffix=suffix)
+    """Writes the object, then adds its row: if the session's transaction does not commit, the
+    object is deleted again (core/storage.py), so a row and its object never disagree."""
+    key = await get_storage().put(data, suffix=suffix)
+    track_written(session.sync_session, key)
     document = Document(
         kind=kind, filename=filename, content_type=content_type, size_bytes=len(data), sha256=sha256_hex(data),
         storage_key=key, organization_id=organization_id, registration_kind=registration_kind,
@@ -86,9 +89,9 @@ async def store_workbook_upload(session: AsyncSession, upload, *, organization_i
     incoming = await read_upload(upload, field="file", limit_bytes=MAX_WORKBOOK_BYTES)
     if not incoming.data.startswith(WORKBOOK_MAGIC):
         raise FileRejected("请上传 Excel（.xlsx、.xls）或 .ods 工作簿", field="file")
-    document = store(session, kind=DocumentKind.ATTACHMENT, filename=incoming.filename,
-                     content_type="application/octet-stream", data=incoming.data, organization_id=organization_id,
-                     created_by_id=created_by_id)
+    document = await store(session, kind=DocumentKind.ATTACHMENT, filename=incoming.filename,
+                           content_type="application/octet-stream", data=incoming.data, organization_id=organization_id,
+                           created_by_id=created_by_id)
     await session.flush()
     return document
 

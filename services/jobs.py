@@ -288,8 +288,8 @@ async def succeed_with_file(job_id: int, *, kind, filename: str, content_type: s
         if running.status != JobStatus.RUNNING:
             return
         suffix = "." + filename.rsplit(".", 1)[-1] if "." in filename else ""
-        doc = documents.store(session, kind=kind, filename=filename, content_type=content_type, data=data,
-                              organization_id=running.organization_id, created_by_id=running.created_by_id, suffix=suffix)
+        doc = await documents.store(session, kind=kind, filename=filename, content_type=content_type, data=data,
+                                    organization_id=running.organization_id, created_by_id=running.created_by_id, suffix=suffix)
         await session.flush()
         running.total = total
         succeed(running, message=message, result_document_id=doc.id)

@@ -148,9 +148,9 @@ async def _register(session: AsyncSession, data: Registration) -> LoginResult:
     session.add(admin)
     await session.flush()
     for kind, incoming, (content_type, suffix) in files:
-        documents.store(session, kind=DocumentKind.ATTACHMENT, filename=incoming.filename,
-                        content_type=content_type, data=incoming.data, organization_id=org.id,
-                        created_by_id=admin.id, registration_kind=kind, suffix=suffix)
+        await documents.store(session, kind=DocumentKind.ATTACHMENT, filename=incoming.filename,
+                              content_type=content_type, data=incoming.data, organization_id=org.id,
+                              created_by_id=admin.id, registration_kind=kind, suffix=suffix)
     actor = Viewer(admin.id, admin.username, frozenset(), org.id, None)
     audit.record(session, actor=actor, action="organization.register", entity_type="Organization",
                  entity_id=org.id, organization_id=org.id,

@@ -43,9 +43,9 @@ async def run_recalculation(job_id: int) -> None:
     async with get_sessionmaker()() as session:
         changed = await deposits.recalculate(session, estate_id=job.params.get("estateId"))
         data = _changed_workbook(changed)
-        doc = documents.store(session, kind=DocumentKind.HOUSE_EXPORT, filename=f"应交重算-{job_id}.xlsx",
-                              content_type=XLSX, data=data, organization_id=None, created_by_id=job.created_by_id,
-                              suffix=".xlsx")
+        doc = await documents.store(session, kind=DocumentKind.HOUSE_EXPORT, filename=f"应交重算-{job_id}.xlsx",
+                                    content_type=XLSX, data=data, organization_id=None, created_by_id=job.created_by_id,
+                                    suffix=".xlsx")
         await session.flush()
         running = await session.get_one(Job, job_id, with_for_update=True)
         running.total = len(changed)
@@ -151,7 +151,7 @@ async def run_amount_import(job_id: int) -> None:
         doc = await session.get_one(Document, job.input_document_id)
         user = await session.get_one(User, job.created_by_id)
     try:
-        rows, errors = await asyncio.to_thread(renewal_sheet.read, get_storage().read(doc.storage_key), doc.filename)
+        rows, errors = await asyncio.to_thread(renewal_sheet.read, await get_storage().read(doc.storage_key), doc.filename)
     except FileRejected as exc:
         await jobs.fail(job_id, message=exc.message, errors=[{"row": None, "column": None, "code": "FILE_REJECTED", "message": exc.message}])
         return
@@ -250,9 +250,9 @@ async def run_notice_pdfs(job_id: int) -> None:
             running = await session.get_one(Job, job_id, with_for_update=True)
             for (number, pdf) in files:
                 notice = await session.scalar(select(PaymentNotice).where(PaymentNotice.number == number))
-                stored = documents.store(session, kind=DocumentKind.PAYMENT_NOTICE, filename=f"交存通知单-{number}.pdf",
-                                         content_type="application/pdf", data=pdf, organization_id=notice.organization_id,
-                                         created_by_id=running.created_by_id, suffix=".pdf")
+                stored = await documents.store(session, kind=DocumentKind.PAYMENT_NOTICE, filename=f"交存通知单-{number}.pdf",
+                                               content_type="application/pdf", data=pdf, organization_id=notice.organization_id,
+                                               created_by_id=running.created_by_id, suffix=".pdf")
                 await session.flush()
                 notice.document_id = stored.id
             running.total = len(files)
@@ -311,9 +311,9 @@ async def run_refund_forms(job_id: int) -> None:
         running = await session.get_one(Job, job_id, with_for_update=True)
         for rid, pdf in files:
             refund = await session.get_one(Refund, rid)
-            stored = documents.store(session, kind=DocumentKind.REFUND_FORM, filename=f"退款申请表-{rid}.pdf",
-                                     content_type="application/pdf", data=pdf, organization_id=refund.organization_id,
-                                     created_by_id=running.created_by_id, suffix=".pdf")
+            stored = await documents.store(session, kind=DocumentKind.REFUND_FORM, filename=f"退款申请表-{rid}.pdf",
+                                           content_type="application/pdf", data=pdf, organization_id=refund.organization_id,
+                                           created_by_id=running.created_by_id, suffix=".pdf")
             await session.flush()
             refund.form_document_id = stored.id
         running.total = len(files)

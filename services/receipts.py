@@ -101,9 +101,9 @@ async def run(job_id: int) -> None:
     async with get_sessionmaker()() as session:
         running = await session.get_one(Job, job_id, with_for_update=True)
         payment = await session.get_one(Payment, job.params["payment"], with_for_update=True)
-        stored = documents.store(session, kind=DocumentKind.PAYMENT_RECEIPT, filename=f"交款证明-{doc.notice_number}.pdf",
-                                 content_type="application/pdf", data=pdf, organization_id=running.organization_id,
-                                 created_by_id=running.created_by_id, suffix=".pdf")
+        stored = await documents.store(session, kind=DocumentKind.PAYMENT_RECEIPT, filename=f"交款证明-{doc.notice_number}.pdf",
+                                       content_type="application/pdf", data=pdf, organization_id=running.organization_id,
+                                       created_by_id=running.created_by_id, suffix=".pdf")
         await session.flush()
         payment.receipt_document_id = stored.id
         running.total = 1

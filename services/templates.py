@@ -30,7 +30,7 @@ async def house_template_document(session: AsyncSession) -> Document:
     found = await session.scalar(select(Document).where(Document.kind == DocumentKind.TEMPLATE, Document.sha256 == digest))
     if found is not None:
         return found
-    doc = documents.store(session, kind=DocumentKind.TEMPLATE, filename=HOUSE_TEMPLATE_NAME, content_type=XLSX,
-                          data=data, organization_id=None, created_by_id=None, suffix=".xlsx")
+    doc = await documents.store(session, kind=DocumentKind.TEMPLATE, filename=HOUSE_TEMPLATE_NAME, content_type=XLSX,
+                                data=data, organization_id=None, created_by_id=None, suffix=".xlsx")
     await session.commit()
     return doc

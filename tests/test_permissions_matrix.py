@@ -259,7 +259,7 @@ async def world(client, session, worker):
     await make_user(session, "operator1", [Role.ESTATE_OPERATOR, Role.PAYMENT_OPERATOR], organization_id=org)
     await make_user(session, "bank1", [Role.BANK], bank_id=w.bank)
     await make_user(session, "admin1", [Role.ADMIN])
-    licence = documents.store(session, kind=DocumentKind.ATTACHMENT, filename="营业执照.pdf", content_type="application/pdf",
+    licence = await documents.store(session, kind=DocumentKind.ATTACHMENT, filename="营业执照.pdf", content_type="application/pdf",
                     data=b"%PDF-1.4 licence", organization_id=org, created_by_id=w.org.admin_id,
                     registration_kind=RegistrationFileKind.BUSINESS_LICENCE, suffix=".pdf")
     await session.commit()

@@ -121,7 +121,7 @@ async def run_import(job_id: int) -> None:
         handler = lifecycle.handler_of(app)
         with_code = getattr(handler, "with_code", False)
         writer = handler.import_writer(session, app) if hasattr(handler, "import_writer") else None
-        data = get_storage().read(doc.storage_key)
+        data = await get_storage().read(doc.storage_key)
         task = asyncio.create_task(reporter())
         started = time.perf_counter()
         try:
@@ -323,9 +323,9 @@ async def add_attachment(session: AsyncSession, viewer: Viewer, app_id: int | No
     lifecycle.require_editable(app)
     incoming = await documents.read_upload(upload, field="file")
     content_type, suffix = documents.attachment_type(incoming, field="file")
-    doc = documents.store(session, kind=DocumentKind.ATTACHMENT, filename=incoming.filename, content_type=content_type,
-                          data=incoming.data, organization_id=app.organization_id, created_by_id=viewer.user_id,
-                          suffix=suffix)
+    doc = await documents.store(session, kind=DocumentKind.ATTACHMENT, filename=incoming.filename, content_type=content_type,
+                                data=incoming.data, organization_id=app.organization_id, created_by_id=viewer.user_id,
+                                suffix=suffix)
     doc.application_id = app.id
     await session.commit()
     return doc
@@ -444,9 +444,9 @@ async def run_form(job_id: int) -> None:
         app = await session.get_one(Application, job.application_id, with_for_update=True)
         if running.status != JobStatus.RUNNING:
             return
-        doc = documents.store(session, kind=DocumentKind.APPLICATION_FORM, filename=f"申请表-{app.number}.pdf",
-                              content_type="application/pdf", data=pdf, organization_id=app.organization_id,
-                              created_by_id=running.created_by_id, suffix=".pdf")
+        doc = await documents.store(session, kind=DocumentKind.APPLICATION_FORM, filename=f"申请表-{app.number}.pdf",
+                                    content_type="application/pdf", data=pdf, organization_id=app.organization_id,
+                                    created_by_id=running.created_by_id, suffix=".pdf")
         await session.flush()
         if app.form_job_id == job_id:
             app.form_document_id = doc.id

@@ -109,9 +109,9 @@ async def run(job_id: int) -> None:
         app = await session.get_one(Application, job.application_id, with_for_update=True)
         if running.status != JobStatus.RUNNING:
             return
-        stored = documents.store(session, kind=DocumentKind.REFUND_FORM, filename=f"退款申请表-{app.number}.pdf",
-                                 content_type="application/pdf", data=pdf, organization_id=app.organization_id,
-                                 created_by_id=running.created_by_id, suffix=".pdf")
+        stored = await documents.store(session, kind=DocumentKind.REFUND_FORM, filename=f"退款申请表-{app.number}.pdf",
+                                       content_type="application/pdf", data=pdf, organization_id=app.organization_id,
+                                       created_by_id=running.created_by_id, suffix=".pdf")
         await session.flush()
         if app.refund_form_job_id == job_id:
             app.refund_form_document_id = stored.id
