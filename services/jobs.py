@@ -20,6 +20,7 @@ from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from redis.exceptions import RedisError
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import tracing
@@ -120,7 +121,21 @@ _beating: dict[int, int] = {}  # job id → the attempt this process runs (for `
 
 async def start(job_id: int) -> Job | None:
     """Marks the job RUNNING, or returns None if it already finished or another live worker
-    runs it (a repeated delivery)."""
+    runs it (a repeated delivery). A deadlock with the transaction that made the job (approval
+    locks the application, then its refunds take key-share locks on their form's job) is tried
+    again: PostgreSQL chose this side, and nothing was written."""
+    for attempt in range(3):
+        try:
+            return await _start(job_id)
+        except DBAPIError as exc:
+            state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+            if state != "40P01" or attempt == 2:
+                raise
+            await asyncio.sleep(0.05 * (attempt + 1))
+    return None  # not reached
+
+
+async def _start(job_id: int) -> Job | None:
     async with get_sessionmaker()() as session:
         job = await session.scalar(select(Job).where(Job.id == job_id).with_for_update())
         if job is None or job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):

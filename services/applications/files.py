@@ -440,8 +440,10 @@ async def run_form(job_id: int) -> None:
         form = await form_data(session, app)
     pdf = await asyncio.to_thread(render_application_form, form)
     async with get_sessionmaker()() as session:
-        running = await session.get_one(Job, job_id, with_for_update=True)
+        # The application first, then the job: approval's order (it locks the application, then
+        # its refunds' rows take key-share locks on their form's job); the other order deadlocked.
         app = await session.get_one(Application, job.application_id, with_for_update=True)
+        running = await session.get_one(Job, job_id, with_for_update=True)
         if running.status != JobStatus.RUNNING:
             return
         doc = await documents.store(session, kind=DocumentKind.APPLICATION_FORM, filename=f"申请表-{app.number}.pdf",

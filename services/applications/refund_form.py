@@ -105,8 +105,10 @@ async def run(job_id: int) -> None:
         doc = await refund_doc(session, await session.get_one(Application, job.application_id))
     pdf = await asyncio.to_thread(render_refund_form, doc)
     async with get_sessionmaker()() as session:
-        running = await session.get_one(Job, job_id, with_for_update=True)
+        # The application first, then the job: approval's order (it locks the application, then
+        # its refunds' rows take key-share locks on their form's job); the other order deadlocked.
         app = await session.get_one(Application, job.application_id, with_for_update=True)
+        running = await session.get_one(Job, job_id, with_for_update=True)
         if running.status != JobStatus.RUNNING:
             return
         stored = await documents.store(session, kind=DocumentKind.REFUND_FORM, filename=f"退款申请表-{app.number}.pdf",
