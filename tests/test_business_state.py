@@ -8,7 +8,7 @@ Excel) notices, bank confirmations (right, repeated, wrong amount, unknown, canc
 refund completion and recalculation under new deposit standards. The machine keeps a model of
 what exists (read back from the API after every step, plus the applications it made) to choose
 steps that look valid, and tries the mistakes users make, which must be refused with a coded
-error. After every step it checks the invariants (`BusinessMachine.invariants`), and every
+error. After every step it checks the invariants (`BusinessMachine.invariants_hold`), and every
 response (and every job) is checked for INTERNAL.
 
 Profiles (env WXFUND_STATEFUL):
@@ -908,7 +908,7 @@ def make_machine(loop: asyncio.AbstractEventLoop, client, worker):
         # ------------------------------------------------------------ invariants
 
         @invariant()
-        def invariants(self):
+        def invariants_hold(self):
             from sqlalchemy import func, select
 
             from core.db import get_sessionmaker
