@@ -111,6 +111,7 @@ class AppModel:
     houses: list[str] = field(default_factory=list)  # existing houses it touches
     expect: dict = field(default_factory=dict)  # house id → values an approval must leave
     rows: int = 0  # houses a collection / supplement / split creates
+    refund_account: bool = False  # given at an earlier submit (kept when rejected)
 
 
 def make_machine(loop: asyncio.AbstractEventLoop, client, worker):
@@ -597,7 +598,7 @@ def make_machine(loop: asyncio.AbstractEventLoop, client, worker):
             needs = self.gql("query($id: ID!) { application(id: $id) { needsRefundAccount } }", {"id": app.id},
                              token=self.dev).ok()["application"]["needsRefundAccount"]
             q = "mutation($id: ID!, $account: RefundAccountInput) { submitApplication(id: $id, refundAccount: $account) { %s } }" % APP
-            if needs and mistake:  # approval would refund money: no refund account is refused, naming the field
+            if needs and mistake and not app.refund_account:  # approval would refund money: no account is refused, naming the field
                 r = self.gql(q, {"id": app.id, "account": None}, token=self.dev)
                 self.refused(r)
                 fields = {e["extensions"].get("field") for e in r.errors} | {
@@ -611,6 +612,7 @@ def make_machine(loop: asyncio.AbstractEventLoop, client, worker):
                     assert any(a.number == holder and a.status in ("SUBMITTED", "ACCEPTED") for a in self.apps.values()), r.errors
                 return False
             app.status = r.ok()["submitApplication"]["status"]
+            app.refund_account = app.refund_account or needs
             assert app.status == "SUBMITTED"
             return True
 
