@@ -1,0 +1,5 @@
+import { Pending } from '../Pending';
+
+export default function RegisterPage() {
+  return <Pending title="注册" />;
+}

@@ -1,0 +1,5 @@
+import { Pending } from '../Pending';
+
+export function CustomNoticesPage() {
+  return <Pending title="自定义交款" />;
+}
