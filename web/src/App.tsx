@@ -49,7 +49,7 @@ export function App() {
   const client = useMemo(() => makeClient(), [token]);
   const page = (el: React.ReactNode) => <Suspense fallback={<Spin style={{ margin: 48 }} />}>{el}</Suspense>;
   return (
-    <ConfigProvider locale={zhCN} theme={{ token: { borderRadius: 4 } }}>
+    <ConfigProvider locale={zhCN} theme={{ token: { borderRadius: 4 } }} button={{ autoInsertSpace: false }}>
       <AntApp>
         <Provider value={client}>
           <BrowserRouter>

@@ -71,7 +71,7 @@ export function CollectionPage() {
           <Input maxLength={100} />
         </Form.Item>
         <Form.Item label="行政区域" name="district" rules={[{ required: true, message: '请选择行政区域' }]}>
-          <Select options={DISTRICTS.map((d) => ({ value: d, label: d }))} placeholder="请选择" />
+          <Select showSearch options={DISTRICTS.map((d) => ({ value: d, label: d }))} placeholder="请选择" />
         </Form.Item>
         <Form.Item label="坐落" name="address" rules={[{ required: true, whitespace: true, message: '请填写坐落' }, { max: 300 }]}>
           <Input maxLength={300} />

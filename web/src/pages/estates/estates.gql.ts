@@ -2,7 +2,7 @@ import { graphql } from '../../graphql';
 
 export const EstatesQuery = graphql(`
   query Estates($search: String) {
-    estates(first: 200, filter: { search: $search }) {
+    estates(first: 100, filter: { search: $search }) {
       totalCount
       edges { node { id code name district address status houseCount depositDue depositPaid balance } }
     }
@@ -26,7 +26,7 @@ export const EstateQuery = graphql(`
 /** the estates a select offers: active ones of the viewer's organisation */
 export const EstateOptionsQuery = graphql(`
   query EstateOptions {
-    estates(first: 500, filter: { status: ACTIVE }) { edges { node { id name code } } }
+    estates(first: 100, filter: { status: ACTIVE }) { edges { node { id name code } } }
   }
 `);
 

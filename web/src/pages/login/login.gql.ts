@@ -5,3 +5,13 @@ export const LoginMutation = graphql(`
     login(username: $username, password: $password) { token expiresAt user { id name } }
   }
 `);
+
+export const AgreementQuery = graphql(`
+  query Agreement { registrationAgreement { version text } }
+`);
+
+export const RegisterMutation = graphql(`
+  mutation Register($input: RegisterDeveloperInput!) {
+    registerDeveloper(input: $input) { token user { id name } }
+  }
+`);
