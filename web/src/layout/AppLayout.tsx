@@ -66,9 +66,9 @@ export function AppLayout() {
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Layout.Header style={{ display: 'flex', alignItems: 'center', justifyContent: 'space-between', padding: '0 24px' }}>
-        <Typography.Title level={4} style={{ color: '#fff', margin: 0 }}>
+        <Typography.Text strong style={{ color: '#fff', fontSize: 18 }}>
           维修资金 开发建设单位门户
-        </Typography.Title>
+        </Typography.Text>
         <Space>
           <Typography.Text style={{ color: '#fff' }}>
             {me.data?.me?.organization?.name} {me.data?.me?.name}
@@ -87,7 +87,7 @@ export function AppLayout() {
         </Space>
       </Layout.Header>
       <Layout>
-        <Layout.Sider width={208} theme="light" breakpoint="lg" collapsedWidth={0}>
+        <Layout.Sider width={232} theme="light" breakpoint="lg" collapsedWidth={0}>
           <nav aria-label="主菜单">
             <Menu
               mode="inline"
