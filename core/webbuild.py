@@ -48,6 +48,18 @@ def up_to_date() -> bool:
     return BUILT_STAMP.exists() and BUILT_STAMP.read_text() == sources_digest()
 
 
+def ensure_packages(say: Callable[[str], None] = print) -> None:
+    """web/node_modules as package-lock.json pins it (npm ci), again only when the lock changed."""
+    tool = npm()
+    if tool is None:
+        raise OSError("Node.js and npm are not installed")
+    wanted = hashlib.sha256((WEB / "package-lock.json").read_bytes()).hexdigest()
+    if not INSTALLED_STAMP.exists() or INSTALLED_STAMP.read_text() != wanted:
+        say("installing the portal's packages (npm ci)")
+        subprocess.run([tool, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=WEB, check=True)
+        INSTALLED_STAMP.write_text(wanted)
+
+
 def ensure_built(say: Callable[[str], None] = print) -> bool:
     """True when web/dist matches the sources (building it if needed); False when it cannot be built."""
     if up_to_date():
@@ -57,13 +69,8 @@ def ensure_built(say: Callable[[str], None] = print) -> bool:
         say("Node.js and npm were not found, so the portal is not built; the API runs without it "
             "(install Node 20+ and npm, then run `python3 dev.py serve` again)")
         return False
-    lock = WEB / "package-lock.json"
-    wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
     try:
-        if not INSTALLED_STAMP.exists() or INSTALLED_STAMP.read_text() != wanted:
-            say("installing the portal's packages (npm ci)")
-            subprocess.run([tool, "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=WEB, check=True)
-            INSTALLED_STAMP.write_text(wanted)
+        ensure_packages(say)
         say("building the portal (web/ → web/dist)")
         digest = sources_digest()
         subprocess.run([tool, "run", "build", "--silent"], cwd=WEB, check=True)
