@@ -47,3 +47,13 @@ describe('error mapping', () => {
     expect(isUnauthenticated(err('无权限', { code: 'FORBIDDEN' }))).toBe(false);
   });
 });
+
+describe('money', () => {
+  it('groups thousands without touching the exact decimals', async () => {
+    const { yuan } = await import('./labels');
+    expect(yuan('212977.00')).toBe('¥212,977.00');
+    expect(yuan('-1234567.05')).toBe('¥-1,234,567.05');
+    expect(yuan('0.00')).toBe('¥0.00');
+    expect(yuan(null)).toBe('—');
+  });
+});

@@ -90,6 +90,9 @@ export function options(map: Record<string, string>): { value: string; label: st
   return Object.entries(map).map(([value, label]) => ({ value, label }));
 }
 
+/** An exact Decimal string as money, with thousands separators: "212977.00" → "¥212,977.00". */
 export function yuan(v: string | null | undefined): string {
-  return v == null ? '—' : `¥${v}`;
+  if (v == null) return '—';
+  const [int, frac] = v.split('.');
+  return `¥${int.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${frac !== undefined ? '.' + frac : ''}`;
 }
