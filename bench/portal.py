@@ -80,19 +80,27 @@ window.fetch = async (...args) => {
   return res;
 };
 new MutationObserver(() => {
-  if (window.__bench.rendered) return;
+  if (window.__bench.seen) return;
   const table = document.querySelector('table[aria-label$="楼盘表"]');
-  if (table && table.querySelectorAll('button').length >= 500) window.__bench.rendered = performance.now();
+  if (table && table.querySelectorAll('button').length >= 500) {
+    window.__bench.seen = true;
+    requestAnimationFrame(() => { window.__bench.rendered = performance.now(); });  // the frame that shows it
+  }
 }).observe(document, {subtree: true, childList: true});
 """
 
 CLICK = """async () => {
   const buttons = document.querySelectorAll('table[aria-label$="楼盘表"] button');
+  const room = buttons[250].querySelector('span').textContent;
   const t = performance.now();
   buttons[250].click();
-  while (!document.querySelector('.ant-drawer-open, [role=dialog]')) {
-    await new Promise((r) => requestAnimationFrame(r));
-  }
+  // answered: the open drawer shows the clicked house, and a frame has been painted
+  const shown = () => {
+    const d = document.querySelector('.ant-drawer-open [role=dialog]');
+    return d && d.textContent.includes(room);
+  };
+  while (!shown()) await new Promise((r) => setTimeout(r, 0));
+  await new Promise((r) => requestAnimationFrame(r));
   return performance.now() - t;
 }"""
 
@@ -153,8 +161,8 @@ def section(results: dict | None = None) -> str:
         "`.venv/bin/python -m bench.portal` (also part of `python3 dev.py bench`): the JavaScript a first visit loads,",
         "gzipped at level 9, from the Vite build; and a synthetic 500-house building (20 floors × 5 units × 5 rooms)",
         "shown on the 物业区域 楼盘表 screen in headless Chromium at 1920×1080, API answers served by the test router.",
-        f"Rendered: from the FloorPlan fetch resolving to all 500 house buttons in the document; clickable: a click on a",
-        f"house to its details drawer in the document. Median of {fp['runs']} fresh pages.",
+        f"Rendered: from the FloorPlan fetch resolving to the frame after all 500 house buttons are in the document; clickable: a click on a",
+        f"house to its open details drawer showing that house and the next frame. Median of {fp['runs']} fresh pages.",
         "",
         "| Measure | Result | Target |",
         "|---|---:|---|",

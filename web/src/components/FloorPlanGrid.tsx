@@ -42,6 +42,7 @@ export const FloorPlanGrid = memo(function FloorPlanGrid({
   const anchor = useRef<string | null>(null);
   const chosen = selected ?? new Set<string>();
 
+  const byId = useMemo(() => new Map(grid.order.map((h) => [h.id, h])), [grid]);
   const click = useCallback(
     (h: PlanHouse, shift: boolean) => {
       if (mode === 'view') {
@@ -56,11 +57,21 @@ export const FloorPlanGrid = memo(function FloorPlanGrid({
     [mode, onOpen, onSelect, grid, chosen, ownApplicationId, plan],
   );
 
+  // one listener for the whole table rather than one closure per house: 500 houses render faster
+  const onTableClick = useCallback(
+    (e: React.MouseEvent<HTMLTableElement>) => {
+      const button = (e.target as HTMLElement).closest('button[data-house]');
+      const h = button ? byId.get(button.getAttribute('data-house')!) : undefined;
+      if (h) click(h, e.shiftKey);
+    },
+    [byId, click],
+  );
+
   if (!grid.rows.length) return <p>该楼幢尚无房屋</p>;
 
   return (
     <div className="fp-wrap">
-      <table className="fp-table" aria-label={caption ?? '楼盘表'}>
+      <table className="fp-table" aria-label={caption ?? '楼盘表'} onClick={onTableClick}>
         <thead>
           <tr>
             <th className="fp-floor" scope="col">楼层</th>
@@ -92,16 +103,17 @@ export const FloorPlanGrid = memo(function FloorPlanGrid({
                       : mode === 'view' && h.depositDue !== undefined
                         ? `应交 ${h.depositDue}`
                         : `${h.buildingArea} m²`;
+                  const title = cellTitle(h, locked);
                   return (
                     <td key={h.id}>
                       <button
                         type="button"
+                        data-house={h.id}
                         className={cls}
                         aria-pressed={mode === 'select' ? chosen.has(h.id) : undefined}
                         aria-disabled={mode === 'select' && (locked || cancelled) ? true : undefined}
-                        aria-label={cellTitle(h, locked)}
-                        title={cellTitle(h, locked)}
-                        onClick={(e) => click(h, e.shiftKey)}
+                        aria-label={title}
+                        title={title}
                       >
                         <span className="fp-room">{h.roomNumber}</span>
                         <span className="fp-sub">{sub}</span>

@@ -1,6 +1,6 @@
 // 物业区域: estates → buildings → the 楼盘表 with each house's status, 应交, 已交, 余额 and owners.
 // Each level is one query; the URL holds where the user is.
-import { useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { Alert, Breadcrumb, Descriptions, Drawer, Input, Space, Spin, Statistic, Table, Tag, Typography } from 'antd';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { useQuery } from 'urql';
@@ -125,7 +125,18 @@ type FullHouse = PlanHouse & {
 function BuildingPlan({ estateId, buildingId }: { estateId: string; buildingId: string }) {
   const [{ data, fetching, error }] = useQuery({ query: FloorPlanQuery, variables: { id: buildingId } });
   const [open, setOpen] = useState<FullHouse | null>(null);
+  // stable, so opening a house does not re-render the 楼盘表 (FloorPlanGrid is memoised)
+  const openHouse = useCallback((h: PlanHouse) => setOpen(h as FullHouse), []);
   const b = data?.building;
+  // once the 楼盘表 is up and the browser idle, mount the details drawer hidden (with the first
+  // house), so the first click only fills it in rather than building it and its styles
+  const [warm, setWarm] = useState(false);
+  useEffect(() => {
+    if (!b || warm) return;
+    const idle = window.requestIdleCallback ?? ((cb: () => void) => window.setTimeout(cb, 50));
+    idle(() => setWarm(true));
+  }, [b, warm]);
+  const shown = open ?? (warm ? ((b?.floorPlan.floors[0]?.houses[0] as FullHouse | undefined) ?? null) : null);
   if (error) return <Alert type="error" showIcon message={errorText(error)} />;
   if (fetching && !b) return <Spin />;
   if (!b) return <Alert type="warning" message="找不到该楼幢" />;
@@ -151,24 +162,24 @@ function BuildingPlan({ estateId, buildingId }: { estateId: string; buildingId: 
         <span><i style={{ background: '#fff1f0', borderColor: '#ffa39e' }} />业务单办理中</span>
         <span><i style={{ background: '#f5f5f5' }} />已注销</span>
       </div>
-      <FloorPlanGrid plan={b.floorPlan as Plan} mode="view" onOpen={(h) => setOpen(h as FullHouse)} caption={`${b.name} 楼盘表`} />
-      <Drawer open={!!open} onClose={() => setOpen(null)} width={520} title={open ? `${open.unit ?? ''} ${open.roomNumber}` : ''}>
-        {open && (
+      <FloorPlanGrid plan={b.floorPlan as Plan} mode="view" onOpen={openHouse} caption={`${b.name} 楼盘表`} />
+      <Drawer open={!!open} forceRender={warm} onClose={() => setOpen(null)} width={520} title={shown ? `${shown.unit ?? ''} ${shown.roomNumber}` : ''}>
+        {shown && (
           <>
             <Descriptions size="small" column={2} bordered>
-              <Descriptions.Item label="房屋编号" span={2}>{open.code}</Descriptions.Item>
-              <Descriptions.Item label="坐落" span={2}>{open.address}</Descriptions.Item>
-              <Descriptions.Item label="用途">{usage[open.usage ?? ''] ?? open.usage}</Descriptions.Item>
-              <Descriptions.Item label="建筑面积">{open.buildingArea} m²</Descriptions.Item>
-              <Descriptions.Item label="销售状态">{salesStatus[open.salesStatus ?? ''] ?? ''}</Descriptions.Item>
-              <Descriptions.Item label="状态">{statusTag(open.status)}</Descriptions.Item>
-              <Descriptions.Item label="应交">{yuan(open.depositDue)}</Descriptions.Item>
-              <Descriptions.Item label="已交">{yuan(open.depositPaid)}</Descriptions.Item>
-              <Descriptions.Item label="未交">{yuan(open.unpaid)}</Descriptions.Item>
-              <Descriptions.Item label="余额">{yuan(open.balance)}</Descriptions.Item>
-              {open.lockedBy && (
+              <Descriptions.Item label="房屋编号" span={2}>{shown.code}</Descriptions.Item>
+              <Descriptions.Item label="坐落" span={2}>{shown.address}</Descriptions.Item>
+              <Descriptions.Item label="用途">{usage[shown.usage ?? ''] ?? shown.usage}</Descriptions.Item>
+              <Descriptions.Item label="建筑面积">{shown.buildingArea} m²</Descriptions.Item>
+              <Descriptions.Item label="销售状态">{salesStatus[shown.salesStatus ?? ''] ?? ''}</Descriptions.Item>
+              <Descriptions.Item label="状态">{statusTag(shown.status)}</Descriptions.Item>
+              <Descriptions.Item label="应交">{yuan(shown.depositDue)}</Descriptions.Item>
+              <Descriptions.Item label="已交">{yuan(shown.depositPaid)}</Descriptions.Item>
+              <Descriptions.Item label="未交">{yuan(shown.unpaid)}</Descriptions.Item>
+              <Descriptions.Item label="余额">{yuan(shown.balance)}</Descriptions.Item>
+              {shown.lockedBy && (
                 <Descriptions.Item label="办理中的业务单" span={2}>
-                  <Link to={`/applications/${open.lockedBy.id}`}>{open.lockedBy.number}</Link>
+                  <Link to={`/applications/${shown.lockedBy.id}`}>{shown.lockedBy.number}</Link>
                 </Descriptions.Item>
               )}
             </Descriptions>
@@ -177,7 +188,7 @@ function BuildingPlan({ estateId, buildingId }: { estateId: string; buildingId: 
               size="small"
               rowKey="id"
               pagination={false}
-              dataSource={open.owners ?? []}
+              dataSource={shown.owners ?? []}
               locale={{ emptyText: '无业主信息' }}
               columns={[
                 { title: '姓名', dataIndex: 'name' },
