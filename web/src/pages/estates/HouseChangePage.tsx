@@ -145,7 +145,7 @@ export function HouseChangePage() {
   return (
     <>
       <Typography.Title level={4}>房屋信息变更{app ? `（修改 ${app.number}）` : ''}</Typography.Title>
-      <Space wrap style={{ marginBottom: 12 }} align="start">
+      <Space wrap style={{ marginBottom: 12 }} align="center">
         <label htmlFor="estate">物业区域</label>
         <EstateSelect
           id="estate"
