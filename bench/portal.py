@@ -113,7 +113,6 @@ async def floor_plan() -> dict:
 
     if not webbuild.ensure_built(print):
         raise RuntimeError("the portal could not be built")
-    from core.portal import portal  # noqa: F401  (the service serves the same files)
     dist = ROOT / "web" / "dist"
     plan, me = json.dumps(synthetic_plan()), json.dumps(ME)
 

@@ -22,7 +22,6 @@ from core.ids import encode_id
 from models.enums import Role
 from tests import processes
 from tests.api import gql
-from tests.appflow import wait_job
 from tests.factories import PASSWORD, credit_code, login, make_bank, make_estate, make_org, make_user
 from tests.sheets import grid, workbook
 from tests.test_browser import CHROMIUM_ARGS, HOST, chromium_path
