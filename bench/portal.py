@@ -160,7 +160,7 @@ def section(results: dict | None = None) -> str:
         "`.venv/bin/python -m bench.portal` (also part of `python3 dev.py bench`): the JavaScript a first visit loads,",
         "gzipped at level 9, from the Vite build; and a synthetic 500-house building (20 floors × 5 units × 5 rooms)",
         "shown on the 物业区域 楼盘表 screen in headless Chromium at 1920×1080, API answers served by the test router.",
-        f"Rendered: from the FloorPlan fetch resolving to the frame after all 500 house buttons are in the document; clickable: a click on a",
+        "Rendered: from the FloorPlan fetch resolving to the frame after all 500 house buttons are in the document; clickable: a click on a",
         f"house to its open details drawer showing that house and the next frame. Median of {fp['runs']} fresh pages.",
         "",
         "| Measure | Result | Target |",

@@ -228,8 +228,8 @@ async def test_clerk_approval_over_the_api_shows_without_reload(live, client, se
 
 async def test_info_change_on_the_floor_plan_with_batch_edit(live, client, session):
     bank, org = await world(session)
-    estate = await make_estate(session, developer_id=org.org_id, bank_id=bank, buildings=2, floors=3, units=1,
-                               rooms_per_unit=2, name="批改花园")
+    await make_estate(session, developer_id=org.org_id, bank_id=bank, buildings=2, floors=3, units=1,
+                      rooms_per_unit=2, name="批改花园")
     async with browser_page(live) as page:
         await sign_in(page, org.admin_username)
         await page.get_by_role("menuitem", name="房屋信息变更").click()
