@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """The two commands, on a machine with only Python 3.11+:
 
-    python3 dev.py serve     # API + GraphiQL on http://127.0.0.1:8000/graphql, a worker, demo data
+    python3 dev.py serve     # API + GraphiQL on http://127.0.0.1:8000/graphql, the portal at /, a worker, demo data
     python3 dev.py test      # the whole test suite (extra arguments go to pytest)
     python3 dev.py bench     # the benchmarks (docs/benchmarks.md)
 
 Each first makes .venv and installs the project into it (again only when pyproject.toml
-changed), and the GraphiQL assets into core/static/vendor. Standard library only.
+changed), and the GraphiQL assets into core/static/vendor; `serve` also builds the portal
+(web/, with npm ci and Vite) when its sources changed. Standard library only.
 """
 
 from __future__ import annotations
@@ -51,6 +52,15 @@ def ensure_assets() -> None:
     vendor.ensure_assets(say)
 
 
+def ensure_portal() -> None:
+    sys.path.insert(0, str(ROOT / "core"))
+    try:
+        import webbuild  # core/webbuild.py: standard library only
+    finally:
+        sys.path.pop(0)
+    webbuild.ensure_built(say)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("serve", "test", "bench"):
         print(__doc__)
@@ -60,6 +70,7 @@ def main(argv: list[str]) -> int:
     ensure_assets()
     os.chdir(ROOT)
     if command == "serve":
+        ensure_portal()
         args = [str(PYTHON), "-m", "core.launcher", *rest]
     elif command == "test":
         args = [str(PYTHON), "-m", "pytest", *rest]

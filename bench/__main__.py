@@ -37,6 +37,13 @@ async def more() -> str:
     recalculated = await recalc.run(100_000)
     say("1 000 payment notices into one PDF")
     pdf = await asyncio.to_thread(pdf_notices.run, 1000)
+    say("the portal: bundle size and a 500-house floor plan in Chromium")
+    try:
+        from bench import portal
+
+        web = "\n\n" + await asyncio.to_thread(portal.section)
+    except Exception as exc:  # no Node or no chromium: the service benches still count
+        web = f"\n\n## Portal (web/)\n\nnot run: {exc}"
     met = "**met**" if pdf["pages_per_s"] >= 20 else "**missed**"
     return "\n".join([
         "## Imports (upload → SUCCEEDED)",
@@ -68,7 +75,7 @@ async def more() -> str:
         "|---|---:|---:|---:|---:|---|",
         f"| ours (CJK font, QR codes) | {pdf['pages']:,} | {pdf['seconds']} | {pdf['pages_per_s']} | {pdf['pages_per_cpu_s']} | ≥ 20 pages/s: {met} |",
         f"| plain WeasyPrint, same HTML | {pdf['plain_pages']:,} | {pdf['plain_seconds']} | {pdf['plain_pages_per_s']} | {pdf['plain_pages_per_cpu_s']} | |",
-    ])
+    ]) + web
 
 
 def main(argv: list[str]) -> int:

@@ -1,5 +1,6 @@
 """The ASGI application: GraphQL (HTTP, multipart uploads, graphql-transport-ws) at /graphql
-with the offline GraphiQL, signed file downloads, health, readiness and metrics."""
+with the offline GraphiQL, signed file downloads, health, readiness and metrics, and the
+developer portal at / (core/portal.py)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
 from core import graphiql, tracing
+from core.portal import portal
 from core.config import get_settings
 from core.console_operations import catalogue
 from core.db import dispose_engine, get_engine, get_sessionmaker
@@ -417,6 +419,8 @@ def create_app() -> Starlette:
             Route("/files/{doc_id:int}", download),
             Route("/templates/houses.xlsx", house_template),
             Mount("/static", StaticFiles(directory=str(graphiql.STATIC_DIR), check_dir=False), name="static"),
+            # last: the portal answers every other GET path (it routes in the browser)
+            Route("/{path:path}", portal, methods=["GET", "HEAD"]),
         ],
         lifespan=lifespan,
     )

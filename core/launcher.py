@@ -68,6 +68,7 @@ def _print_logins(host: str, port: int) -> None:
     lines = [
         "",
         "维修资金 developer platform is running",
+        f"  portal         : http://{host}:{port}/   (built from web/ when Node is installed)",
         f"  GraphiQL / API : http://{host}:{port}/graphql",
         f"  health         : http://{host}:{port}/healthz   ready: /readyz   metrics: /metrics",
         f"  demo logins (password {DEMO_PASSWORD}):",

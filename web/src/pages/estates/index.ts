@@ -1,0 +1,9 @@
+export { EstateBrowse } from './EstateBrowse';
+export { CollectionPage } from './CollectionPage';
+export { ApplicationsPage } from './ApplicationsPage';
+export { ApplicationDetailPage } from './ApplicationDetailPage';
+export { HouseChangePage } from './HouseChangePage';
+export { HouseSetPage } from './HouseSetPage';
+export { BuildingChangePage } from './BuildingChangePage';
+export { SupplementPage } from './SupplementPage';
+export { EstateChangePage } from './EstateChangePage';

@@ -1,0 +1,3 @@
+export { OrgInfoPage } from './OrgInfoPage';
+export { OrgUsersPage } from './OrgUsersPage';
+export { PasswordPage } from './PasswordPage';
