@@ -3,7 +3,6 @@ with the offline GraphiQL, signed file downloads, health, readiness and metrics.
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import time
@@ -23,7 +22,7 @@ from cross_web import HTTPException
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from core import graphiql, tracing
+from core import gc_policy, graphiql, tracing
 from core.config import get_settings
 from core.console_operations import catalogue
 from core.db import dispose_engine, get_engine, get_reader, get_sessionmaker
@@ -298,18 +297,9 @@ def security_headers(scope, headers: list[tuple[bytes, bytes]]) -> list[tuple[by
     return [(name, value) for name, value in added if name not in present]
 
 
-def tune_gc() -> None:
-    """Large GraphQL results allocate hundreds of thousands of short-lived objects, and the cyclic
-    collector spent about 40 % of the whole-estate query's time re-scanning the long-lived
-    heap (docs/benchmarks.md). Freeze what start-up made and collect young objects less often."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
-
-
 @asynccontextmanager
 async def lifespan(_app):
-    tune_gc()
+    gc_policy.settle()
     yield
     from services.jobs import close_pool
 

@@ -7,7 +7,7 @@ import os
 from arq import cron
 from arq.connections import RedisSettings
 
-from core import tracing
+from core import gc_policy, tracing
 from core.config import get_settings
 from core.db import dispose_engine
 from core.logs import configure_logging
@@ -32,6 +32,7 @@ async def startup(ctx) -> None:
 
     async with get_engine().connect() as connection:
         await connection.execute(text("SELECT 1"))
+    gc_policy.settle()  # what start-up loaded stays out of every later collection
 
 
 async def shutdown(ctx) -> None:
