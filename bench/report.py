@@ -54,7 +54,7 @@ def _gc_text(info: dict) -> str:
     if mode == "tuned":
         return f"a tuned GC (`gc.freeze()`, threshold {tuple(info['threshold'])}; not the app's setting)"
     if info.get("app_tunes_gc"):
-        return (f"the GC set up as the server's start-up does (`core.app.tune_gc()`: threshold "
+        return (f"the GC set up as the server's start-up does (`core.gc_policy.settle()`: threshold "
                 f"{tuple(info['threshold'])}, {info['frozen']:,} objects frozen)")
     return f"the GC as the server runs it (Python's defaults, threshold {tuple(info['threshold'])})"
 
@@ -274,7 +274,7 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
       "run, as per request. HTTP and in-memory runs alternate so that machine noise falls on both.")
     w("* In-memory, in-process, SQL counts, breakdown and profiles run in `bench/worker.py`, a process of its own that "
       "imports `core.asgi` like the server, sets the garbage collector up as the server's start-up does "
-      "(`core.app.tune_gc()` when the app has it; `ASGITransport` runs no lifespan) and only then loads the records, "
+      "(`core.gc_policy.settle()` when the app has it; `ASGITransport` runs no lifespan) and only then loads the records, "
       "so that the collector sees a heap like the server's rather than the bench's. A second worker runs the "
       "in-memory query with the other GC set-up, for comparison. In-process means `httpx.ASGITransport` on "
       "`core.asgi.app` there, against the same database; `get_context` and `schema.execute` are timed inside it by "

@@ -51,7 +51,7 @@ class SqlCount:
 
 class Worker:
     async def init(self, token: str, estate_ids: list[int], gc_mode: str = "app") -> dict:
-        """gc_mode "app": the collector set up as the server's start-up sets it (core.app.tune_gc,
+        """gc_mode "app": the collector set up as the server's start-up sets it (core.gc_policy.settle,
         which uvicorn runs in the lifespan; ASGITransport does not run the lifespan, so it is called
         here, before the records are loaded, as in the server). "default": Python's defaults.
         "tuned": gc.freeze() and TUNED_GC_THRESHOLD, for an app that does not tune its GC yet."""
@@ -60,14 +60,14 @@ class Worker:
 
         from bench import memory
         from core import app as app_module
+        from core import gc_policy
         from core.asgi import app
         from core.db import get_sessionmaker
         from schema import schema
         from services import auth
 
-        tune = getattr(app_module, "tune_gc", None)
-        if gc_mode == "app" and tune is not None:
-            tune()
+        if gc_mode == "app":
+            gc_policy.settle()
         elif gc_mode == "tuned":
             gc.collect()
             gc.freeze()
@@ -90,7 +90,7 @@ class Worker:
         self._timed(schema, "execute", "execute")
         if (view := getattr(app_module, "graphql_app", None)) is not None:
             self._timed(view, "get_context", "context")
-        return {"pid": os.getpid(), "gc_mode": gc_mode, "app_tunes_gc": tune is not None,
+        return {"pid": os.getpid(), "gc_mode": gc_mode, "app_tunes_gc": True,
                 "threshold": gc.get_threshold(), "frozen": gc.get_freeze_count()}
 
     def _timed(self, obj: Any, name: str, key: str) -> None:

@@ -5,7 +5,6 @@ developer portal at / (core/portal.py)."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import logging
 import time
@@ -28,7 +27,7 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
-from core import graphiql, tracing
+from core import gc_policy, graphiql, tracing
 from core.portal import portal
 from core.config import get_settings
 from core.console_operations import catalogue
@@ -380,18 +379,9 @@ def security_headers(scope, headers: list[tuple[bytes, bytes]]) -> list[tuple[by
     return [(name, value) for name, value in added if name not in present]
 
 
-def tune_gc() -> None:
-    """Large GraphQL results allocate hundreds of thousands of short-lived objects, and the cyclic
-    collector spent about 40 % of the whole-estate query's time re-scanning the long-lived
-    heap (docs/benchmarks.md). Freeze what start-up made and collect young objects less often."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
-
-
 @asynccontextmanager
 async def lifespan(_app):
-    tune_gc()
+    gc_policy.settle()
     if get_settings().token_cache_seconds > 0:
         # The first requests may use the token cache; with Redis unreachable, start without it.
         with suppress(asyncio.TimeoutError):

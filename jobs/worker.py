@@ -14,7 +14,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.exceptions import WatchError
 
-from core import tracing
+from core import gc_policy, tracing
 from core.config import get_settings
 from core.storage import close_storage
 from core.db import dispose_engine
@@ -45,6 +45,7 @@ async def startup(ctx) -> None:
 
     async with get_engine().connect() as connection:
         await connection.execute(text("SELECT 1"))
+    gc_policy.settle()  # what start-up loaded stays out of every later collection
     from services.jobs import sweep_forever
 
     ctx["sweeper"] = asyncio.create_task(sweep_forever())

@@ -16,14 +16,12 @@ files or reach the network.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import html
 import logging
 import re
 import threading
 from collections.abc import Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -31,6 +29,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import segno
+
+from core import gc_policy
 
 log = logging.getLogger(__name__)
 
@@ -154,20 +154,6 @@ def _prepared():
     return _state
 
 
-@contextmanager
-def _relaxed_gc():
-    """Fewer cyclic garbage collections while a document renders: WeasyPrint makes millions of
-    small objects that all live until the PDF is written, and with the default thresholds the
-    collector keeps walking them (a fifth of the time of a 1000-page render). The thresholds are
-    process-wide; they are restored afterwards (renders run one at a time, under _lock)."""
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], 50_000), max(before[1], 20), max(before[2], 20))
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
 def html_to_pdf(html_text: str, *, title: str | None = None) -> bytes:
     """Renders a complete HTML document to PDF bytes with BASE_CSS applied (the bundled CJK font,
     A4 pages); its own <style> may set anything but the font. Only data: URIs may be referenced
@@ -180,7 +166,7 @@ def html_to_pdf(html_text: str, *, title: str | None = None) -> bytes:
 def _render_pdf(html_text: str, title: str | None) -> tuple[bytes, int]:
     """html_to_pdf, also giving the number of pages."""
     weasyprint = _weasy()
-    with _lock, _relaxed_gc():
+    with _lock, gc_policy.quiet():  # WeasyPrint's boxes all live until the PDF is written
         config, fetcher, css = _prepared()
         document = weasyprint.HTML(string=html_text, url_fetcher=fetcher).render(
             stylesheets=[css], font_config=config

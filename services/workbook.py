@@ -15,7 +15,6 @@ comes back as a `RowError` with its sheet row, column label and a Chinese messag
 
 from __future__ import annotations
 
-import gc
 import io
 import itertools
 import logging
@@ -34,6 +33,7 @@ from decimal import Decimal
 from typing import Any
 from xml.parsers import expat
 
+from core import gc_policy
 from core.errors import FileRejected
 from models.enums import BuildingStructure, HouseUsage, IdType, SalesStatus
 from services import pii
@@ -1036,14 +1036,12 @@ def read_house_sheet(
 
 @contextmanager
 def _reading(filename: str) -> Iterator[None]:
-    """Around the reading of a sheet. Reading makes a few objects per cell and keeps them all: the
-    cyclic collector would scan them again and again (a third of the time for 100 000 rows) and
-    find no garbage, so it is off meanwhile. Calamine failing on a damaged sheet, or a bug here,
-    becomes a clear refusal."""
-    collecting = gc.isenabled()
-    gc.disable()
+    """Around the reading of a sheet. Reading makes a few objects per cell and keeps them all, so
+    the collector is quieted meanwhile (core/gc_policy.py). Calamine failing on a damaged sheet,
+    or a bug here, becomes a clear refusal."""
     try:
-        yield
+        with gc_policy.quiet():
+            yield
     except FileRejected:
         raise
     except BaseException as exc:
@@ -1051,9 +1049,6 @@ def _reading(filename: str) -> Iterator[None]:
             raise
         log.warning("house sheet %r could not be read", filename, exc_info=True)
         raise _reject(DAMAGED) from None
-    finally:
-        if collecting:
-            gc.enable()
 
 
 class HouseSheetStream:
