@@ -94,9 +94,12 @@ async def sign_in(page, username: str, password: str = PASSWORD) -> None:
 
 
 async def choose(page, label: str, option: str) -> None:
-    """A searchable select: focus it by its label, type the option's text, Enter picks the match."""
-    await page.get_by_label(label).click()
-    await page.keyboard.type(option)
+    """A searchable select: focus it by its label, type the option's text, Enter picks the match.
+    The text goes into the select's own input (fill), so a slow page that was still settling when
+    it was clicked cannot lose the keystrokes."""
+    select = page.get_by_label(label)
+    await select.click()
+    await select.fill(option)
     await page.get_by_role("option", name=re.compile(re.escape(option))).first.wait_for(state="attached")
     await page.keyboard.press("Enter")
 
