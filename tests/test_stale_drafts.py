@@ -134,3 +134,42 @@ async def test_an_ownership_change_made_before_another_is_refused(client, world)
     assert r.code == "CONFLICT" and h["code"] in r.errors[0]["message"], r.errors
     owners = (await gql(client, "query($id: ID!) { house(id: $id) { owners { name } } }", {"id": h["id"]}, token=world.dev)).ok()
     assert owners["house"]["owners"] == [{"name": "赵六"}]
+
+
+# ---------------------------------------------------------------- B. one refund at a time
+
+async def test_a_second_refund_of_a_house_waits_for_the_first_and_refunds_the_rest(client, world):
+    b1 = (await buildings(client, world))[0]
+    notice = (await gql(client, "mutation($ids: [ID!]!) { issueBuildingNotices(buildingIds: $ids) { number total } }",
+                        {"ids": [b1["id"]]}, token=world.dev)).ok()["issueBuildingNotices"][0]
+    (await gql(client, """mutation($input: ConfirmPaymentInput!) { confirmPayment(input: $input) { id } }""",
+               {"input": {"noticeNumber": notice["number"], "amount": notice["total"], "bankTransactionId": "TX-S",
+                          "paidAt": "2026-11-27T10:00:00+08:00", "channel": "BANK_COUNTER"}}, token=world.bank_token)).ok()
+    h = b1["houses"][0]
+    paid = Decimal((await house(client, world, h["id"]))["balance"])
+    smaller = str((Decimal(h["buildingArea"]) - Decimal("10.00")).quantize(Decimal("0.01")))
+    shrink = (await gql(client, INFO, info(world, [{"houseId": h["id"], "buildingArea": smaller}]), token=world.dev)).ok()["createHouseInfoChange"]
+    await review(client, world, shrink["id"])
+    first = (await gql(client, REFUNDS, {"id": shrink["id"]}, token=world.dev)).ok()["application"]
+    [pending] = first["refunds"]
+    assert pending["status"] == "PENDING" and 0 < Decimal(pending["amount"]) < paid
+
+    gone = (await gql(client, CANCEL, cancel(world, [h["id"]]), token=world.dev)).ok()["createHouseCancellation"]
+    r = await gql(client, SUBMIT, {"id": gone["id"]}, token=world.dev)
+    assert r.code == "INVALID_STATE", r.errors
+    assert first["number"] in r.errors[0]["message"] and h["code"] in r.errors[0]["message"]
+    assert r.errors[0]["extensions"]["applicationNumber"] == first["number"]
+
+    (await gql(client, "mutation($id: ID!) { completeRefund(id: $id) { status } }", {"id": pending["id"]}, token=world.clerk)).ok()
+    rest = Decimal((await house(client, world, h["id"]))["balance"])
+    assert rest == paid - Decimal(pending["amount"]) > 0
+    await review(client, world, gone["id"])
+    [second] = (await gql(client, REFUNDS, {"id": gone["id"]}, token=world.dev)).ok()["application"]["refunds"]
+    assert Decimal(second["amount"]) == rest and second["status"] == "PENDING"
+    (await gql(client, "mutation($id: ID!) { completeRefund(id: $id) { status } }", {"id": second["id"]}, token=world.clerk)).ok()
+    end = await house(client, world, h["id"])
+    # To the fen: what was paid went out in the two refunds, and the ledger adds up to the balance.
+    assert Decimal(end["balance"]) == 0 == paid - Decimal(pending["amount"]) - Decimal(second["amount"])
+    assert sum(Decimal(e["amount"]) for e in end["ledger"]) == Decimal(end["balance"])  # amounts are signed
+    assert sorted(Decimal(e["amount"]) for e in end["ledger"] if e["kind"] == "REFUND") == sorted(
+        [-Decimal(pending["amount"]), -Decimal(second["amount"])])
