@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import InvalidState
-from models import Application, ApplicationHouse, Building, Estate, House
-from models.enums import ApplicationType, PaymentType, RecordStatus
+from core.errors import InvalidState, together
+from models import Application, ApplicationHouse, Building, Estate, House, Refund
+from models.enums import ApplicationType, PaymentType, RecordStatus, RefundStatus
 from services import deposits, money, notices, payments
 from services.access import Viewer
 
@@ -122,6 +122,23 @@ def needs_refund_account(impacts: list[Impact]) -> bool:
     return any(i.refund > 0 for i in impacts)
 
 
+async def pending_refunds(session: AsyncSession, impacts: list[Impact]) -> list[InvalidState]:
+    """A house refunds once at a time (one PENDING refund per house): an application that would
+    refund a house whose earlier refund is not paid out yet waits for it. The earlier refund is
+    still in the balance until 确认退款, so refunding the balance now would pay it twice; once it
+    is completed, the balance is what is left, and this application refunds exactly that."""
+    houses = [i.house_id for i in impacts if i.refund > 0]
+    if not houses:
+        return []
+    rows = (await session.execute(
+        select(House.code, Application.number, Refund.amount)
+        .join(House, House.id == Refund.house_id).join(Application, Application.id == Refund.application_id)
+        .where(Refund.house_id.in_(houses), Refund.status == RefundStatus.PENDING).order_by(House.code)
+    )).all()
+    return [InvalidState(f"房屋 {r.code} 尚有业务单 {r.number} 的退款 {r.amount} 元未办结，须先确认退款，再办理本业务",
+                         houseCode=r.code, applicationNumber=r.number) for r in rows]
+
+
 async def apply(session: AsyncSession, app: Application, impacts: list[Impact], viewer: Viewer) -> list[str]:
     """In the approval's transaction, after the business type applied its changes. Returns what
     the application's history names: the notices cancelled and those issued to replace them."""
@@ -130,6 +147,8 @@ async def apply(session: AsyncSession, app: Application, impacts: list[Impact], 
         raise deposits.missing_standard(missing)
     if any(i.refund > 0 for i in impacts) and not app.refund_account:
         raise InvalidState("本业务审核通过后需退款，请退回申请人补填退款账户", field="refundAccount")
+    if waiting := await pending_refunds(session, impacts):  # submit has looked; an approval since may have refunded
+        raise together(waiting)
     for i in impacts:
         if i.set_due:
             await session.execute(update(House).where(House.id == i.house_id).values(deposit_due=i.due_after))

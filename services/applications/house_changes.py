@@ -162,11 +162,15 @@ class _HouseApplication:
         return [("HOUSE", r.house_id) for r in rows] + [("BUILDING", r.target_building_id) for r in rows if r.target_building_id]
 
     chosen_field = "input.items"
+    compared: tuple[str, ...] = ()  # the snapshot values approval writes back (H.stale_choices)
 
     async def check_submit(self, session: AsyncSession, app: Application) -> list[AppError]:
         if not await session.scalar(select(ApplicationHouse.id).where(ApplicationHouse.application_id == app.id).limit(1)):
             return [ValidationFailed("请选择房屋", field=self.chosen_field)]
-        return []
+        return await H.stale_choices(session, app, self.compared, field=self.chosen_field)
+
+    async def refuse_stale(self, session: AsyncSession, app: Application) -> None:
+        await H.refuse_stale(session, app, self.compared, field=self.chosen_field)
 
     async def discard(self, session: AsyncSession, app: Application) -> None:
         return None
@@ -285,6 +289,7 @@ async def apply_values(session: AsyncSession, changes: Sequence[tuple[int, dict[
 class InfoChange(_HouseApplication):
     kind = ApplicationType.HOUSE_INFO_CHANGE
     with_code = True
+    compared = (*H.HOUSE_FIELDS, "buildingName")  # every house value is written from `after`
 
     async def validate_import(self, session: AsyncSession, app: Application, rows: Sequence[Any]) -> list[dict]:
         covered = await self._covered(session, app)
@@ -346,14 +351,17 @@ class InfoChange(_HouseApplication):
             ah.target_building_id = buildings[r.building_name] if r.building_name != ah.before["buildingName"] else None
 
     async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
+        await self.refuse_stale(session, app)
         rows = await self.rows(session, app)
         await apply_values(session, [(r.house_id, r.after, r.target_building_id) for r in rows])
 
 
 class OwnershipChange(_HouseApplication):
     kind = ApplicationType.OWNERSHIP_CHANGE
+    compared = ("owners", "salesStatus")  # the owners are replaced; whether a house may have them
 
     async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
+        await self.refuse_stale(session, app)
         rows = await self.rows(session, app)
         ids = [r.house_id for r in rows]
         await session.execute(delete(Owner).where(Owner.house_id.in_(ids)))
@@ -370,6 +378,7 @@ class Cancellation(_HouseApplication):
     chosen_field = "input.houseIds"
 
     async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
+        await self.refuse_stale(session, app)  # a house cancelled already is not cancelled again
         await H.cancel_houses(session, app, [r.house_id for r in await self.rows(session, app)])
 
 

@@ -333,3 +333,46 @@ def import_snapshot(row: Any, code: str | None = None) -> dict[str, Any]:
 
 async def estate_of(session: AsyncSession, app: Application) -> Estate:
     return await session.get_one(Estate, app.estate_id)
+
+
+def _comparable(key: str, value: Any) -> Any:
+    """A snapshot value as compared for staleness: owners by what they are, not by their sealed
+    tokens (a key rotation re-seals them without changing anyone)."""
+    if key != "owners":
+        return value
+    return [(o["name"], o["idType"], pii.reveal(o["idNumber"], pii.ID_NUMBER), pii.reveal(o["phone"], pii.PHONE), o["share"])
+            for o in value]
+
+
+async def stale_choices(session: AsyncSession, app: Application, compared: Sequence[str], *, field: str) -> list[Any]:
+    """The chosen existing houses (rows with a `before`) that another approval has changed since
+    the application recorded them: INVALID_STATE for a house no longer ACTIVE (cancelled, split
+    or merged), CONFLICT for one whose `compared` snapshot values differ from `before` (approving
+    would write the old values back). Drafts hold no locks, so submit asks this (and approval
+    again); editing the application records the houses afresh."""
+    from core.errors import Conflict, InvalidState
+
+    rows = (await session.execute(
+        select(ApplicationHouse.position, ApplicationHouse.house_id, ApplicationHouse.before, House.status, House.code)
+        .join(House, House.id == ApplicationHouse.house_id)
+        .where(ApplicationHouse.application_id == app.id, ApplicationHouse.before.is_not(None))
+        .order_by(ApplicationHouse.position)
+    )).all()
+    now = await current_snapshots(session, [r.house_id for r in rows if r.status == RecordStatus.ACTIVE]) if compared else {}
+    problems: list[Any] = []
+    for r in rows:
+        if r.status != RecordStatus.ACTIVE:
+            problems.append(InvalidState(f"房屋 {r.code} 已注销，不能再办理本业务，请从业务单中去掉该房屋",
+                                         field=f"{field}.{r.position}", houseCode=r.code))
+        elif any(_comparable(k, r.before.get(k)) != _comparable(k, now[r.house_id].get(k)) for k in compared):
+            problems.append(Conflict(f"房屋 {r.code} 在本业务单保存后已被其他业务变更，请重新选择该房屋或修改业务单后再提交",
+                                     field=f"{field}.{r.position}", houseCode=r.code))
+    return problems
+
+
+async def refuse_stale(session: AsyncSession, app: Application, compared: Sequence[str], *, field: str) -> None:
+    """On approval: stale_choices as one error (submit has looked already; this is for safety)."""
+    from core.errors import together
+
+    if problems := await stale_choices(session, app, compared, field=field):
+        raise together(problems)

@@ -218,6 +218,7 @@ async def submit(session: AsyncSession, viewer: Viewer, app_id: int | None, refu
     impacts = await deposit_effects.plan(session, app)
     if deposit_effects.needs_refund_account(impacts) and not app.refund_account:
         problems.append(ValidationFailed("审核通过后将退款，请填写退款账户", field="refundAccount"))
+    problems += await deposit_effects.pending_refunds(session, impacts)
     if problems:
         raise together(problems)
     await acquire_locks(session, app, targets)

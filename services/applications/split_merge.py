@@ -101,8 +101,8 @@ class SplitMerge:
         sources = await self._sources(session, app)
         results = list(await session.scalars(
             select(House).where(House.application_id == app.id, House.status == RecordStatus.PENDING).order_by(House.id)))
-        problems: list[AppError] = []
-        if not sources:
+        problems: list[AppError] = await H.stale_choices(session, app, (), field="input.houseIds")
+        if not sources and not problems:
             problems.append(ValidationFailed("请选择需要拆分合并的房屋", field="input.houseIds"))
         if not results:
             problems.append(ValidationFailed("请先导入拆分合并后的房屋", field="importHouses"))
@@ -123,6 +123,7 @@ class SplitMerge:
         return problems
 
     async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
+        await H.refuse_stale(session, app, (), field="input.houseIds")  # a source cancelled since is not split
         sources = await self._sources(session, app)
         result_ids = [r.house_id for r in await _result_rows(session, app)]
         pooled = sum((h.balance for h in sources), Decimal(0))
