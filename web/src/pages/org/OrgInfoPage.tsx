@@ -1,6 +1,6 @@
 // 信息变更: the organisation's particulars (the credit code is fixed) and its 要件.
 import { useEffect } from 'react';
-import { Alert, App, Button, Descriptions, Form, Input, Spin, Tag, Typography } from 'antd';
+import { Alert, App, Button, Descriptions, Form, Input, Spin, Table, Tag, Typography } from 'antd';
 import { useMutation, useQuery } from 'urql';
 import { OrgQuery, UpdateOrgMutation } from './org.gql';
 import { useShowError } from '../../components/useShowError';
@@ -76,6 +76,27 @@ export function OrgInfoPage() {
           <Button type="primary" htmlType="submit" loading={state.fetching}>保存</Button>
         </Form.Item>
       </Form>
+      <Typography.Title level={5} style={{ marginTop: 24 }}>变更记录</Typography.Title>
+      <Table
+        size="small"
+        style={{ maxWidth: 900 }}
+        rowKey={(r) => r.at}
+        pagination={{ pageSize: 10, hideOnSinglePage: true }}
+        dataSource={org.history}
+        locale={{ emptyText: '尚无变更' }}
+        columns={[
+          { title: '时间', dataIndex: 'at', width: 170, render: (at: string) => at.slice(0, 19).replace('T', ' ') },
+          { title: '操作人', width: 120, render: (_, r) => r.by?.name ?? '—' },
+          {
+            title: '变更内容',
+            render: (_, r) => r.changes.map((c) => (
+              <div key={c.field}>
+                {c.label}：{c.before ?? '（空）'} → {c.after ?? '（空）'}
+              </div>
+            )),
+          },
+        ]}
+      />
     </>
   );
 }

@@ -15,6 +15,7 @@ export const OrgQuery = graphql(`
         id name creditCode legalRepresentative contactName contactPhone address materialsVerified createdAt agreementVersion
         attachments { id filename registrationKind url }
         users { id username name phone status roles }
+        history { at by { id name username } changes { field label before after } }
       }
     }
   }
@@ -22,7 +23,10 @@ export const OrgQuery = graphql(`
 
 export const UpdateOrgMutation = graphql(`
   mutation UpdateOrganization($input: UpdateOrganizationInput!) {
-    updateOrganization(input: $input) { id name legalRepresentative contactName contactPhone address }
+    updateOrganization(input: $input) {
+      id name legalRepresentative contactName contactPhone address
+      history { at by { id name username } changes { field label before after } }
+    }
   }
 `);
 
