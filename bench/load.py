@@ -129,7 +129,7 @@ async def prepare_data(cfg: Config, base_url: str) -> World:
     from core import security
     from core.db import get_sessionmaker
     from core.ids import encode_id
-    from models import Bank, Building, Organization, User
+    from models import Bank, Building, DepositStandard, Organization, User
     from models.enums import Role
     from services.deposits import recalculate
     from services.organizations import AGREEMENT_VERSION
@@ -143,11 +143,11 @@ async def prepare_data(cfg: Config, base_url: str) -> World:
     async with get_sessionmaker()() as s:
         bank = await s.scalar(select(Bank).where(Bank.is_default))
         if bank is None:
-            bank = Bank(code=f"LOAD{tag}"[:16], name="压测银行", account_name="维修资金专户", account_number="LOAD-0001",
+            bank = Bank(code=f"LOAD{tag}"[:20], name="压测银行", account_name="维修资金专户", account_number="LOAD-0001",
                         is_default=True)
             s.add(bank)
             await s.flush()
-        if not (await s.execute(select(1).select_from(__import__("models").DepositStandard).limit(1))).first():
+        if await s.scalar(select(DepositStandard.id).limit(1)) is None:
             await create_example_standards(s)
         users = [User(username=f"load-bank-{tag}", name="压测银行柜员", password_hash=password_hash,
                       roles=[Role.BANK.value], bank_id=bank.id)]
@@ -434,10 +434,12 @@ class Client:
         weights = [MIX[n][1] for n in names]
         # Users do not all start at the same instant.
         await asyncio.sleep(self.rng.uniform(0, self.cfg.think_ms / 1000))
+        first = names[self.n % len(names)]  # each client begins with a different operation: all are run
         try:
             while time.perf_counter() < self.until:
                 for _ in range(len(names)):
-                    if await getattr(self, self.rng.choices(names, weights)[0])():
+                    name, first = first or self.rng.choices(names, weights)[0], None
+                    if await getattr(self, name)():
                         break
                 if self.cfg.think_ms > 0:
                     await asyncio.sleep(min(self.rng.expovariate(1000 / self.cfg.think_ms), 10 * self.cfg.think_ms / 1000))
@@ -541,7 +543,7 @@ async def run(cfg: Config, base_urls: list[str], world: World, say=print) -> dic
         if sub_rng.random() < cfg.clerk_share:
             subs.append(Subscriber(j, process, base_urls[process], sub_rng.choice(world.clerks), None, rec))
         else:
-            org = world.orgs[j % len(world.orgs)]
+            org = world.orgs[(j // len(base_urls)) % len(world.orgs)]  # every organisation on every process
             subs.append(Subscriber(j, process, base_urls[process], org.token, org.gid, rec))
     sub_tasks = []
     for k in range(0, len(subs), 50):  # open them in waves, as users arriving
