@@ -3,7 +3,7 @@
 `applicationStatusChanged` subscriptions stay open. Bounded in time.
 
     .venv/bin/python -m bench.load [--api-processes 1|2] [--clients 200] [--subscriptions 500] [--seconds 60]
-                                   [--think-ms 1000] [--append docs/benchmarks.md] [--json out.json]
+                                   [--think-ms 5000] [--append docs/benchmarks.md] [--json out.json]
 
 It uses the bench's own database `wxfund_bench` (recreated) and data folder `.data/bench/`
 (bench/environment.py); do not run it beside `python3 dev.py bench`.
@@ -50,6 +50,11 @@ MIX: dict[str, tuple[str, int]] = {
 }
 # The upload's job, from the upload to its SUCCEEDED on a jobUpdated subscription (another process).
 IMPORT_JOB = "small_import → SUCCEEDED"
+# operation → the GraphQL operation name the server's /metrics counts it under
+OPERATION_NAMES = {"floor_plan": "FloorPlan", "house_search": "HouseSearch", "application_list": "ApplicationList",
+                   "notice_list": "NoticeList", "create_application": "CreateCollection", "small_import": "ImportHouses",
+                   "submit_application": "Submit", "accept_application": "Accept", "approve_application": "Approve",
+                   "issue_notices": "Issue", "confirm_payment": "Confirm"}
 TARGET_MS = {READ: 300.0, MUTATION: 1000.0, "delivery": 100.0}
 
 PASSWORD = "Load-passw0rd"
@@ -85,7 +90,7 @@ class Config:
     subscriptions: int = 500
     seconds: float = 60.0
     warmup: float = 5.0
-    think_ms: float = 1000.0
+    think_ms: float = 5000.0    # a person reads the page before the next click
     orgs: int = 4
     buildings: int = 60         # per organisation, 10 houses each: the buildings notices are issued for
     clerk_share: float = 0.2    # of the subscriptions: clerks, who hear every organisation
@@ -283,6 +288,7 @@ class Client:
         self.http = httpx.AsyncClient(base_url=base_urls[self.process], timeout=30,
                                       limits=httpx.Limits(max_connections=2, max_keepalive_connections=2))
         self.tasks: set[asyncio.Task] = set()
+        self.watch_started: dict[asyncio.Task, float] = {}
 
     async def gql(self, op: str, kind: str, query: str, variables: dict, token: str, *, files=None,
                   expect: tuple[str, ...] = ()) -> dict | None:
@@ -362,6 +368,7 @@ class Client:
                               files=("houses.xlsx", self.world.workbook, XLSX))
         if data:
             task = asyncio.create_task(self._watch_job(app, data["importHouses"]["id"], started))
+            self.watch_started[task] = started
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
         return True
@@ -447,10 +454,13 @@ class Client:
             await self.http.aclose()
 
     async def drain(self) -> None:
+        """Waits up to a minute for the imports still being watched; one still unfinished then is an error."""
         if self.tasks:
             await asyncio.wait(set(self.tasks), timeout=60)
-        for t in self.tasks:
+        for t in list(self.tasks):
             t.cancel()
+            self.rec.samples.append(Sample(IMPORT_JOB, JOB, self.watch_started[t], time.perf_counter() - self.watch_started[t],
+                                           "not finished 60 s after the run"))
 
 
 async def _connect(base_url: str, token: str):
@@ -530,8 +540,23 @@ class Subscriber:
             await self.ws.close()
 
 
-async def run(cfg: Config, base_urls: list[str], world: World, say=print) -> dict:
-    """The measured run against the API processes at `base_urls`; the report as a dict."""
+def cpu_now(pids: dict[str, list[int]], postmaster: int | None) -> dict[str, float]:
+    """CPU seconds so far of each group of processes, of PostgreSQL's backends, and of this generator."""
+    from bench.cpu import children_cpu, process_cpu
+
+    out = {group: sum(process_cpu(p) for p in members) for group, members in pids.items()}
+    if postmaster:
+        out["postgres"] = children_cpu(postmaster)
+    out["load generator"] = process_cpu(os.getpid())
+    return out
+
+
+async def run(cfg: Config, base_urls: list[str], world: World, say=print, pids: dict[str, list[int]] | None = None,
+              postmaster: int | None = None) -> dict:
+    """The measured run against the API processes at `base_urls`; the report as a dict. `pids`
+    ({"API": [...], "worker": [...]}) and `postmaster` are the processes whose CPU time is counted:
+    on a shared machine the wall-clock figures include waiting for a core, CPU time does not."""
+    pids = pids or {}
     rec = Recorder()
     rec.app_orgs.update(world.app_orgs)
     # Subscriptions first, spread over the processes: most are a developer's page on its own
@@ -559,8 +584,17 @@ async def run(cfg: Config, base_urls: list[str], world: World, say=print) -> dic
     measured_from = began + cfg.warmup
     until = measured_from + cfg.seconds
     clients = [Client(i, cfg, world, rec, base_urls, until) for i in range(cfg.clients)]
+
+    async def metrics_at_start():
+        await asyncio.sleep(cfg.warmup)
+        return cpu_now(pids, postmaster), await scrape(base_urls)
+
+    first_scrape = asyncio.create_task(metrics_at_start())
     await asyncio.gather(*(c.run() for c in clients))
     ended = time.perf_counter()
+    cpu_start, metrics_start = await first_scrape
+    cpu_end = cpu_now(pids, postmaster)
+    server_side = diff(metrics_start, await scrape(base_urls))
     load_after = os.getloadavg()
     await asyncio.gather(*(c.drain() for c in clients))
     await asyncio.sleep(2.0)  # the last events on their way
@@ -570,7 +604,46 @@ async def run(cfg: Config, base_urls: list[str], world: World, say=print) -> dic
         t.cancel()
     await asyncio.gather(*sub_tasks, return_exceptions=True)
 
-    return summarise(cfg, rec, subs, measured_from, min(until, ended), len(base_urls), load_before, load_after)
+    report = summarise(cfg, rec, subs, measured_from, min(until, ended), len(base_urls), load_before, load_after)
+    for o in report["ops"]:
+        o["server_mean_ms"] = server_side.get(OPERATION_NAMES.get(o["op"], ""), float("nan"))
+    requests = sum(o["count"] for o in report["ops"] if o["kind"] != JOB)
+    report["cpu"] = {k: {"seconds": cpu_end[k] - cpu_start.get(k, 0.0),
+                         "cores": (cpu_end[k] - cpu_start.get(k, 0.0)) / report["seconds"],
+                         "ms_per_request": (cpu_end[k] - cpu_start.get(k, 0.0)) * 1000 / max(requests, 1)}
+                     for k in cpu_end}
+    return report
+
+
+async def scrape(base_urls: list[str]) -> dict[str, tuple[float, float]]:
+    """Each GraphQL operation's (count, seconds) summed over the API processes' /metrics: the time
+    inside the operation (after the bearer token is read), as the server measures it."""
+    import httpx
+    from prometheus_client.parser import text_string_to_metric_families
+
+    totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    async with httpx.AsyncClient(timeout=60) as client:
+        for url in base_urls:
+            text = (await client.get(f"{url}/metrics")).text
+            for family in text_string_to_metric_families(text):
+                if family.name != "graphql_operation_seconds":
+                    continue
+                for sample in family.samples:
+                    if sample.name.endswith("_count"):
+                        totals[sample.labels["operation"]][0] += sample.value
+                    elif sample.name.endswith("_sum"):
+                        totals[sample.labels["operation"]][1] += sample.value
+    return {k: (v[0], v[1]) for k, v in totals.items()}
+
+
+def diff(before: dict, after: dict) -> dict[str, float]:
+    """Mean milliseconds per operation between two scrapes."""
+    out = {}
+    for name, (count, seconds) in after.items():
+        c0, s0 = before.get(name, (0.0, 0.0))
+        if count > c0:
+            out[name] = (seconds - s0) / (count - c0) * 1000
+    return out
 
 
 def summarise(cfg: Config, rec: Recorder, subs: list[Subscriber], start: float, end: float, processes: int,
@@ -648,15 +721,15 @@ def markdown(report: dict) -> str:
            f"Load average (1/5/15 min) before {' / '.join(f'{x:.2f}' for x in report['load_before'])}, "
            f"after {' / '.join(f'{x:.2f}' for x in report['load_after'])}; think time mean {c['think_ms']:.0f} ms.",
            "",
-           "| Operation | Kind | Count | Per second | p50 ms | p95 ms | p99 ms | Errors |",
-           "|---|---|---:|---:|---:|---:|---:|---|"]
+           "| Operation | Kind | Count | Per second | p50 ms | p95 ms | p99 ms | Server mean ms | Errors |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---|"]
     for o in report["ops"]:
         errs = str(o["errors"]) + ("" if not o["error_kinds"] else " (" + "; ".join(
             f"{k} ×{v}" for k, v in sorted(o["error_kinds"].items(), key=lambda kv: -kv[1])[:3]) + ")")
         out.append(f"| {o['op']} | {o['kind']} | {o['count']:,} | {o['per_s']:.1f} | {_ms(o['p50_ms'])} | "
-                   f"{_ms(o['p95_ms'])} | {_ms(o['p99_ms'])} | {errs} |")
+                   f"{_ms(o['p95_ms'])} | {_ms(o['p99_ms'])} | {_ms(o.get('server_mean_ms', float('nan')))} | {errs} |")
     total = sum(o["count"] for o in report["ops"] if o["kind"] != JOB)
-    out.append(f"| **all requests** | | {total:,} | {total / report['seconds']:.1f} | | | | "
+    out.append(f"| **all requests** | | {total:,} | {total / report['seconds']:.1f} | | | | | "
                f"{sum(o['errors'] for o in report['ops'] if o['kind'] != JOB)} |")
     d = report["delivery"]
     where = "on the other process" if report["api_processes"] > 1 else "on the same process"
@@ -666,8 +739,12 @@ def markdown(report: dict) -> str:
             f"response to the event: p50 {_ms(d['p50_ms'])} ms, p95 {_ms(d['p95_ms'])} ms, p99 {_ms(d['p99_ms'])} ms, "
             f"max {_ms(d['max_ms'])} ms; subscription errors {d['subscription_error_count']}"
             + ("" if not d["subscription_errors"] else " (" + "; ".join(d["subscription_errors"][:3]) + ")") + ".",
-            "",
-            "Goals: " + "; ".join(f"{name}: {'**met**' if ok else '**missed**'}" for name, ok in goals(report)) + "."]
+            ""]
+    if report.get("cpu"):
+        out += ["CPU time in the measured span (user + system, from /proc; it does not count waiting for a core): " +
+                "; ".join(f"{k} {v['seconds']:.1f} s ({v['cores']:.2f} cores, {v['ms_per_request']:.1f} ms per request)"
+                          for k, v in report["cpu"].items()) + ".", ""]
+    out += ["Goals: " + "; ".join(f"{name}: {'**met**' if ok else '**missed**'}" for name, ok in goals(report)) + "."]
     return "\n".join(out)
 
 
@@ -680,7 +757,7 @@ def parse(argv: list[str]) -> tuple[Config, argparse.Namespace]:
     p.add_argument("--subscriptions", type=int, default=500)
     p.add_argument("--seconds", type=float, default=60.0, help="measured seconds (after the warm-up)")
     p.add_argument("--warmup", type=float, default=5.0, help="seconds of load not counted, first")
-    p.add_argument("--think-ms", type=float, default=1000.0, help="mean think time between a client's operations")
+    p.add_argument("--think-ms", type=float, default=5000.0, help="mean think time between a client's operations")
     p.add_argument("--workers", type=int, default=1, help="arq worker processes")
     p.add_argument("--orgs", type=int, default=4)
     p.add_argument("--append", type=Path, help="append the markdown section to this file (e.g. docs/benchmarks.md)")
@@ -725,7 +802,11 @@ def main(argv: list[str]) -> int:
             world = await prepare_data(cfg, servers[0].base_url)
             say(f"{cfg.orgs} organisations, {sum(len(o.fresh_buildings) for o in world.orgs)} buildings to issue, "
                 f"{len(world.notices)} notices to confirm")
-            return await run(cfg, [s.base_url for s in servers], world, say=say)
+            from bench.cpu import postmaster_pid
+
+            return await run(cfg, [s.base_url for s in servers], world, say=say,
+                             pids={"API": [s.process.pid for s in servers], "worker": [w.pid for w in workers]},
+                             postmaster=postmaster_pid(DATA / "pg"))
         finally:
             for w in workers:
                 if w.returncode is None:
