@@ -356,6 +356,7 @@ class Client:
         if data:
             app = data["createEstateCollection"]["id"]
             self.rec.app_orgs[app] = self.org.gid
+            self._change(app, "DRAFT")
             self.org.drafts.append(app)
         return True
 
