@@ -467,8 +467,10 @@ class Client:
 async def _connect(base_url: str, token: str):
     import websockets
 
+    # No WebSocket-level keepalive pings, as a browser sends none: a server whose loop is queued up
+    # would otherwise have the socket closed under it (1011) and show as missed events, not as latency.
     ws = await websockets.connect(base_url.replace("http://", "ws://") + "/graphql", subprotocols=["graphql-transport-ws"],
-                                  open_timeout=30, max_queue=None)
+                                  open_timeout=30, max_queue=None, ping_interval=None)
     await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
     ack = json.loads(await asyncio.wait_for(ws.recv(), 30))
     if ack["type"] != "connection_ack":
