@@ -286,7 +286,9 @@ class Client:
         self.org = world.orgs[n % len(world.orgs)]
         self.rng = random.Random(cfg.seed * 100_003 + n)
         self.http = httpx.AsyncClient(base_url=base_urls[self.process], timeout=30,
-                                      limits=httpx.Limits(max_connections=2, max_keepalive_connections=2))
+                                      # An idle connection is dropped before uvicorn's 5 s keep-alive timeout
+                                      # drops it: at the same instant, a reused one would fail (ReadError).
+                                      limits=httpx.Limits(max_connections=2, max_keepalive_connections=2, keepalive_expiry=3.0))
         self.tasks: set[asyncio.Task] = set()
         self.watch_started: dict[asyncio.Task, float] = {}
 
