@@ -8,7 +8,7 @@ from tests.processes import free_port, running, start_api, start_worker
 
 async def test_load_generator_runs_the_whole_mix_across_two_processes(session):
     port_a, port_b = free_port(), free_port()
-    cfg = load.Config(api_processes=2, clients=len(load.MIX), subscriptions=8, seconds=3, warmup=0.5, think_ms=150, orgs=2,
+    cfg = load.Config(api_processes=2, clients=len(load.MIX), subscriptions=8, seconds=3, warmup=0, think_ms=150, orgs=2,
                       buildings=6, ready_apps=1)
     with running(start_api(port_a), start_api(port_b), start_worker()):
         urls = [f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"]
