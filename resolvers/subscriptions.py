@@ -90,6 +90,30 @@ async def job_updated(info, gid: str) -> AsyncIterator[Any]:
             yield record
 
 
+# One status change wakes every subscription of this process at once. Each reading the application
+# for itself took a pooled connection each: with hundreds open, one change emptied the pool and HTTP
+# requests timed out behind the subscribers (bench/load.py). They share one read per change instead;
+# the record is immutable, and each subscription checked that its viewer may see it before asking.
+_CHANGE_READS: dict[tuple[int, str, str], asyncio.Future] = {}
+_CHANGE_READ_KEPT_SECONDS = 10.0
+
+
+async def _read_application(sessions, app_id: int) -> Any:
+    from services.applications.read import applications_by_id
+
+    async with sessions() as session:
+        return (await applications_by_id(session, [app_id]))[0]
+
+
+async def _changed_application(info, payload: dict) -> Any:
+    key = (payload["applicationId"], payload["to"], payload["at"])
+    read = _CHANGE_READS.get(key)
+    if read is None:
+        read = _CHANGE_READS[key] = asyncio.ensure_future(_read_application(info.context.sessions, payload["applicationId"]))
+        asyncio.get_running_loop().call_later(_CHANGE_READ_KEPT_SECONDS, _CHANGE_READS.pop, key, None)
+    return await asyncio.shield(read)  # one subscriber going away does not cancel the others' read
+
+
 async def application_status_changed(info, application_gid: str | None, organization_gid: str | None) -> AsyncIterator[dict]:
     user_id = require_viewer(info.context.viewer).user_id
     app_id = None if application_gid is None else decode_id(application_gid, "Application")
@@ -113,7 +137,7 @@ async def application_status_changed(info, application_gid: str | None, organiza
             if org_id is not None and payload["organizationId"] != org_id:
                 continue
             _fresh_loaders(info)
-            application = await info.context.loaders.application_by_id.load(payload["applicationId"])
+            application = await _changed_application(info, payload)
             if application is None:
                 continue
             yield {

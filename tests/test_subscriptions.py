@@ -143,3 +143,39 @@ async def test_a_socket_whose_login_ended_refuses_queries_and_mutations_too(sess
             assert (await gql(client, "mutation { logout }", token=token)).ok()["logout"] is True
             await send_subscribe(socket, "{ me { username } }", id="2")
             await _ends_unauthenticated(socket)
+
+async def _reads_of_one_change(client, world, subscribers: int) -> int:
+    """SELECTs of applications by id while one application is created, withdrawn and the
+    withdrawal heard by `subscribers` subscriptions of this process."""
+    from contextlib import AsyncExitStack
+
+    from bench.sqlcount import Counter
+    from core.db import get_engine
+
+    create = """mutation { createEstateCollection(input: {name: "订阅花园", district: "蓬江区", address: "江门市蓬江区 1 号",
+                depositTiming: BEFORE_HANDOVER}) { id } }"""
+    app = (await gql(client, create, token=world.dev)).ok()["createEstateCollection"]["id"]
+    query = "subscription($id: ID) { applicationStatusChanged(applicationId: $id) { application { number status } event { status } } }"
+    async with AsyncExitStack() as stack:
+        subs = [await stack.enter_async_context(subscribe(client, query, {"id": app}, token=world.dev))
+                for _ in range(subscribers)]
+        await asyncio.sleep(0.3)  # each subscription listens on Redis once its resolver has started
+        with Counter(get_engine()) as counter:
+            (await gql(client, "mutation($id: ID!) { withdrawApplication(id: $id) { status } }", {"id": app}, token=world.dev)).ok()
+            for sub in subs:
+                message = await sub.next()
+                assert message["payload"]["data"]["applicationStatusChanged"]["event"]["status"] == "WITHDRAWN", message
+    return sum(1 for s in counter.statements if s.summary.startswith("applications: applications.id IN"))
+
+
+async def test_subscribers_of_one_process_share_one_read_of_a_changed_application(session):
+    """Every subscription of a process wakes on the same change; reading the application once for
+    each of them took a pooled connection each, and hundreds of open subscriptions emptied the
+    pool (bench/load.py: QueuePool timeouts for subscribers and HTTP requests alike)."""
+    from tests.appflow import make_world
+
+    async with ws_client() as client:
+        world = await make_world(client, session)
+        one = await _reads_of_one_change(client, world, 1)
+        many = await _reads_of_one_change(client, world, 8)
+    assert many == one, (one, many)
