@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from core import tracing
@@ -73,3 +78,21 @@ async def dispose_engine() -> None:
     _engine = None
     _reader = None
     _sessions = None
+
+
+T = TypeVar("T")
+
+
+async def retrying_deadlocks(call: Callable[[], Awaitable[T]], *, tries: int = 3) -> T:
+    """`call()` (one transaction of its own), made again when PostgreSQL chose it as a deadlock's
+    victim: nothing of it was written, and what follows its commit (queueing, publishing) never
+    ran. The last try's deadlock is raised (a CONFLICT to the user)."""
+    for attempt in range(tries):
+        try:
+            return await call()
+        except DBAPIError as exc:
+            state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+            if state != "40P01" or attempt == tries - 1:
+                raise
+            await asyncio.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.db import retrying_deadlocks
 from core.errors import InvalidState, NotFound, ValidationFailed
 from core.ids import decode_id
 from models.enums import TemplateKind
@@ -21,8 +22,13 @@ def _pk(gid: str | None, type_name: str) -> int | None:
 
 
 async def _run(info, fn, *args, **kwargs):
-    async with info.context.sessions() as session:
-        return await fn(session, info.context.viewer, *args, **kwargs)
+    """A service call in a session of its own, made again if it lost a deadlock."""
+
+    async def call():
+        async with info.context.sessions() as session:
+            return await fn(session, info.context.viewer, *args, **kwargs)
+
+    return await retrying_deadlocks(call)
 
 
 def _app(app) -> Any:

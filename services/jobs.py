@@ -20,12 +20,11 @@ from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from redis.exceptions import RedisError
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import tracing
 from core.config import get_settings
-from core.db import get_sessionmaker
+from core.db import get_sessionmaker, retrying_deadlocks
 from models import Job
 from models.enums import JobKind, JobStatus
 from services import events
@@ -124,15 +123,7 @@ async def start(job_id: int) -> Job | None:
     runs it (a repeated delivery). A deadlock with the transaction that made the job (approval
     locks the application, then its refunds take key-share locks on their form's job) is tried
     again: PostgreSQL chose this side, and nothing was written."""
-    for attempt in range(3):
-        try:
-            return await _start(job_id)
-        except DBAPIError as exc:
-            state = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-            if state != "40P01" or attempt == 2:
-                raise
-            await asyncio.sleep(0.05 * (attempt + 1))
-    return None  # not reached
+    return await retrying_deadlocks(lambda: _start(job_id))
 
 
 async def _start(job_id: int) -> Job | None:
