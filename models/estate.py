@@ -78,6 +78,7 @@ class House(Base):
     room_number: Mapped[str] = mapped_column(String(20))
     address: Mapped[str] = mapped_column(String(300))
     usage: Mapped[HouseUsage] = mapped_column(str_enum(HouseUsage, "house_usage"))
+    layout: Mapped[str | None] = mapped_column(String(20))  # 户型, free text as typed (三房两厅)
     has_elevator: Mapped[bool] = mapped_column(Boolean)
     building_area: Mapped[Decimal] = mapped_column(Area)
     inner_area: Mapped[Decimal | None] = mapped_column(Area)

@@ -89,7 +89,7 @@ def _info_items(items) -> list[InfoItem]:
     return [InfoItem(house_id=_pk(i.house_id, "House"),
                      building_id=(_pk(i.building_id, "Building") or 0) if i.building_id is not None else None,
                      unit=i.unit, floor=i.floor, room_number=i.room_number, address=i.address, usage=i.usage,
-                     has_elevator=i.has_elevator, building_area=i.building_area, inner_area=i.inner_area, price=i.price,
+                     layout=i.layout, has_elevator=i.has_elevator, building_area=i.building_area, inner_area=i.inner_area, price=i.price,
                      real_estate_unit_number=i.real_estate_unit_number, sales_status=i.sales_status) for i in items]
 
 

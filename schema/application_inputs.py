@@ -82,6 +82,7 @@ class HouseInfoChangeItemInput:
     room_number: str | None = None
     address: str | None = None
     usage: HouseUsage | None = None
+    layout: str | None = strawberry.field(default=None, description="户型: omitted keeps it, an empty string clears it")
     has_elevator: bool | None = None
     building_area: Decimal | None = None
     inner_area: Decimal | None = None

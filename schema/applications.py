@@ -82,6 +82,7 @@ class HouseSnapshot:
     room_number: str
     address: str
     usage: HouseUsage
+    layout: str | None
     has_elevator: bool
     building_area: Decimal
     inner_area: Decimal | None
@@ -99,6 +100,7 @@ def snapshot(data: dict[str, Any] | None, prefix: str) -> HouseSnapshot | None:
     return HouseSnapshot(
         code=data.get("code"), building_name=data["buildingName"], unit=data.get("unit"), floor=data["floor"],
         room_number=data["roomNumber"], address=data["address"], usage=enums.HouseUsage(data["usage"]),
+        layout=data.get("layout"),  # absent from snapshots taken before 户型 existed (migration 0011)
         has_elevator=data["hasElevator"], building_area=Decimal(data["buildingArea"]),
         inner_area=None if data.get("innerArea") is None else Decimal(data["innerArea"]),
         price=None if data.get("price") is None else Decimal(data["price"]),

@@ -280,6 +280,7 @@ class House(Node):
     room_number: str = strawberry.field(description="房号")
     address: str = strawberry.field(description="房屋坐落")
     usage: HouseUsage
+    layout: str | None = strawberry.field(description="户型, e.g. 三房两厅")
     has_elevator: bool
     building_area: Decimal = strawberry.field(description="建筑面积, m²")
     inner_area: Decimal | None = strawberry.field(description="套内面积, m²")

@@ -72,6 +72,7 @@ FLOOR = "楼层"
 ROOM = "房号"
 ADDRESS = "房屋坐落"
 USAGE = "房屋用途"
+LAYOUT = "户型"
 ELEVATOR = "电梯"
 AREA = "建筑面积"
 INNER_AREA = "套内面积"
@@ -84,8 +85,8 @@ ID_NUMBER = "证件号码"
 PHONE = "手机号码"
 
 HOUSE_COLUMNS: list[str] = [
-    CODE, BUILDING, BUILT_YEAR, STRUCTURE, BUILDING_ADDRESS, UNIT, FLOOR, ROOM, ADDRESS, USAGE, ELEVATOR,
-    AREA, INNER_AREA, PRICE, SALES, UNIT_NUMBER, OWNER_NAME, ID_TYPE, ID_NUMBER, PHONE,
+    CODE, BUILDING, BUILT_YEAR, STRUCTURE, BUILDING_ADDRESS, UNIT, FLOOR, ROOM, ADDRESS, USAGE, LAYOUT,
+    ELEVATOR, AREA, INNER_AREA, PRICE, SALES, UNIT_NUMBER, OWNER_NAME, ID_TYPE, ID_NUMBER, PHONE,
 ]
 TEMPLATE_COLUMNS: list[str] = HOUSE_COLUMNS[1:]
 REQUIRED_COLUMNS: tuple[str, ...] = (BUILDING, FLOOR, ROOM, ADDRESS, USAGE, ELEVATOR, AREA, SALES)
@@ -124,6 +125,7 @@ NAME_MAX = 100
 ADDRESS_MAX = 300
 UNIT_MAX = 20
 ROOM_MAX = 20
+LAYOUT_MAX = 20
 CODE_MAX = 24
 ID_NUMBER_MAX = 40
 UNIT_NUMBER_LENGTH = 28
@@ -166,6 +168,10 @@ class HouseRow:
     sales_status: SalesStatus
     real_estate_unit_number: str | None
     owners: list[OwnerRow] = field(default_factory=list)
+    layout: str | None = None  # 户型
+    # False when the sheet has no 户型 column (a template or export made before it existed): an
+    # info change then keeps each house's 户型 rather than clearing it.
+    layout_read: bool = field(default=True, compare=False)
 
 
 @dataclass(frozen=True)
@@ -709,8 +715,8 @@ _BAD = object()  # a parsed value that failed
 _MISS = object()
 _EMPTY = object()  # a cached empty cell
 # Columns whose values repeat from row to row: each distinct cell value is parsed once.
-CACHED_COLUMNS = frozenset({BUILDING, BUILT_YEAR, STRUCTURE, BUILDING_ADDRESS, UNIT, FLOOR, USAGE, ELEVATOR, AREA,
-                            INNER_AREA, PRICE, SALES, ID_TYPE})
+CACHED_COLUMNS = frozenset({BUILDING, BUILT_YEAR, STRUCTURE, BUILDING_ADDRESS, UNIT, FLOOR, USAGE, LAYOUT, ELEVATOR,
+                            AREA, INNER_AREA, PRICE, SALES, ID_TYPE})
 CACHE_MAX = 50_000
 CENT = Decimal("0.01")
 MONEY_FORMAT = "0.00"  # amounts and areas: a number shown with two decimals
@@ -873,6 +879,10 @@ def _parse_usage(v: Any) -> HouseUsage:
     return _label(v, USAGE, USAGE_LABELS, USAGE_LABELS)
 
 
+def _parse_layout(v: Any) -> str:
+    return _limited(v, LAYOUT, LAYOUT_MAX, fold=False)  # free text (三房两厅): as typed
+
+
 def _parse_elevator(v: Any) -> bool:
     if v.__class__ is bool:
         return v
@@ -933,7 +943,7 @@ TEXT_LIMITS: dict[str, tuple[int, bool]] = {
 PARSERS: dict[str, Callable[[Any], Any]] = {
     CODE: _parse_code, BUILDING: _parse_building, BUILT_YEAR: _parse_year, STRUCTURE: _parse_structure,
     BUILDING_ADDRESS: _parse_building_address, UNIT: _parse_unit, FLOOR: _parse_floor, ROOM: _parse_room,
-    ADDRESS: _parse_address, USAGE: _parse_usage, ELEVATOR: _parse_elevator, AREA: _parse_area,
+    ADDRESS: _parse_address, USAGE: _parse_usage, LAYOUT: _parse_layout, ELEVATOR: _parse_elevator, AREA: _parse_area,
     INNER_AREA: _parse_inner_area, PRICE: _parse_price, SALES: _parse_sales, UNIT_NUMBER: _parse_unit_number,
     OWNER_NAME: _parse_owner_name, ID_TYPE: _parse_id_type, ID_NUMBER: _parse_id_number, PHONE: _parse_phone,
 }
@@ -1476,6 +1486,8 @@ def _house(group: list[_Line], stated: dict[tuple[str, str], Any], with_code: bo
         room_number=v[ROOM],
         address=v[ADDRESS],
         usage=v[USAGE],
+        layout=v.get(LAYOUT) or None,
+        layout_read=LAYOUT in group[0].columns,
         has_elevator=v[ELEVATOR],
         building_area=v[AREA],
         inner_area=v.get(INNER_AREA),
@@ -1491,10 +1503,10 @@ def _house(group: list[_Line], stated: dict[tuple[str, str], Any], with_code: bo
 TITLE_FONT_SIZE = 14
 WIDTHS = {
     CODE: 16, BUILDING: 12, BUILT_YEAR: 10, STRUCTURE: 10, BUILDING_ADDRESS: 28, UNIT: 8, FLOOR: 7, ROOM: 9,
-    ADDRESS: 36, USAGE: 10, ELEVATOR: 7, AREA: 11, INNER_AREA: 11, PRICE: 14, SALES: 10, UNIT_NUMBER: 32,
+    ADDRESS: 36, USAGE: 10, LAYOUT: 12, ELEVATOR: 7, AREA: 11, INNER_AREA: 11, PRICE: 14, SALES: 10, UNIT_NUMBER: 32,
     OWNER_NAME: 12, ID_TYPE: 24, ID_NUMBER: 22, PHONE: 14,
 }
-TEXT_COLUMNS = {CODE, BUILDING, BUILDING_ADDRESS, UNIT, ROOM, ADDRESS, UNIT_NUMBER, OWNER_NAME, ID_NUMBER, PHONE}
+TEXT_COLUMNS = {CODE, BUILDING, BUILDING_ADDRESS, UNIT, ROOM, ADDRESS, LAYOUT, UNIT_NUMBER, OWNER_NAME, ID_NUMBER, PHONE}
 DECIMAL_COLUMNS = {AREA, INNER_AREA, PRICE}
 CHOICES = {
     STRUCTURE: list(STRUCTURE_LABELS), USAGE: list(USAGE_LABELS), ELEVATOR: list(ELEVATOR_LABELS),
@@ -1511,6 +1523,7 @@ RULES: dict[str, str] = {
     ROOM: f"如 101；同一楼幢内 单元+楼层+房号 不能重复；不超过 {ROOM_MAX} 个字",
     ADDRESS: f"房屋的完整地址；不超过 {ADDRESS_MAX} 个字",
     USAGE: "、".join(USAGE_LABELS),
+    LAYOUT: f"如 三房两厅；按原样保存；不超过 {LAYOUT_MAX} 个字",
     ELEVATOR: "有 或 无（也可填 是 或 否）",
     AREA: "平方米，大于 0，不超过 100000，最多两位小数",
     INNER_AREA: "平方米，大于 0，不大于建筑面积，最多两位小数",
@@ -1669,7 +1682,7 @@ def _export_rows(houses: Iterable[HouseRow]) -> Iterator[list[Any]]:
             text(house.code), text(house.building_name), house.built_year,
             STRUCTURE_NAMES.get(house.structure) if house.structure else None,
             text(house.building_address), text(house.unit), house.floor, text(house.room_number), text(house.address),
-            USAGE_NAMES[house.usage], ELEVATOR_NAMES[bool(house.has_elevator)], money(house.building_area),
+            USAGE_NAMES[house.usage], text(house.layout), ELEVATOR_NAMES[bool(house.has_elevator)], money(house.building_area),
             money(house.inner_area), money(house.price), SALES_NAMES[house.sales_status],
             text(house.real_estate_unit_number),
         ]

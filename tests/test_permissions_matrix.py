@@ -110,7 +110,7 @@ AS_OBJECT = {
     "FloorPlan": "units floors",
     "FloorPlanRow": "floor houses",
     "House": (
-        "id code unit floor roomNumber address usage hasElevator buildingArea innerArea price "
+        "id code unit floor roomNumber address usage layout hasElevator buildingArea innerArea price "
         "realEstateUnitNumber salesStatus depositTiming status accountStatus accountNumber "
         "depositDue depositPaid unpaid balance"
     ),
@@ -123,7 +123,7 @@ AS_OBJECT = {
     ),
     "HouseChange": "before after house",
     "HouseSnapshot": (
-        "code buildingName unit floor roomNumber address usage hasElevator buildingArea innerArea "
+        "code buildingName unit floor roomNumber address usage layout hasElevator buildingArea innerArea "
         "price realEstateUnitNumber salesStatus owners"
     ),
     "BuildingChange": "before after building",

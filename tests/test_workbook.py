@@ -96,7 +96,8 @@ def test_template_layout_dropdowns_and_notes():
     assert wb.sheetnames == ["房屋信息", "填写说明"]
     ws = wb["房屋信息"]
     assert [c.value for c in ws[2]] == TEMPLATE_COLUMNS
-    assert "房屋编号" not in TEMPLATE_COLUMNS and "A1:S1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "房屋编号" not in TEMPLATE_COLUMNS and "A1:T1" in {str(r) for r in ws.merged_cells.ranges}
+    assert TEMPLATE_COLUMNS.index("户型") == TEMPLATE_COLUMNS.index("房屋用途") + 1
     lists = {str(dv.sqref).split(":")[0][:-1]: dv.formula1 for dv in ws.data_validations.dataValidation}
     letter = {label: chr(ord("A") + i) for i, label in enumerate(TEMPLATE_COLUMNS)}
     assert lists[letter["房屋用途"]] == '"住宅,商业,办公,车库,车位,储藏,其他"'
@@ -206,7 +207,7 @@ def export_houses(draw) -> list[HouseRow]:
             inner_area=draw(st.none() | st.decimals(min_value=Decimal("0.01"), max_value=area, places=2)),
             price=draw(st.none() | MONEY), sales_status=SalesStatus.SOLD if sold else SalesStatus.UNSOLD,
             real_estate_unit_number=draw(st.none() | st.text(alphabet="0123456789GBFAZ", min_size=28, max_size=28)),
-            owners=draw(owners(sold)),
+            owners=draw(owners(sold)), layout=draw(st.none() | FREE_TEXT.filter(lambda s: len(s) <= 20)),
         ))
     return houses
 
@@ -248,9 +249,9 @@ def test_the_plain_openpyxl_writer_writes_the_same_content():
     assert read_house_sheet(slow, "b.xlsx", with_code=True) == (expected, [])
     ws = load_workbook(io.BytesIO(fast))["房屋信息"]
     assert [c.value for c in ws[2]] == HOUSE_COLUMNS
-    assert ws["L3"].value == 89.5 and ws["L3"].number_format == "0.00" and ws["I3"].data_type == "s"
-    assert ws["A3"].value == "H0001" and ws["Q4"].value == "李四" and ws["A4"].value == "H0001"
-    assert ws["Q5"].value is None and ws["B5"].value == "1栋"
+    assert ws["M3"].value == 89.5 and ws["M3"].number_format == "0.00" and ws["I3"].data_type == "s"
+    assert ws["A3"].value == "H0001" and ws["R4"].value == "李四" and ws["A4"].value == "H0001"
+    assert ws["R5"].value is None and ws["B5"].value == "1栋"
 
 
 # ---------------------------------------------------------------- files as users save them
@@ -266,7 +267,7 @@ def test_a_users_excel_file_with_title_text_numbers_full_width_digits_and_blank_
         {"楼幢名称": "   ", "房屋坐落": ""},
     ]
     data = xlsx([[c.get("备注")] + as_row(c, TEMPLATE_COLUMNS[::-1]) for c in rows] + [[None] * 5] * 3,
-                header=header, title="某小区房屋信息", merges=["T4:T5"], leading_blank_rows=1)
+                header=header, title="某小区房屋信息", merges=["U4:U5"], leading_blank_rows=1)
     houses, errors = read_house_sheet(data, "user.xlsx")
     assert errors == []
     assert [(h.row, h.building_name, h.unit, h.floor, h.room_number) for h in houses] == [

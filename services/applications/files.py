@@ -304,6 +304,7 @@ def snapshot_row(snap: dict[str, Any], row: int):
         structure=BuildingStructure(snap["structure"]) if snap.get("structure") else None,
         building_address=snap.get("buildingAddress"), unit=snap["unit"], floor=snap["floor"],
         room_number=snap["roomNumber"], address=snap["address"], usage=HouseUsage(snap["usage"]),
+        layout=snap.get("layout"),  # snapshots taken before 户型 existed have no key
         has_elevator=snap["hasElevator"], building_area=Decimal(snap["buildingArea"]),
         inner_area=None if snap["innerArea"] is None else Decimal(snap["innerArea"]),
         price=None if snap["price"] is None else Decimal(snap["price"]),
@@ -347,7 +348,7 @@ async def remove_attachment(session: AsyncSession, viewer: Viewer, app_id: int |
 # ---------------------------------------------------------------- the 申请表
 
 COLUMNS = {"buildingName": "楼幢", "unit": "单元", "floor": "楼层", "roomNumber": "房号", "address": "坐落",
-           "usage": "用途", "hasElevator": "电梯", "buildingArea": "建筑面积", "innerArea": "套内面积",
+           "usage": "用途", "layout": "户型", "hasElevator": "电梯", "buildingArea": "建筑面积", "innerArea": "套内面积",
            "salesStatus": "销售状态", "owners": "业主"}
 BUILDING_COLUMNS = {"name": "楼幢名称", "address": "楼幢地址", "builtYear": "建成年代", "structure": "建筑结构"}
 LABELS = {"RESIDENTIAL": "住宅", "COMMERCIAL": "商业", "OFFICE": "办公", "GARAGE": "车库", "PARKING_SPACE": "车位",
@@ -380,11 +381,18 @@ def _owner_cells(owners: list[dict[str, Any]] | None) -> dict[str, str]:
     return {label: "\n".join(text(key, o) for o in owners or []) for key, label in OWNER_COLUMNS.items()}
 
 
+# Free text is printed as typed: a 户型 or 坐落 that happens to read like an enum value ("OTHER")
+# is not a label to translate.
+_AS_TYPED = frozenset({"buildingName", "address", "layout", "name"})
+
+
 def _cell(key: str, value: Any) -> str:
     if key == "owners":
         return "、".join(o["name"] for o in value or [])
     if value is None:
         return ""
+    if key in _AS_TYPED:
+        return str(value)
     return LABELS.get(value, str(value)) if not isinstance(value, int) or isinstance(value, bool) else str(value)
 
 

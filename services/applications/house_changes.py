@@ -24,6 +24,7 @@ from services.applications.estate_collection import _clean, _editable, active_es
 from services.validators import as_typed, normalise, valid_credit_code, valid_mobile, valid_resident_id
 
 TWO = Decimal("0.01")
+LAYOUT_MAX = 20  # 户型, as models.House.layout
 
 
 @dataclass
@@ -44,6 +45,7 @@ class InfoItem:
     room_number: str | None = None
     address: str | None = None
     usage: HouseUsage | None = None
+    layout: str | None = None  # None keeps the 户型; "" clears it
     has_elevator: bool | None = None
     building_area: Decimal | None = None
     inner_area: Decimal | None = None
@@ -128,6 +130,8 @@ async def _info_after(session: AsyncSession, estate_id: int, item: InfoItem, bef
         after["address"] = _clean(item.address, f"{path}.address", 300)
     if item.usage is not None:
         after["usage"] = item.usage.value
+    if item.layout is not None:
+        after["layout"] = _clean(item.layout, f"{path}.layout", LAYOUT_MAX, required=False)
     if item.has_elevator is not None:
         after["hasElevator"] = item.has_elevator
     if item.building_area is not None:
@@ -270,6 +274,8 @@ def _house_values(after: dict[str, Any]) -> dict[str, Any]:
         "inner_area": None if after["innerArea"] is None else Decimal(after["innerArea"]),
         "price": None if after["price"] is None else Decimal(after["price"]),
         "real_estate_unit_number": after["realEstateUnitNumber"], "sales_status": SalesStatus(after["salesStatus"]),
+        # A snapshot taken before 户型 existed (migration 0011) has no key: it leaves the house's as it is.
+        **({"layout": after["layout"]} if "layout" in after else {}),
     }
 
 
@@ -347,6 +353,8 @@ class InfoChange(_HouseApplication):
             ah = covered[r.code]
             snap = H.import_snapshot(r, r.code)
             snap["owners"] = ah.before["owners"]
+            if not r.layout_read:  # a sheet without the 户型 column says nothing about it
+                snap["layout"] = ah.before.get("layout")
             ah.after = snap
             ah.target_building_id = buildings[r.building_name] if r.building_name != ah.before["buildingName"] else None
 

@@ -18,7 +18,7 @@ from services import codes, pii
 
 HOUSE_FIELDS = {  # snapshot key → column
     "unit": "unit", "floor": "floor", "roomNumber": "room_number", "address": "address", "usage": "usage",
-    "hasElevator": "has_elevator", "buildingArea": "building_area", "innerArea": "inner_area", "price": "price",
+    "layout": "layout", "hasElevator": "has_elevator", "buildingArea": "building_area", "innerArea": "inner_area", "price": "price",
     "realEstateUnitNumber": "real_estate_unit_number", "salesStatus": "sales_status",
 }
 
@@ -95,7 +95,7 @@ async def link_houses(session: AsyncSession, app: Application, items: Sequence[t
 _FREEZE_CREATED = text("""
 UPDATE application_houses ah SET after = jsonb_build_object(
     'unit', h.unit, 'floor', h.floor, 'roomNumber', h.room_number, 'address', h.address, 'usage', h.usage,
-    'hasElevator', h.has_elevator, 'buildingArea', h.building_area::text, 'innerArea', h.inner_area::text,
+    'layout', h.layout, 'hasElevator', h.has_elevator, 'buildingArea', h.building_area::text, 'innerArea', h.inner_area::text,
     'price', h.price::text, 'realEstateUnitNumber', h.real_estate_unit_number, 'salesStatus', h.sales_status,
     'code', h.code, 'buildingName', b.name,
     'owners', COALESCE((SELECT jsonb_agg(jsonb_build_object('name', o.name, 'idType', o.id_type, 'idNumber', o.id_number,
@@ -299,11 +299,11 @@ async def insert_houses(session: AsyncSession, app: Application, rows: Sequence[
     house_codes = await codes.house_codes(session, len(rows))
     house_ids = await bulk.next_ids(session, "houses", len(rows))
     await bulk.copy(session, "houses", (
-        "id", "code", "building_id", "unit", "floor", "room_number", "address", "usage", "has_elevator", "building_area",
-        "inner_area", "price", "real_estate_unit_number", "sales_status", "deposit_timing", "status", "account_status",
+        "id", "code", "building_id", "unit", "floor", "room_number", "address", "usage", "layout", "has_elevator",
+        "building_area", "inner_area", "price", "real_estate_unit_number", "sales_status", "deposit_timing", "status", "account_status",
         "deposit_due", "deposit_paid", "balance", "application_id",
     ), [
-        (h_id, code, b_id, r.unit, r.floor, r.room_number, r.address, r.usage.value, r.has_elevator, r.building_area,
+        (h_id, code, b_id, r.unit, r.floor, r.room_number, r.address, r.usage.value, r.layout, r.has_elevator, r.building_area,
          r.inner_area, r.price, r.real_estate_unit_number, r.sales_status.value, deposit_timing.value,
          RecordStatus.PENDING.value, AccountStatus.UNOPENED.value, ZERO, ZERO, ZERO, app.id)
         for r, b_id, code, h_id in zip(rows, building_ids, house_codes, house_ids)
@@ -321,7 +321,7 @@ def import_snapshot(row: Any, code: str | None = None) -> dict[str, Any]:
     """house_snapshot of an imported row, written out: it runs once per row of big imports."""
     return {
         "unit": row.unit, "floor": row.floor, "roomNumber": row.room_number, "address": row.address,
-        "usage": row.usage.value, "hasElevator": row.has_elevator, "buildingArea": str(row.building_area),
+        "usage": row.usage.value, "layout": row.layout, "hasElevator": row.has_elevator, "buildingArea": str(row.building_area),
         "innerArea": None if row.inner_area is None else str(row.inner_area),
         "price": None if row.price is None else str(row.price), "realEstateUnitNumber": row.real_estate_unit_number,
         "salesStatus": row.sales_status.value, "code": code, "buildingName": row.building_name,
