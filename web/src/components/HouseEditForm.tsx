@@ -11,6 +11,7 @@ export function HouseEditFields({ batch }: { batch?: boolean }) {
       <Col span={8}>{!batch && <Form.Item label="房号" name="roomNumber"><Input maxLength={20} /></Form.Item>}</Col>
       <Col span={24}>{!batch && <Form.Item label="坐落" name="address"><Input maxLength={300} /></Form.Item>}</Col>
       <Col span={8}><Form.Item label="用途" name="usage"><Select allowClear placeholder={hint} options={options(usage)} /></Form.Item></Col>
+      <Col span={8}><Form.Item label="户型" name="layout"><Input placeholder={hint ?? '如 三房两厅'} maxLength={20} /></Form.Item></Col>
       <Col span={8}><Form.Item label="销售状态" name="salesStatus"><Select allowClear placeholder={hint} options={options(salesStatus)} /></Form.Item></Col>
       <Col span={8}>
         <Form.Item label="有无电梯" name="hasElevator">

@@ -4,7 +4,7 @@
 
 export const EDITABLE = [
   'unit', 'floor', 'roomNumber', 'address', 'usage', 'buildingArea', 'innerArea', 'price', 'salesStatus',
-  'realEstateUnitNumber', 'hasElevator',
+  'realEstateUnitNumber', 'hasElevator', 'layout',
 ] as const;
 export type Field = (typeof EDITABLE)[number];
 export type Values = Partial<Record<Field, string | number | boolean | null>>;
@@ -21,6 +21,7 @@ const DECIMAL = /^\d{1,10}(\.\d{1,2})?$/;
 export const FIELD_LABELS: Record<Field, string> = {
   unit: '单元', floor: '楼层', roomNumber: '房号', address: '坐落', usage: '用途', buildingArea: '建筑面积',
   innerArea: '套内面积', price: '房款', salesStatus: '销售状态', realEstateUnitNumber: '不动产单元号', hasElevator: '有无电梯',
+  layout: '户型',
 };
 
 /** The value a field will have: the typed one, else the house's. */

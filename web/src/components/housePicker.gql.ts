@@ -25,7 +25,7 @@ export const FloorPlanQuery = graphql(`
           floor
           houses {
             id code unit floor roomNumber address status buildingArea salesStatus usage
-            innerArea price realEstateUnitNumber hasElevator
+            innerArea price realEstateUnitNumber hasElevator layout
             depositDue depositPaid unpaid balance
             owners { id name idType idNumber phone share }
             lockedBy { id number }

@@ -24,7 +24,7 @@ import {
 type Snapshot = {
   code?: string | null; buildingName: string; unit?: string | null; floor: number; roomNumber: string; address: string;
   usage: string; buildingArea: string; innerArea?: string | null; price?: string | null; salesStatus: string;
-  realEstateUnitNumber?: string | null; owners: { name: string }[];
+  realEstateUnitNumber?: string | null; layout?: string | null; owners: { name: string }[];
 };
 
 const SNAPSHOT_COLUMNS: { key: keyof Snapshot; title: string; show?: (s: Snapshot) => string }[] = [
@@ -34,6 +34,7 @@ const SNAPSHOT_COLUMNS: { key: keyof Snapshot; title: string; show?: (s: Snapsho
   { key: 'roomNumber', title: '房号' },
   { key: 'address', title: '坐落' },
   { key: 'usage', title: '用途', show: (s) => usage[s.usage] ?? s.usage },
+  { key: 'layout', title: '户型' },
   { key: 'buildingArea', title: '建筑面积' },
   { key: 'innerArea', title: '套内面积' },
   { key: 'price', title: '房款' },

@@ -188,7 +188,7 @@ export function HouseChangePage() {
             }}
             columns={[
               { title: '房屋', dataIndex: 'label', fixed: 'left', width: 110 },
-              ...(['unit', 'floor', 'roomNumber', 'usage', 'buildingArea', 'innerArea', 'price', 'salesStatus', 'realEstateUnitNumber'] as Field[]).map((f) => ({
+              ...(['unit', 'floor', 'roomNumber', 'usage', 'layout', 'buildingArea', 'innerArea', 'price', 'salesStatus', 'realEstateUnitNumber'] as Field[]).map((f) => ({
                 title: FIELD_LABELS[f],
                 key: f,
                 render: (_: unknown, r: EditRow) => {

@@ -25,8 +25,8 @@ export const ApplicationQuery = graphql(`
       createdBy { id name }
       houseChangeCount
       houseChanges(first: 300) {
-        before { code buildingName unit floor roomNumber address usage buildingArea innerArea price salesStatus realEstateUnitNumber hasElevator owners { name idType idNumber phone share } }
-        after { code buildingName unit floor roomNumber address usage buildingArea innerArea price salesStatus realEstateUnitNumber hasElevator owners { name idType idNumber phone share } }
+        before { code buildingName unit floor roomNumber address usage buildingArea innerArea price salesStatus realEstateUnitNumber hasElevator layout owners { name idType idNumber phone share } }
+        after { code buildingName unit floor roomNumber address usage buildingArea innerArea price salesStatus realEstateUnitNumber hasElevator layout owners { name idType idNumber phone share } }
         house { id code }
       }
       buildingChanges {
