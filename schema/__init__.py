@@ -5,6 +5,7 @@ passed as factories, so each request gets its own instances."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import aclosing
 
 import strawberry
 from graphql import GraphQLError
@@ -18,7 +19,7 @@ from schema import glossary
 from schema.cost import make_extension
 from schema.control_chars import RefuseControlCharacters
 from schema.document_rules import NonEmptySelectionSets, RequireOperationName, tolerating_empty_selections
-from schema.errors import ErrorCodes, internal
+from schema.errors import ErrorCodes, coded, internal
 from schema.fast_fields import execution_context_class, speed_up
 from schema.application_roots import Subscription
 from schema.mutation import Mutation
@@ -58,6 +59,26 @@ class Schema(strawberry.Schema):
         if result.errors and not all((e.extensions or {}).get("code") for e in result.errors):
             result.errors = [e if (e.extensions or {}).get("code") else internal(e) for e in result.errors]
         return result
+
+
+    async def stream(self, query, variable_values=None, context_value=None, root_value=None, operation_name=None,
+                     operation_extensions=None, allowed_operation_types=None):
+        """Over WebSocket every result comes from here, a subscription's events included: each
+        event's errors are coded as an operation's are (ErrorCodes sees only the first), so a
+        failure while a subscription runs (the database away) is a coded error, never the raw
+        exception's text."""
+        source = await super().stream(query, variable_values, context_value, root_value, operation_name,
+                                      operation_extensions, allowed_operation_types)
+        return _coded_stream(source)
+
+
+async def _coded_stream(source):
+    async with aclosing(source):
+        async for result in source:
+            errors = getattr(result, "errors", None)
+            if errors and not all((e.extensions or {}).get("code") for e in errors):
+                result.errors = [e if (e.extensions or {}).get("code") else coded(e) for e in errors]
+            yield result
 
 
 def build_schema() -> strawberry.Schema:

@@ -179,3 +179,30 @@ async def test_subscribers_of_one_process_share_one_read_of_a_changed_applicatio
         one = await _reads_of_one_change(client, world, 1)
         many = await _reads_of_one_change(client, world, 8)
     assert many == one, (one, many)
+
+
+async def test_a_failure_while_a_subscription_runs_is_a_coded_error_without_its_text(session, monkeypatch):
+    """The database going away between two events of a subscription: the event is an error with
+    its code and request id, never the raw exception's text (which may carry SQL)."""
+    from core.ids import decode_id
+    from services import events, jobs
+
+    org = await make_org(session)
+    job = await _queued_job(session, org.org_id)
+    async with ws_client() as client:
+        token = await login(client, org.admin_username)
+        async with subscribe(client, JOB, {"id": job}, token=token) as sub:
+            first = await sub.next()
+            assert first["payload"]["data"]["jobUpdated"]["status"] == "QUEUED"
+
+            async def unreachable(session, pk):
+                raise OSError("connection refused while running SELECT id_number FROM owners")
+
+            monkeypatch.setattr(jobs, "get_record", unreachable)
+            pk = decode_id(job, "Job")
+            await events.publish(events.job_channel(pk), {"id": pk, "status": "SUCCEEDED", "progress": 1.0,
+                                                          "processed": 1, "total": 1, "message": None})
+            message = await sub.next()
+    errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
+    assert errors[0]["extensions"]["code"] == "INTERNAL" and errors[0]["extensions"].get("requestId") is not None
+    assert "SELECT" not in json.dumps(errors, ensure_ascii=False) and "owners" not in errors[0]["message"]
