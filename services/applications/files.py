@@ -7,16 +7,16 @@ import asyncio
 import logging
 import time
 from datetime import datetime, timezone
-from typing import Any, Sequence
+from typing import Any, Awaitable, Callable, Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import get_sessionmaker
-from core.errors import AppError, FileRejected, InvalidState, NotFound, ValidationFailed
+from core.errors import FileRejected, InvalidState, NotFound, ValidationFailed
 from core.storage import get_storage
-from models import Application, ApplicationHouse, Building, Document, Estate, House, Job, Organization, Owner, User
-from models.enums import APPLICATION_LABELS, ApplicationType, DocumentKind, JobKind, JobStatus, RecordStatus
+from models import Application, ApplicationHouse, Building, Document, Estate, House, Job, Organization, User
+from models.enums import APPLICATION_LABELS, ApplicationType, DocumentKind, JobKind, JobStatus
 from services import documents, jobs, pii
 from services.access import Viewer
 from services.applications import houses as H
@@ -437,16 +437,17 @@ async def form_data(session: AsyncSession, app: Application):
     )
 
 
-async def run_form(job_id: int) -> None:
-    from services.pdf import render_application_form
-
+async def render_application_pdf(job_id: int, *, read, render, kind: DocumentKind, name: str,
+                                 attach: Callable[[AsyncSession, Application, Document], Awaitable[None]]) -> None:
+    """The job of one PDF of an application (its 申请表, its 退款申请表): `read(session, app)` the
+    content, `render` it off the event loop, store it, `attach` it where it belongs, and end the
+    job with it. A job already ended meanwhile (a repeated delivery) stores nothing."""
     job = await jobs.start(job_id)
     if job is None:
         return
     async with get_sessionmaker()() as session:
-        app = await session.get_one(Application, job.application_id)
-        form = await form_data(session, app)
-    pdf = await asyncio.to_thread(render_application_form, form)
+        content = await read(session, await session.get_one(Application, job.application_id))
+    pdf = await asyncio.to_thread(render, content)
     async with get_sessionmaker()() as session:
         # The application first, then the job: approval's order (it locks the application, then
         # its refunds' rows take key-share locks on their form's job); the other order deadlocked.
@@ -454,13 +455,23 @@ async def run_form(job_id: int) -> None:
         running = await session.get_one(Job, job_id, with_for_update=True)
         if running.status != JobStatus.RUNNING:
             return
-        doc = await documents.store(session, kind=DocumentKind.APPLICATION_FORM, filename=f"申请表-{app.number}.pdf",
+        doc = await documents.store(session, kind=kind, filename=f"{name}-{app.number}.pdf",
                                     content_type="application/pdf", data=pdf, organization_id=app.organization_id,
                                     created_by_id=running.created_by_id, suffix=".pdf")
         await session.flush()
-        if app.form_job_id == job_id:
-            app.form_document_id = doc.id
+        await attach(session, app, doc)
         running.total = 1
-        jobs.succeed(running, message="申请表已生成", result_document_id=doc.id)
+        jobs.succeed(running, message=f"{name}已生成", result_document_id=doc.id)
         await session.commit()
     await jobs.publish(running)
+
+
+async def run_form(job_id: int) -> None:
+    from services.pdf import render_application_form
+
+    async def attach(session: AsyncSession, app: Application, doc: Document) -> None:
+        if app.form_job_id == job_id:  # unless a later submit has taken its place
+            app.form_document_id = doc.id
+
+    await render_application_pdf(job_id, read=form_data, render=render_application_form,
+                                 kind=DocumentKind.APPLICATION_FORM, name="申请表", attach=attach)

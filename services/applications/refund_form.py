@@ -7,18 +7,17 @@ rendered anew and the history says which amounts changed."""
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 from typing import Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db import get_sessionmaker
 from models import Application, Building, Estate, House, Job, Organization, Refund
 from models.enums import DocumentKind, JobKind, JobStatus
-from services import documents, jobs, payments
+from services import jobs, payments
 from services.access import Viewer
+from services.applications import files
 
 DOCUMENT = "APPLICATION_REFUND_FORM"  # the render job's params["document"]
 NOTE_HOUSES = 5  # changed amounts named one by one in the history; beyond that, a count
@@ -98,27 +97,10 @@ async def run(job_id: int) -> None:
     its place, and the form of any Refund already waiting for it (approved meanwhile)."""
     from services.pdf import render_refund_form
 
-    job = await jobs.start(job_id)
-    if job is None:
-        return
-    async with get_sessionmaker()() as session:
-        doc = await refund_doc(session, await session.get_one(Application, job.application_id))
-    pdf = await asyncio.to_thread(render_refund_form, doc)
-    async with get_sessionmaker()() as session:
-        # The application first, then the job: approval's order (it locks the application, then
-        # its refunds' rows take key-share locks on their form's job); the other order deadlocked.
-        app = await session.get_one(Application, job.application_id, with_for_update=True)
-        running = await session.get_one(Job, job_id, with_for_update=True)
-        if running.status != JobStatus.RUNNING:
-            return
-        stored = await documents.store(session, kind=DocumentKind.REFUND_FORM, filename=f"退款申请表-{app.number}.pdf",
-                                       content_type="application/pdf", data=pdf, organization_id=app.organization_id,
-                                       created_by_id=running.created_by_id, suffix=".pdf")
-        await session.flush()
+    async def attach(session: AsyncSession, app: Application, doc) -> None:
         if app.refund_form_job_id == job_id:
-            app.refund_form_document_id = stored.id
-            await session.execute(update(Refund).where(Refund.form_job_id == job_id).values(form_document_id=stored.id))
-        running.total = 1
-        jobs.succeed(running, message="退款申请表已生成", result_document_id=stored.id)
-        await session.commit()
-    await jobs.publish(running)
+            app.refund_form_document_id = doc.id
+            await session.execute(update(Refund).where(Refund.form_job_id == job_id).values(form_document_id=doc.id))
+
+    await files.render_application_pdf(job_id, read=refund_doc, render=render_refund_form,
+                                       kind=DocumentKind.REFUND_FORM, name="退款申请表", attach=attach)
