@@ -6,6 +6,7 @@ import os
 import platform
 from datetime import datetime
 from importlib.metadata import version
+import re
 from pathlib import Path
 
 from bench.run import PLAN_MEDIAN_TARGET_MS, TREE_RATIO_TARGET, Results
@@ -290,6 +291,18 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
     return "\n".join(out) + "\n"
 
 
+def _sections(text: str) -> list[tuple[str, str]]:
+    """The file's "## " sections as (heading, whole section)."""
+    parts = re.split(r"(?m)^(?=## )", text)
+    return [(part.splitlines()[0], part) for part in parts if part.startswith("## ")]
+
+
 def write(path: Path, text: str) -> None:
+    """The run's report, followed by the sections other commands wrote into the file (the load
+    test, wrk, the stateful test's long profile, ...): a section is replaced only by one of the
+    same heading."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    ours = {heading for heading, _ in _sections(text)}
+    kept = [section.rstrip("\n") for heading, section in _sections(old) if heading not in ours]
+    path.write_text(text.rstrip("\n") + "".join("\n\n" + k for k in kept) + "\n", encoding="utf-8")
