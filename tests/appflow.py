@@ -44,6 +44,19 @@ async def make_world(client, session) -> World:
                  await login(client, other.admin_username))
 
 
+async def make_paying_world(client, session) -> World:
+    """make_world with every house's due under the example standards and a bank user of the
+    estate's bank logged in (`bank_token`): the world of the payment tests."""
+    from services.deposits import recalculate
+
+    w = await make_world(client, session)
+    await recalculate(session, estate_id=w.estate)
+    await session.commit()
+    await make_user(session, "bank1", [Role.BANK], bank_id=w.bank)
+    w.bank_token = await login(client, "bank1")
+    return w
+
+
 async def tree(client, world: World) -> dict:
     q = """query($id: ID!) { estate(id: $id) { buildings { id name builtYear structure address
             houses { id code unit floor roomNumber buildingArea balance depositDue status salesStatus owners { name } } } } }"""

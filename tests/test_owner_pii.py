@@ -19,12 +19,9 @@ from sqlalchemy import text
 
 from core.logs import JsonFormatter
 from models import Base
-from models.enums import Role
-from services.deposits import recalculate
 from services.validators import resident_id_check_char
 from tests.api import gql
-from tests.appflow import make_world, through_review, tree, wait_job
-from tests.factories import login, make_user
+from tests.appflow import make_paying_world, through_review, tree, wait_job
 from tests.processes import ROOT
 
 ID_NUMBER = "44070319730101197" + resident_id_check_char("44070319730101197")
@@ -37,12 +34,7 @@ NOTICE = "mutation($items: [OwnerNoticeItemInput!]!) { issueOwnerNotices(items: 
 
 @pytest.fixture
 async def world(client, session, worker):
-    w = await make_world(client, session)
-    await recalculate(session, estate_id=w.estate)
-    await session.commit()
-    await make_user(session, "bank1", [Role.BANK], bank_id=w.bank)
-    w.bank_token = await login(client, "bank1")
-    return w
+    return await make_paying_world(client, session)
 
 
 async def owner_notice(client, world, house_id, id_number=ID_NUMBER, phone=PHONE):

@@ -10,9 +10,8 @@ from sqlalchemy import func, select
 from core.ids import decode_id, encode_id
 from models import Building, House, LedgerEntry, Payment
 from models.enums import Role
-from services.deposits import recalculate
 from tests.api import gql
-from tests.appflow import make_world, pdf_pages, step, through_review, tree, wait_job
+from tests.appflow import make_paying_world, pdf_pages, step, tree, wait_job
 from tests.factories import login, make_user
 from tests.sheets import XLSX
 
@@ -22,12 +21,7 @@ CONFIRM = """mutation($input: ConfirmPaymentInput!) { confirmPayment(input: $inp
 
 @pytest.fixture
 async def world(client, session, worker):
-    w = await make_world(client, session)
-    await recalculate(session, estate_id=w.estate)  # the estate's dues under the example standards
-    await session.commit()
-    await make_user(session, "bank1", [Role.BANK], bank_id=w.bank)
-    w.bank_token = await login(client, "bank1")
-    return w
+    return await make_paying_world(client, session)
 
 
 async def assert_totals_add_up(client, world):

@@ -12,13 +12,11 @@ from sqlalchemy import select
 
 from core.ids import decode_id
 from models import ApplicationHouse
-from models.enums import LedgerKind, Role
+from models.enums import LedgerKind
 from services import ledger
-from services.deposits import recalculate
 from services.validators import resident_id_check_char
 from tests.api import gql
-from tests.appflow import APP_FIELDS, make_world, step, through_review, tree, wait_job
-from tests.factories import login, make_user
+from tests.appflow import APP_FIELDS, make_paying_world, step, through_review, wait_job
 from tests.sheets import XLSX, house, workbook
 
 INFO = "mutation($input: HouseInfoChangeInput!) { createHouseInfoChange(input: $input) { %s } }" % APP_FIELDS
@@ -36,12 +34,7 @@ BUILDINGS = """query($id: ID!) { estate(id: $id) { depositDue buildings { id nam
 
 @pytest.fixture
 async def world(client, session, worker):
-    w = await make_world(client, session)
-    await recalculate(session, estate_id=w.estate)  # every house has its due under the example standards
-    await session.commit()
-    await make_user(session, "bank1", [Role.BANK], bank_id=w.bank)
-    w.bank_token = await login(client, "bank1")
-    return w
+    return await make_paying_world(client, session)
 
 
 async def estate(client, world) -> dict:

@@ -7,11 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from models.enums import Role
-from services.deposits import recalculate
 from tests.api import gql
-from tests.appflow import APP_FIELDS, make_world, step, through_review
-from tests.factories import login, make_user
+from tests.appflow import APP_FIELDS, make_paying_world, step, through_review
 
 INFO = "mutation($input: HouseInfoChangeInput!) { createHouseInfoChange(input: $input) { %s } }" % APP_FIELDS
 UPDATE_INFO = "mutation($id: ID!, $input: HouseInfoChangeInput!) { updateHouseInfoChange(id: $id, input: $input) { id } }"
@@ -28,12 +25,7 @@ OWNER = {"name": "王五", "idType": "RESIDENT_ID", "idNumber": "110105194912310
 
 @pytest.fixture
 async def world(client, session, worker):
-    w = await make_world(client, session)
-    await recalculate(session, estate_id=w.estate)
-    await session.commit()
-    await make_user(session, "bank1", [Role.BANK], bank_id=w.bank)
-    w.bank_token = await login(client, "bank1")
-    return w
+    return await make_paying_world(client, session)
 
 
 async def buildings(client, world) -> list[dict]:
