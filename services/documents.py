@@ -14,6 +14,7 @@ from core.security import sign, signature_ok
 from core.storage import get_storage, sha256_hex, track_written
 from models import Document
 from models.enums import DocumentKind, RegistrationFileKind
+from sheets.guard import MAX_WORKBOOK_BYTES
 
 # Attachments are recognised by their first bytes, never by the name the client sent.
 CONTROL_OR_SEPARATOR = re.compile(r"[\x00-\x1f/\\]")
@@ -84,8 +85,6 @@ async def store_workbook_upload(session: AsyncSession, upload, *, organization_i
                                 created_by_id: int | None) -> Document:
     """An uploaded workbook kept for its import job: refused at once when it is too large or
     plainly not a workbook (the job's reader checks the rest: format, bombs, template)."""
-    from services.workbook import MAX_WORKBOOK_BYTES
-
     incoming = await read_upload(upload, field="file", limit_bytes=MAX_WORKBOOK_BYTES)
     if not incoming.data.startswith(WORKBOOK_MAGIC):
         raise FileRejected("请上传 Excel（.xlsx、.xls）或 .ods 工作簿", field="file")
