@@ -509,6 +509,8 @@ def _biff_cells(stream: bytes) -> int:
         kind, length = unpack("<HH", stream, pos)
         body = pos + 4
         pos = body + length
+        if pos > n and (kind in cells or kind in multi):
+            raise reject(DAMAGED)  # a cell record cut off by the end of the stream
         if kind in cells:
             if length >= 4:
                 row, col = unpack("<HH", stream, body)

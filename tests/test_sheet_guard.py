@@ -69,6 +69,40 @@ def xlsx_members(sheet_xml: bytes | None = None) -> dict[str, bytes]:
     return members
 
 
+def ole2(stream: bytes) -> bytes:
+    """A compound file ([MS-CFB] version 3) holding one stream named Workbook: sector 0 is the FAT,
+    1 the directory, the stream follows (at least 4096 bytes, so not in the mini stream)."""
+    end, free = 0xFFFFFFFE, 0xFFFFFFFF
+    stream = stream.ljust(4096, b"\0") if len(stream) < 4096 else stream
+    count = -(-len(stream) // 512)
+    header = bytearray(512)
+    header[:8] = guard.OLE_MAGIC
+    struct.pack_into("<HHHHH", header, 0x18, 0x3E, 3, 0xFFFE, 9, 6)
+    struct.pack_into("<IIIIIIII", header, 0x2C, 1, 1, 0, 4096, end, 0, end, 0)
+    struct.pack_into("<109I", header, 0x4C, 0, *[free] * 108)
+    fat = [0xFFFFFFFD, end] + [2 + i + 1 for i in range(count - 1)] + [end]
+    fat_sector = struct.pack("<128I", *fat, *[free] * (128 - len(fat)))
+
+    def entry(name: str, kind: int, start: int, size: int) -> bytes:
+        raw = bytearray(128)
+        encoded = (name + "\0").encode("utf-16-le")
+        raw[:len(encoded)] = encoded
+        struct.pack_into("<HB", raw, 0x40, len(encoded), kind)
+        struct.pack_into("<IIII", raw, 0x44, free, free, free if kind == 2 else 1, 0)
+        struct.pack_into("<IQ", raw, 0x74, start, size)
+        return bytes(raw)
+
+    directory = entry("Root Entry", 5, end, 0) + entry("Workbook", 2, 2, len(stream)) + bytes(256)
+    return bytes(header) + fat_sector + directory + stream.ljust(count * 512, b"\0")
+
+
+def biff(kind: int, body: bytes) -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+BOF = biff(0x0809, bytes(16))
+
+
 FAR_CELLS = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
              b'<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
              b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>')
@@ -174,6 +208,15 @@ def test_cell_range_bombs_are_refused_before_calamine_allocates_them():
     assert "范围过大" in refusal((FIXTURES / "far_cells.xls").read_bytes()).message
 
 
+def test_a_legacy_workbook_whose_last_cell_record_is_cut_off_is_damaged():
+    """A cell record running past the end of the Workbook stream holds no cell to count."""
+    number = biff(0x0203, struct.pack("<HHH", 0, 0, 0) + bytes(8))  # NUMBER at A1
+    assert check_file(ole2(BOF + number + biff(0x000A, b""))) == "xls"
+    for cut in (number[:6], biff(0x00BD, struct.pack("<HHH", 0, 0, 1))[:8]):  # NUMBER, MULRK
+        stream = BOF + biff(0x00FC, bytes(4200)) + cut
+        assert "损坏" in refusal(ole2(stream)).message
+
+
 @pytest.mark.parametrize("read", [
     lambda data: read_house_sheet(data, "far.xlsx"),
     lambda data: [chunk for chunk in HouseSheetStream(data, "far.xlsx")],
@@ -217,3 +260,12 @@ def test_truncated_workbooks_never_raise_anything_else(sample, where):
 @given(st.sampled_from([guard.OLE_MAGIC, guard.ZIP_MAGIC, b""]), st.binary(max_size=4096))
 def test_arbitrary_bytes_behind_a_workbook_signature_never_raise_anything_else(magic, tail):
     passes_or_is_refused(magic + tail)
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.sampled_from([0x0809, 0x0203, 0x00FD, 0x027E, 0x00BD, 0x00BE, 0x000A, 0x00FC]),
+                          st.binary(max_size=24)), min_size=1, max_size=40), st.integers(0, 27))
+def test_arbitrary_records_in_a_legacy_workbook_never_raise_anything_else(records, cut):
+    records_bytes = b"".join(biff(kind, body) for kind, body in records)
+    filler = biff(0x00FC, bytes(4096))  # the stream ends where the records end, not in padding
+    passes_or_is_refused(ole2(BOF + filler + records_bytes[:max(0, len(records_bytes) - cut)]))
