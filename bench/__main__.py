@@ -68,7 +68,7 @@ async def more() -> str:
         "",
         "## Payment notices into one PDF (one worker)",
         "",
-        f"{pdf['notices']:,} notices ({pdf['lines']:,} house lines) rendered by `services.pdf.render_payment_notices` into one",
+        f"{pdf['notices']:,} notices ({pdf['lines']:,} house lines) rendered by `documents.payment_notice.render_payment_notices` into one",
         "file, beside plain WeasyPrint (`weasyprint.HTML(string=…).write_pdf()`) on the same HTML, in the same run.",
         "",
         "| | Pages | Seconds | Pages/s | Pages per CPU-second | Target |",

@@ -1,5 +1,5 @@
 """How fast 交存通知单 render: `count` realistic notices (1–10 houses each) into one PDF through
-services.pdf.render_payment_notices, and the same HTML through plain WeasyPrint
+documents.payment_notice.render_payment_notices, and the same HTML through plain WeasyPrint
 (``weasyprint.HTML(string=html).write_pdf()``, no user stylesheet, font config or fetcher of
 ours) for comparison. One process, one thread.
 
@@ -19,6 +19,11 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
+from documents.payment_notice import (
+    NoticeDoc, NoticeLineDoc, payment_notices_html, render_payment_notice, render_payment_notices,
+)
+from documents.render import html_to_pdf, qr_png_data_uri, qr_svg_data_uri
+
 STANDARDS = [
     ("住宅（有电梯）每平方米 75 元", Decimal("75")),
     ("住宅（无电梯）每平方米 45 元", Decimal("45")),
@@ -34,8 +39,6 @@ TYPES = ["首期交存", "首期交存", "首期交存", "补交", "续筹", "�
 
 
 def make_line(rng: random.Random, n: int, building: int):
-    from services.pdf import NoticeLineDoc
-
     area = Decimal(rng.randint(4500, 16000)).scaleb(-2)
     name, rate = rng.choice(STANDARDS)
     amount = (area * rate if rate else Decimal(rng.randint(600000, 3000000)) * Decimal("0.02")).quantize(Decimal("0.01"))
@@ -45,8 +48,6 @@ def make_line(rng: random.Random, n: int, building: int):
 
 
 def make_notice(rng: random.Random, i: int, lines: int | None = None):
-    from services.pdf import NoticeDoc
-
     building = rng.randint(1, 30)
     count = lines if lines is not None else rng.randint(1, 10)
     notice_lines = [make_line(rng, n, building) for n in range(count)]
@@ -86,14 +87,12 @@ def run(count: int = 1000, output: Path | None = None, svg: bool = False) -> dic
     HTML with the QR codes as SVG instead of PNG (``svg_*``)."""
     import weasyprint
 
-    from services import pdf
-
     notices = make_notices(count)
-    html_text = pdf.payment_notices_html(notices)
-    pdf.render_payment_notice(notices[0])  # warm up: font configuration, font check, imports
+    html_text = payment_notices_html(notices)
+    render_payment_notice(notices[0])  # warm up: font configuration, font check, imports
 
     started, cpu = time.perf_counter(), time.process_time()
-    ours = pdf.render_payment_notices(notices)
+    ours = render_payment_notices(notices)
     ours_s, ours_cpu = time.perf_counter() - started, time.process_time() - cpu
     if output:
         output.write_bytes(ours)
@@ -107,9 +106,9 @@ def run(count: int = 1000, output: Path | None = None, svg: bool = False) -> dic
     if svg:
         svg_html = html_text
         for n in notices:
-            svg_html = svg_html.replace(pdf.qr_png_data_uri(n.number), pdf.qr_svg_data_uri(n.number), 1)
+            svg_html = svg_html.replace(qr_png_data_uri(n.number), qr_svg_data_uri(n.number), 1)
         started = time.perf_counter()
-        svg_pages = page_count(pdf.html_to_pdf(svg_html))
+        svg_pages = page_count(html_to_pdf(svg_html))
         svg_s = time.perf_counter() - started
         extra = {"svg_pages": svg_pages, "svg_seconds": round(svg_s, 2), "svg_pages_per_s": round(svg_pages / svg_s, 1)}
     return {

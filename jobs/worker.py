@@ -37,7 +37,8 @@ async def startup(ctx) -> None:
 
     use_pre_ping()
 
-    for module in ("python_calamine", "openpyxl", "services.workbook", "services.pdf", "weasyprint"):
+    for module in ("python_calamine", "openpyxl", "services.workbook", "documents.application_form",
+                   "documents.payment_notice", "documents.refund_form", "weasyprint"):
         importlib.import_module(module)
     from sqlalchemy import text
 

@@ -15,11 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import get_sessionmaker
 from core.errors import FileRejected, Forbidden, NotFound, ValidationFailed
 from core.storage import get_storage
+from documents.payment_notice import NoticeDoc, NoticeLineDoc, render_payment_notice, render_payment_notices
+from documents.refund_form import RefundDoc, RefundHouseDoc, render_refund_form
 from models import Bank, Building, Document, Estate, House, Job, NoticeLine, Organization, PaymentNotice, Refund
 from models.enums import DocumentKind, JobKind, JobStatus, PAYMENT_TYPE_LABELS, PayerKind, PaymentType, RecordStatus, Role
 from services import deposits, documents, jobs, notices
 from services.access import Viewer, require_role
 from services.records import JobRecord
+from sheets import renewal as renewal_sheet
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RENEWAL_THRESHOLD = Decimal("0.3")  # 续筹 when a house that paid has under 30 % of its first deposit left
@@ -101,8 +104,6 @@ async def start_renewal_export(session: AsyncSession, viewer: Viewer | None, est
 
 
 async def run_renewal_export(job_id: int) -> None:
-    from services import renewal_sheet
-
     job = await jobs.start(job_id)
     if job is None:
         return
@@ -140,7 +141,6 @@ async def start_amount_import(session: AsyncSession, viewer: Viewer | None, esta
 
 async def run_amount_import(job_id: int) -> None:
     """Every row checked first; if all pass, one notice per house, all in one transaction."""
-    from services import renewal_sheet
     from services.auth import viewer_of
     from models import User
 
@@ -199,8 +199,6 @@ async def run_amount_import(job_id: int) -> None:
 # ---------------------------------------------------------------- PDFs of notices and refunds
 
 async def notice_docs(session: AsyncSession, notice_ids: Sequence[int]) -> list[Any]:
-    from services.pdf import NoticeDoc, NoticeLineDoc
-
     rows = (await session.execute(
         select(PaymentNotice, Estate, Organization, Bank).join(Estate, Estate.id == PaymentNotice.estate_id)
         .join(Organization, Organization.id == PaymentNotice.organization_id).join(Bank, Bank.id == PaymentNotice.bank_id)
@@ -232,8 +230,6 @@ async def notice_docs(session: AsyncSession, notice_ids: Sequence[int]) -> list[
 
 async def run_notice_pdfs(job_id: int) -> None:
     """Each notice its own PDF (kept on the notice), or all in one printable file (the job's result)."""
-    from services.pdf import render_payment_notice, render_payment_notices
-
     job = await jobs.start(job_id)
     if job is None:
         return
@@ -289,7 +285,6 @@ async def start_print(session: AsyncSession, viewer: Viewer | None, ids: Sequenc
 
 async def run_refund_forms(job_id: int) -> None:
     from models import Application
-    from services.pdf import RefundDoc, RefundHouseDoc, render_refund_form
 
     job = await jobs.start(job_id)
     if job is None:

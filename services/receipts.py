@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import get_sessionmaker
+from documents.render import esc, html_to_pdf, qr_png_data_uri
 from models import Building, Estate, House, Job, NoticeLine, Payment, PaymentNotice
 from models.enums import DocumentKind, JobKind, PAYMENT_TYPE_LABELS, PaymentChannel
 from services import documents, jobs
@@ -37,7 +38,6 @@ class ReceiptDoc:
 
 def receipt_html(r: ReceiptDoc) -> str:
     from services.money import chinese_capitals
-    from services.pdf import esc, qr_png_data_uri
 
     rows = "".join(f"<tr><td>{esc(code)}</td><td>{esc(where)}</td><td class='n'>{amount:,.2f}</td></tr>"
                    for code, where, amount in r.houses)
@@ -68,8 +68,6 @@ td.n {{ text-align: right; }}
 
 
 def render_receipt(r: ReceiptDoc) -> bytes:
-    from services.pdf import html_to_pdf
-
     return html_to_pdf(receipt_html(r), title="交款证明")
 
 

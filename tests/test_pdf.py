@@ -1,4 +1,4 @@
-"""PDF rendering (services/pdf.py): the bundled CJK font is embedded, text is escaped, the QR
+"""PDF rendering (documents/): the bundled CJK font is embedded, text is escaped, the QR
 code carries the number, long forms flow over pages with the table header repeated; payment
 notices are one page each (up to 200 lines), the refund form one page.
 
@@ -20,13 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from services import pdf
-from services.money import chinese_capitals
-from services.pdf import (
-    ApplicationForm, ChangeRow, NoticeDoc, NoticeLineDoc, RefundDoc, RefundHouseDoc, application_form_html, html_to_pdf,
-    payment_notices_html, refund_form_html, render_application_form, render_payment_notice, render_payment_notices,
-    render_refund_form,
+from documents import render
+from documents.application_form import ApplicationForm, ChangeRow, application_form_html, render_application_form
+from documents.payment_notice import (
+    INFO_GRID, LINE_GRIDS, NOTICE_NOTE, NoticeDoc, NoticeLineDoc, payment_notices_html, render_payment_notice,
+    render_payment_notices,
 )
+from documents.refund_form import RefundDoc, RefundHouseDoc, refund_form_html, render_refund_form
+from documents.render import html_to_pdf
+from services.money import chinese_capitals
 
 COLUMNS = ["楼幢", "单元", "房屋坐落", "用途", "电梯", "销售状态"]
 
@@ -89,16 +91,16 @@ def long_pdf() -> bytes:
 
 
 def test_font_is_the_pinned_noto_sans_sc():
-    assert pdf.FONT_FILE.is_absolute() and pdf.FONT_FILE.name == "NotoSansSC-Regular.otf"
-    assert hashlib.sha256(pdf.FONT_FILE.read_bytes()).hexdigest() == pdf.FONT_SHA256
-    assert pdf.FONT_URL.startswith("file:///") and pdf.FONT_URL in pdf.BASE_CSS
+    assert render.FONT_FILE.is_absolute() and render.FONT_FILE.name == "NotoSansSC-Regular.otf"
+    assert hashlib.sha256(render.FONT_FILE.read_bytes()).hexdigest() == render.FONT_SHA256
+    assert render.FONT_URL.startswith("file:///") and render.FONT_URL in render.BASE_CSS
 
 
 def test_form_embeds_only_the_cjk_font(small_pdf):
     assert small_pdf.startswith(b"%PDF-")
     names = font_names(small_pdf)
     assert names, "no font found in the PDF"
-    assert all(re.fullmatch(r"[A-Z]{6}\+" + re.escape(pdf.PDF_FONT_NAME), n) for n in names), names
+    assert all(re.fullmatch(r"[A-Z]{6}\+" + re.escape(render.PDF_FONT_NAME), n) for n in names), names
     assert re.search(rb"/FontFile3|/FontFile2|/FontFile\b", pdf_text(small_pdf)), "font program not embedded"
 
 
@@ -110,7 +112,7 @@ def test_pdffonts_lists_the_cjk_font_embedded(small_pdf, tmp_path):
     assert lines, "pdffonts found no font"
     for line in lines:
         name, *_rest = line.split()
-        assert name.endswith("+" + pdf.PDF_FONT_NAME), line
+        assert name.endswith("+" + render.PDF_FONT_NAME), line
         assert " yes yes yes " in line, f"not embedded+subset+unicode: {line}"
 
 
@@ -146,7 +148,7 @@ def test_qr_code_carries_the_number(small_pdf, tmp_path):
 
 
 def test_qr_data_uri():
-    uri = pdf.qr_svg_data_uri("YW202611270001")
+    uri = render.qr_svg_data_uri("YW202611270001")
     assert uri.startswith("data:image/svg+xml")
     assert uri in application_form_html(make_form(1))
 
@@ -220,7 +222,7 @@ def test_html_to_pdf_one_a4_page_per_notice():
     assert page_count(data) == 3
     box = re.search(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf_text(data))
     assert box and (round(float(box[1])), round(float(box[2]))) == (595, 842)  # A4 portrait
-    assert all(n.endswith("+" + pdf.PDF_FONT_NAME) for n in font_names(data))
+    assert all(n.endswith("+" + render.PDF_FONT_NAME) for n in font_names(data))
 
 
 def test_document_cannot_fetch_files_or_network():
@@ -234,7 +236,7 @@ def test_document_cannot_fetch_files_or_network():
 def test_document_cannot_change_the_font():
     data = html_to_pdf('<html><head><style>p { font-family: serif; font-weight: bold }</style></head>'
                        "<body><p>维修资金 Serif?</p><h1>标题</h1></body></html>")
-    assert all(n.endswith("+" + pdf.PDF_FONT_NAME) for n in font_names(data))
+    assert all(n.endswith("+" + render.PDF_FONT_NAME) for n in font_names(data))
 
 
 async def test_renders_in_threads():
@@ -305,7 +307,7 @@ def qr_codes(data: bytes, tmp_path: Path) -> list[str]:
 def assert_only_our_font(data: bytes) -> None:
     names = font_names(data)
     assert names, "no font found in the PDF"
-    assert all(re.fullmatch(r"[A-Z]{6}\+" + re.escape(pdf.PDF_FONT_NAME), n) for n in names), names
+    assert all(re.fullmatch(r"[A-Z]{6}\+" + re.escape(render.PDF_FONT_NAME), n) for n in names), names
     assert re.search(rb"/FontFile3|/FontFile2|/FontFile\b", pdf_text(data)), "font program not embedded"
 
 
@@ -327,7 +329,7 @@ def test_notice_pdffonts_embedded_subset(notice_pdf, tmp_path):
     path = tmp_path / "notice.pdf"
     path.write_bytes(notice_pdf)
     lines = subprocess.run([pdffonts, str(path)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
-    assert lines and all(" yes yes yes " in line and "+" + pdf.PDF_FONT_NAME in line for line in lines), lines
+    assert lines and all(" yes yes yes " in line and "+" + render.PDF_FONT_NAME in line for line in lines), lines
 
 
 def test_notice_text(notice_pdf, tmp_path):
@@ -340,7 +342,7 @@ def test_notice_text(notice_pdf, tmp_path):
                      "开户银行", "中国工商银行江门分行", "江门市住宅专项维修资金专户", "2012002309200123456",
                      "房屋编号", "坐落", "建筑面积", "交存标准", "金额", "FW0000000001", "3栋1单元0101", "80.00",
                      "住宅（有电梯）每平方米75元", "6,000.00", "FW0000000005", "¥30,277.50", "（共5套）",
-                     "人民币" + capitals, pdf.NOTICE_NOTE, "开单人", "交款人（签章）", "银行经办（盖章）"):
+                     "人民币" + capitals, NOTICE_NOTE, "开单人", "交款人（签章）", "银行经办（盖章）"):
         assert re.sub(r"\s+", "", expected) in page, expected
 
 
@@ -384,10 +386,10 @@ def test_notice_layout_by_line_count(count, layout):
 
 
 def test_grids_fill_the_width():
-    for _, groups, grid, labels in pdf._LINE_GRIDS:
+    for _, groups, grid, labels in LINE_GRIDS:
         assert round(groups * sum(c.width for c in grid.cols), 1) == 182.0, grid.name
         assert len(labels) == 5
-    assert sum(c.width for c in pdf._INFO_GRID.cols) == 182
+    assert sum(c.width for c in INFO_GRID.cols) == 182
 
 
 def test_longer_notice_runs_on_to_more_pages(tmp_path):
@@ -434,7 +436,7 @@ def test_notice_without_lines_or_standard():
 
 
 def test_qr_png_data_uri():
-    uri = pdf.qr_png_data_uri("JK202611270001")
+    uri = render.qr_png_data_uri("JK202611270001")
     assert uri.startswith("data:image/png;base64,")
     assert uri in payment_notices_html([make_notice(1)])
 
@@ -465,7 +467,7 @@ def test_refund_form_with_long_values_is_one_page(scale):
     data = render_refund_form(refund)
     assert page_count(data) == 1
     text = pdf_text(data)
-    assert pdf.PDF_FONT_NAME.encode() in text
+    assert render.PDF_FONT_NAME.encode() in text
 
 
 def test_refund_form_is_escaped():

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import get_sessionmaker
 from core.errors import FileRejected, InvalidState, NotFound, ValidationFailed
 from core.storage import get_storage
+from documents.application_form import ApplicationForm, ChangeRow, render_application_form
 from models import Application, ApplicationHouse, Building, Document, Estate, House, Job, Organization, User
 from models.enums import APPLICATION_LABELS, ApplicationType, DocumentKind, JobKind, JobStatus
 from services import documents, jobs, pii
@@ -397,8 +398,6 @@ def _cell(key: str, value: Any) -> str:
 
 
 async def form_data(session: AsyncSession, app: Application):
-    from services.pdf import ApplicationForm, ChangeRow
-
     org = await session.get_one(Organization, app.organization_id)
     estate = await session.get(Estate, app.estate_id) if app.estate_id else None
     applicant = await session.get_one(User, app.created_by_id)
@@ -467,8 +466,6 @@ async def render_application_pdf(job_id: int, *, read, render, kind: DocumentKin
 
 
 async def run_form(job_id: int) -> None:
-    from services.pdf import render_application_form
-
     async def attach(session: AsyncSession, app: Application, doc: Document) -> None:
         if app.form_job_id == job_id:  # unless a later submit has taken its place
             app.form_document_id = doc.id

@@ -13,6 +13,7 @@ from typing import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from documents.refund_form import RefundDoc, RefundHouseDoc, render_refund_form
 from models import Application, Building, Estate, House, Job, Organization, Refund
 from models.enums import DocumentKind, JobKind, JobStatus
 from services import jobs, payments
@@ -75,8 +76,6 @@ async def _changed_note(session: AsyncSession, printed: dict[str, Decimal], now:
 
 async def refund_doc(session: AsyncSession, app: Application):
     """The form's content: the printed amounts, the refund account given on submit."""
-    from services.pdf import RefundDoc, RefundHouseDoc
-
     amounts = _amounts((app.refund_form_amounts or {}).items())
     rows = (await session.execute(
         select(House.id, House.code, House.unit, House.room_number, Building.name)
@@ -95,8 +94,6 @@ async def refund_doc(session: AsyncSession, app: Application):
 async def run(job_id: int) -> None:
     """Renders the form; it becomes the application's refundForm unless a later submit has taken
     its place, and the form of any Refund already waiting for it (approved meanwhile)."""
-    from services.pdf import render_refund_form
-
     async def attach(session: AsyncSession, app: Application, doc) -> None:
         if app.refund_form_job_id == job_id:
             app.refund_form_document_id = doc.id

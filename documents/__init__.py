@@ -1,0 +1,1 @@
+"""PDF documents: pure rendering, no database."""
