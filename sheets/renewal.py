@@ -9,10 +9,13 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
+import python_calamine as calamine
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from core.errors import FileRejected
+from services.workbook import typed_cells
+from sheets.guard import check_file
 
 COLUMNS = ["房屋编号", "楼幢名称", "单元", "楼层", "房号", "建筑面积", "首期应交", "当前余额", "本次交款金额"]
 AMOUNT = "本次交款金额"
@@ -43,8 +46,6 @@ class AmountRow:
 def write(rows: Iterable[RenewalRow]) -> bytes:
     """The sheet with the default amounts: text stored as text, amounts as numbers shown 0.00,
     the header row frozen."""
-    from services.workbook import typed_cells
-
     wb = Workbook()
     ws = wb.active
     ws.title = "续筹金额"
@@ -76,12 +77,8 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def _first_sheet(data: bytes) -> list[list[Any]]:
-    """The first sheet's cells, after the house reader's checks of format, size and bombs."""
-    import python_calamine as calamine
-
-    from services.workbook import _check_file
-
-    _check_file(data)
+    """The first sheet's cells, after the checks of format, size and bombs (sheets/guard.py)."""
+    check_file(data)
     try:
         book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         return [list(row) for row in book.get_sheet_by_index(0).iter_rows()]
