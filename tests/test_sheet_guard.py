@@ -20,7 +20,7 @@ from sheets import guard
 from sheets.guard import MAX_WORKBOOK_BYTES, check_file
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def refusal(data: bytes) -> FileRejected:
