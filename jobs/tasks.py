@@ -10,7 +10,9 @@ from arq.worker import Retry
 
 from core.db import get_sessionmaker
 from models import Job
-from services import jobs, payment_jobs, receipts
+from services import jobs
+from services.payments import jobs as payment_jobs
+from services.payments import receipts
 from services.applications import files, refund_form
 
 log = logging.getLogger("wxfund.jobs")

@@ -6,7 +6,9 @@ from typing import Any
 
 from core.errors import NotFound
 from core.ids import decode_id
-from services import deposits, notices, payment_jobs, payments, payments_read
+from services.payments import confirm, deposits, notices
+from services.payments import jobs as payment_jobs
+from services.payments import read as payments_read
 from services.access import require_role, require_tree_reader, require_viewer
 from services.applications.house_changes import OwnerData
 from services.records import DepositStandardRecord, JobRecord, NoticeRecord, PaymentRecord, RefundRecord, from_model
@@ -81,13 +83,13 @@ async def print_notices(info, ids):
 
 
 async def confirm_payment(info, input):
-    payment = await _session_call(info, payments.confirm, notice_number=input.notice_number, amount=input.amount,
+    payment = await _session_call(info, confirm.confirm, notice_number=input.notice_number, amount=input.amount,
                                   bank_transaction_id=input.bank_transaction_id, paid_at=input.paid_at, channel=input.channel)
     return from_model(PaymentRecord, payment)
 
 
 async def complete_refund(info, gid):
-    return from_model(RefundRecord, await _session_call(info, payments.complete_refund, _pk(gid, "Refund")))
+    return from_model(RefundRecord, await _session_call(info, confirm.complete_refund, _pk(gid, "Refund")))
 
 
 async def payment_notices(info, *, first, after, filter):
@@ -113,13 +115,13 @@ async def payment_notice(info, number: str):
 
 async def payments_of_day(info, *, day, first, after):
     async with info.context.sessions() as session:
-        return await payments.payments_page(session, info.context.viewer, day=day, first=first, after=after)
+        return await confirm.payments_page(session, info.context.viewer, day=day, first=first, after=after)
 
 
 async def refunds(info, *, first, after, status, estate_id):
     viewer = require_tree_reader(info.context.viewer)
     async with info.context.sessions() as session:
-        return await payments.refunds_page(session, viewer, first=first, after=after, status=status,
+        return await confirm.refunds_page(session, viewer, first=first, after=after, status=status,
                                            estate_id=None if estate_id is None else (_pk(estate_id, "Estate") or 0))
 
 

@@ -733,7 +733,7 @@ def _lines_grid(lines: Sequence[NoticeLineDoc], groups: int, grid: _Grid, labels
 
 
 def _notice_section(notice: NoticeDoc) -> str:
-    from services.money import chinese_capitals
+    from services.payments.money import chinese_capitals
 
     lines = notice.lines
     groups, grid, labels = _line_grid(len(lines))
@@ -907,7 +907,7 @@ REFUND_ONE_PAGE_HOUSES = 20  # up to this many houses the form is made to fit on
 def refund_form_html(refund: RefundDoc, *, density: int = 0) -> str:
     """The 退款申请表 as an HTML document (for html_to_pdf); ``density`` 1 or 2 sets it ever
     tighter and smaller (render_refund_form uses them when long values need it)."""
-    from services.money import chinese_capitals
+    from services.payments.money import chinese_capitals
 
     title = "住宅专项维修资金退款申请表"
     number = esc(refund.number)

@@ -202,7 +202,7 @@ def make_machine(loop: asyncio.AbstractEventLoop, client, worker):
             from core.redis import get_redis
             from models import Base
             from models.enums import Role
-            from services.deposits import recalculate
+            from services.payments.deposits import recalculate
             from services.seed import create_example_standards
             from tests.factories import login, make_bank, make_estate, make_org, make_user
 

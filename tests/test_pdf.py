@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from services import pdf
-from services.money import chinese_capitals
+from services.payments.money import chinese_capitals
 from services.pdf import (
     ApplicationForm, ChangeRow, NoticeDoc, NoticeLineDoc, RefundDoc, RefundHouseDoc, application_form_html, html_to_pdf,
     payment_notices_html, refund_form_html, render_application_form, render_payment_notice, render_payment_notices,

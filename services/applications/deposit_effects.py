@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import InvalidState, together
 from models import Application, ApplicationHouse, Building, Estate, House, Refund
 from models.enums import ApplicationType, PaymentType, RecordStatus, RefundStatus
-from services import deposits, money, notices, payments
+from services.payments import confirm, deposits, money, notices
 from services.access import Viewer
 
 ZERO = Decimal("0.00")
@@ -168,7 +168,7 @@ async def apply(session: AsyncSession, app: Application, impacts: list[Impact], 
                 building_id=house.building_id, viewer=viewer, application_id=app.id,
                 lines=[notices.Line(house.id, house.building_area, None, i.make_up)]))
         if i.refund > 0:
-            payments.new_refund(session, app, i.house_id, i.refund)
+            confirm.new_refund(session, app, i.house_id, i.refund)
     if issued:
         session.info.setdefault("render_jobs", []).append(await notices.render_documents(session, issued, viewer))
     # Their forms: the one printed on submit or new ones (refund_form.on_approve, after this).

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import AppError, Conflict, NotFound, ValidationFailed
 from models import Application, ApplicationHouse, Bank, Building, Estate, House
 from models.enums import DISTRICTS, ApplicationType, DepositTiming, RecordStatus
-from services import audit, banks, codes
+from services import audit, codes
+from services.payments import banks
 from services.access import Viewer
 from services.applications import houses as H
 from services.applications import lifecycle

@@ -1,7 +1,7 @@
 """房屋拆分合并 house split/merge: the chosen houses are replaced by result houses read from
 the exported workbook (every row a result house with 房屋编号 empty, in existing buildings of
 the estate); attachments are required. On approval the old houses are CANCELLED and their
-pooled balance is carried to the results in proportion to area (services.money.split_by_weight)."""
+pooled balance is carried to the results in proportion to area (services.payments.money.split_by_weight)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import AppError, AreaMismatch, Conflict, ValidationFailed
 from models import Application, ApplicationHouse, Building, Document, House
 from models.enums import ApplicationType, DepositTiming, LedgerKind, RecordStatus
-from services import ledger, money
+from services.payments import ledger, money
 from services.access import Viewer
 from services.applications import houses as H
 from services.applications import lifecycle

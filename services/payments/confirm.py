@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import AlreadyPaid, AmountMismatch, Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from models import Application, House, NoticeLine, Payment, PaymentNotice, Refund
 from models.enums import JobKind, LedgerKind, NoticeStatus, PaymentChannel, RefundStatus, Role
-from services import audit, events, ledger
+from services import audit, events
+from services.payments import ledger
 from services.access import Viewer, require_role
-from services.notices import close
+from services.payments.notices import close
 from services.tree import Page, keyset_page
 from services.records import PaymentRecord, RefundRecord
 
@@ -59,7 +60,7 @@ async def confirm(session: AsyncSession, viewer: Viewer | None, *, notice_number
         await ledger.post(session, line.house_id, LedgerKind.DEPOSIT, line.amount, memo=f"交存 {notice.number}")
     await close(session, [notice.id], NoticeStatus.PAID, at=paid_at)
     await session.flush()
-    from services import receipts
+    from services.payments import receipts
 
     receipt_job = await receipts.schedule(session, payment, viewer, notice.organization_id)
     audit.record(session, actor=viewer, action="payment.confirm", entity_type="Payment", entity_id=payment.id,

@@ -17,7 +17,8 @@ from core.errors import FileRejected, Forbidden, NotFound, ValidationFailed
 from core.storage import get_storage
 from models import Bank, Building, Document, Estate, House, Job, NoticeLine, Organization, PaymentNotice, Refund
 from models.enums import DocumentKind, JobKind, JobStatus, PAYMENT_TYPE_LABELS, PayerKind, PaymentType, RecordStatus, Role
-from services import deposits, documents, jobs, notices
+from services import documents, jobs
+from services.payments import deposits, notices
 from services.access import Viewer, require_role
 from services.records import JobRecord
 
@@ -268,7 +269,7 @@ async def run_notice_pdfs(job_id: int) -> None:
 
 async def start_print(session: AsyncSession, viewer: Viewer | None, ids: Sequence[int | None]) -> Job:
     from services.access import require_viewer
-    from services.payments_read import visible_notices
+    from services.payments.read import visible_notices
 
     viewer = require_viewer(viewer)
     if not ids:

@@ -143,7 +143,7 @@ def _location(building: Building, house: House) -> str:
 
 
 async def _standard_names(session: AsyncSession, houses: Sequence[House]) -> dict[int, str | None]:
-    from services.deposits import dues_for_houses
+    from services.payments.deposits import dues_for_houses
 
     dues = await dues_for_houses(session, [h.id for h in houses])
     return {h: (d.standard.name if d else None) for h, d in dues.items()}

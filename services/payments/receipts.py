@@ -36,7 +36,7 @@ class ReceiptDoc:
 
 
 def receipt_html(r: ReceiptDoc) -> str:
-    from services.money import chinese_capitals
+    from services.payments.money import chinese_capitals
     from services.pdf import esc, qr_png_data_uri
 
     rows = "".join(f"<tr><td>{esc(code)}</td><td>{esc(where)}</td><td class='n'>{amount:,.2f}</td></tr>"
