@@ -15,11 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import AlreadyPaid, AmountMismatch, Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
-from models import Application, House, NoticeLine, Payment, PaymentNotice, Refund
+from models import Application, Building, House, NoticeLine, Payment, PaymentNotice, Refund
 from models.enums import JobKind, LedgerKind, NoticeStatus, PaymentChannel, RefundStatus, Role
-from services import audit, events
-from services.payments import ledger
+from services import audit, events, jobs
 from services.access import Viewer, require_role
+from services.payments import ledger, receipts
 from services.payments.notices import close
 from services.tree import Page, keyset_page
 from services.records import PaymentRecord, RefundRecord
@@ -60,8 +60,6 @@ async def confirm(session: AsyncSession, viewer: Viewer | None, *, notice_number
         await ledger.post(session, line.house_id, LedgerKind.DEPOSIT, line.amount, memo=f"交存 {notice.number}")
     await close(session, [notice.id], NoticeStatus.PAID, at=paid_at)
     await session.flush()
-    from services.payments import receipts
-
     receipt_job = await receipts.schedule(session, payment, viewer, notice.organization_id)
     audit.record(session, actor=viewer, action="payment.confirm", entity_type="Payment", entity_id=payment.id,
                  organization_id=notice.organization_id,
@@ -74,8 +72,6 @@ async def confirm(session: AsyncSession, viewer: Viewer | None, *, notice_number
         if existing is None or existing.notice_id != notice.id:
             raise Conflict("该银行流水号已用于其他交款", field="input.bankTransactionId")
         return existing
-    from services import jobs
-
     await jobs.enqueue(receipt_job, JobKind.PDF_RENDER)
     await events.publish(events.PAYMENTS, {"noticeId": notice.id, "number": notice.number, "paymentId": payment.id,
                                           "organizationId": notice.organization_id})
@@ -120,9 +116,6 @@ def new_refund(session: AsyncSession, app: Application, house_id: int, amount: D
 
 async def render_refund_forms(session: AsyncSession, refunds: list[Refund], viewer: Viewer | None) -> int:
     """One job renders the 退款申请表 of each refund (enqueued after the caller commits)."""
-    from models.enums import JobKind
-    from services import jobs
-
     await session.flush()
     job = jobs.new_job(session, kind=JobKind.PDF_RENDER, viewer=viewer, organization_id=refunds[0].organization_id,
                        params={"document": "REFUND_FORMS", "refunds": [r.id for r in refunds]})
@@ -156,8 +149,6 @@ async def complete_refund(session: AsyncSession, viewer: Viewer | None, refund_i
 
 async def refunds_page(session: AsyncSession, viewer: Viewer, *, first: int | None, after: str | None,
                        status: RefundStatus | None, estate_id: int | None) -> Page:
-    from models import Building
-
     q = select(*Refund.__table__.c)
     if not viewer.is_staff:
         q = q.where(Refund.organization_id == viewer.organization_id)

@@ -5,22 +5,32 @@ and of refund forms."""
 from __future__ import annotations
 
 import asyncio
+import io
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Sequence
 
+from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import get_sessionmaker
-from core.errors import FileRejected, Forbidden, NotFound, ValidationFailed
+from core.errors import AppError, FileRejected, Forbidden, NotFound, ValidationFailed
 from core.storage import get_storage
-from models import Bank, Building, Document, Estate, House, Job, NoticeLine, Organization, PaymentNotice, Refund
+from models import (
+    Application, Bank, Building, Document, Estate, House, Job, NoticeLine, Organization, PaymentNotice, Refund, User,
+)
 from models.enums import DocumentKind, JobKind, JobStatus, PAYMENT_TYPE_LABELS, PayerKind, PaymentType, RecordStatus, Role
-from services import documents, jobs
+from services import documents, jobs, renewal_sheet
+from services.access import Viewer, require_role, require_viewer
+from services.auth import viewer_of
 from services.payments import deposits, notices
-from services.access import Viewer, require_role
+from services.payments.read import visible_notices
+from services.pdf import (
+    NoticeDoc, NoticeLineDoc, RefundDoc, RefundHouseDoc, render_payment_notice, render_payment_notices, render_refund_form,
+)
 from services.records import JobRecord
+from services.workbook import typed_cells
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RENEWAL_THRESHOLD = Decimal("0.3")  # 续筹 when a house that paid has under 30 % of its first deposit left
@@ -56,12 +66,6 @@ async def run_recalculation(job_id: int) -> None:
 
 
 def _changed_workbook(rows: Sequence[Any]) -> bytes:
-    import io
-
-    from openpyxl import Workbook
-
-    from services.workbook import typed_cells
-
     wb = Workbook()
     ws = wb.active
     ws.title = "应交变化"
@@ -102,8 +106,6 @@ async def start_renewal_export(session: AsyncSession, viewer: Viewer | None, est
 
 
 async def run_renewal_export(job_id: int) -> None:
-    from services import renewal_sheet
-
     job = await jobs.start(job_id)
     if job is None:
         return
@@ -141,10 +143,6 @@ async def start_amount_import(session: AsyncSession, viewer: Viewer | None, esta
 
 async def run_amount_import(job_id: int) -> None:
     """Every row checked first; if all pass, one notice per house, all in one transaction."""
-    from services import renewal_sheet
-    from services.auth import viewer_of
-    from models import User
-
     job = await jobs.start(job_id)
     if job is None:
         return
@@ -180,8 +178,6 @@ async def run_amount_import(job_id: int) -> None:
                                                 [(found[r.code], r.amount) for r in rows], field="rows", job_id=job_id,
                                                 commit=False)
         except Exception as exc:  # a lock or a conflict found while issuing: nothing is written
-            from core.errors import AppError
-
             if not isinstance(exc, AppError):
                 raise
             await session.rollback()
@@ -200,8 +196,6 @@ async def run_amount_import(job_id: int) -> None:
 # ---------------------------------------------------------------- PDFs of notices and refunds
 
 async def notice_docs(session: AsyncSession, notice_ids: Sequence[int]) -> list[Any]:
-    from services.pdf import NoticeDoc, NoticeLineDoc
-
     rows = (await session.execute(
         select(PaymentNotice, Estate, Organization, Bank).join(Estate, Estate.id == PaymentNotice.estate_id)
         .join(Organization, Organization.id == PaymentNotice.organization_id).join(Bank, Bank.id == PaymentNotice.bank_id)
@@ -233,8 +227,6 @@ async def notice_docs(session: AsyncSession, notice_ids: Sequence[int]) -> list[
 
 async def run_notice_pdfs(job_id: int) -> None:
     """Each notice its own PDF (kept on the notice), or all in one printable file (the job's result)."""
-    from services.pdf import render_payment_notice, render_payment_notices
-
     job = await jobs.start(job_id)
     if job is None:
         return
@@ -268,9 +260,6 @@ async def run_notice_pdfs(job_id: int) -> None:
 
 
 async def start_print(session: AsyncSession, viewer: Viewer | None, ids: Sequence[int | None]) -> Job:
-    from services.access import require_viewer
-    from services.payments.read import visible_notices
-
     viewer = require_viewer(viewer)
     if not ids:
         raise ValidationFailed("请选择通知单", field="ids")
@@ -289,9 +278,6 @@ async def start_print(session: AsyncSession, viewer: Viewer | None, ids: Sequenc
 
 
 async def run_refund_forms(job_id: int) -> None:
-    from models import Application
-    from services.pdf import RefundDoc, RefundHouseDoc, render_refund_form
-
     job = await jobs.start(job_id)
     if job is None:
         return
