@@ -19,6 +19,7 @@ from services import jobs
 from services.payments import confirm
 from services.access import Viewer
 from services.applications import files
+from services.pdf import RefundDoc, RefundHouseDoc, render_refund_form
 
 DOCUMENT = "APPLICATION_REFUND_FORM"  # the render job's params["document"]
 NOTE_HOUSES = 5  # changed amounts named one by one in the history; beyond that, a count
@@ -76,8 +77,6 @@ async def _changed_note(session: AsyncSession, printed: dict[str, Decimal], now:
 
 async def refund_doc(session: AsyncSession, app: Application):
     """The form's content: the printed amounts, the refund account given on submit."""
-    from services.pdf import RefundDoc, RefundHouseDoc
-
     amounts = _amounts((app.refund_form_amounts or {}).items())
     rows = (await session.execute(
         select(House.id, House.code, House.unit, House.room_number, Building.name)
@@ -96,8 +95,6 @@ async def refund_doc(session: AsyncSession, app: Application):
 async def run(job_id: int) -> None:
     """Renders the form; it becomes the application's refundForm unless a later submit has taken
     its place, and the form of any Refund already waiting for it (approved meanwhile)."""
-    from services.pdf import render_refund_form
-
     async def attach(session: AsyncSession, app: Application, doc) -> None:
         if app.refund_form_job_id == job_id:
             app.refund_form_document_id = doc.id
