@@ -12,7 +12,7 @@ from core.db import get_sessionmaker
 from models import Job
 from services import jobs
 from services.payments import jobs as payment_jobs
-from services.payments import receipts
+from services.payments import receipts, renewal
 from services.applications import files, refund_form
 
 log = logging.getLogger("wxfund.jobs")
@@ -96,8 +96,8 @@ async def recalculate_deposits(ctx, job_id: int) -> None:
 
 
 async def export_amounts(ctx, job_id: int) -> None:
-    await _guarded(job_id, payment_jobs.run_renewal_export)
+    await _guarded(job_id, renewal.run_renewal_export)
 
 
 async def import_amounts(ctx, job_id: int) -> None:
-    await _guarded(job_id, payment_jobs.run_amount_import)
+    await _guarded(job_id, renewal.run_amount_import)

@@ -16,12 +16,12 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidState, together
-from models import Application, Building, Estate, House, Refund
-from models.enums import PaymentType, RefundStatus
+from models import Application, Building, Estate, House
+from models.enums import PaymentType
 from services.access import Viewer
 from services.applications.common import Impact
 from services.applications.registry import handler_of
-from services.payments import confirm, deposits, notices
+from services.payments import deposits, notices, refunds
 
 
 async def plan(session: AsyncSession, app: Application) -> list[Impact]:
@@ -29,25 +29,13 @@ async def plan(session: AsyncSession, app: Application) -> list[Impact]:
     return await handler_of(app).deposit_impacts(session, app)
 
 
+def refunded(impacts: list[Impact]) -> list[int]:
+    """The houses the approval would refund."""
+    return [i.house_id for i in impacts if i.refund > 0]
+
+
 def needs_refund_account(impacts: list[Impact]) -> bool:
-    return any(i.refund > 0 for i in impacts)
-
-
-async def pending_refunds(session: AsyncSession, impacts: list[Impact]) -> list[InvalidState]:
-    """A house refunds once at a time (one PENDING refund per house): an application that would
-    refund a house whose earlier refund is not paid out yet waits for it. The earlier refund is
-    still in the balance until 确认退款, so refunding the balance now would pay it twice; once it
-    is completed, the balance is what is left, and this application refunds exactly that."""
-    houses = [i.house_id for i in impacts if i.refund > 0]
-    if not houses:
-        return []
-    rows = (await session.execute(
-        select(House.code, Application.number, Refund.amount)
-        .join(House, House.id == Refund.house_id).join(Application, Application.id == Refund.application_id)
-        .where(Refund.house_id.in_(houses), Refund.status == RefundStatus.PENDING).order_by(House.code)
-    )).all()
-    return [InvalidState(f"房屋 {r.code} 尚有业务单 {r.number} 的退款 {r.amount} 元未办结，须先确认退款，再办理本业务",
-                         houseCode=r.code, applicationNumber=r.number) for r in rows]
+    return bool(refunded(impacts))
 
 
 async def apply(session: AsyncSession, app: Application, impacts: list[Impact], viewer: Viewer) -> list[str]:
@@ -58,7 +46,7 @@ async def apply(session: AsyncSession, app: Application, impacts: list[Impact], 
         raise deposits.missing_standard(missing)
     if any(i.refund > 0 for i in impacts) and not app.refund_account:
         raise InvalidState("本业务审核通过后需退款，请退回申请人补填退款账户", field="refundAccount")
-    if waiting := await pending_refunds(session, impacts):  # submit has looked; an approval since may have refunded
+    if waiting := await refunds.pending_refunds(session, refunded(impacts)):  # submit looked; an approval since may have refunded
         raise together(waiting)
     for i in impacts:
         if i.set_due:
@@ -79,7 +67,7 @@ async def apply(session: AsyncSession, app: Application, impacts: list[Impact], 
                 building_id=house.building_id, viewer=viewer, application_id=app.id,
                 lines=[notices.Line(house.id, house.building_area, None, i.make_up)]))
         if i.refund > 0:
-            confirm.new_refund(session, app, i.house_id, i.refund)
+            refunds.new_refund(session, app, i.house_id, i.refund)
     if issued:
         session.info.setdefault("render_jobs", []).append(await notices.render_documents(session, issued, viewer))
     # Their forms: the one printed on submit or new ones (refund_form.on_approve, after this).

@@ -25,6 +25,7 @@ from services.applications.common import (
 )
 from services.applications.houses import freeze_created, stretch_buildings
 from services.applications.registry import handler_of
+from services.payments import refunds
 from services.validators import as_typed, normalise
 
 LOCKING = (S.SUBMITTED, S.ACCEPTED)
@@ -76,7 +77,7 @@ async def submit(session: AsyncSession, viewer: Viewer, app_id: int | None, refu
     impacts = await deposit_effects.plan(session, app)
     if deposit_effects.needs_refund_account(impacts) and not app.refund_account:
         problems.append(ValidationFailed("审核通过后将退款，请填写退款账户", field="refundAccount"))
-    problems += await deposit_effects.pending_refunds(session, impacts)
+    problems += await refunds.pending_refunds(session, deposit_effects.refunded(impacts))
     if problems:
         raise together(problems)
     await acquire_locks(session, app, targets)
