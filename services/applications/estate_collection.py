@@ -63,7 +63,7 @@ async def create_collection(session: AsyncSession, viewer: Viewer, info: EstateI
     session.add(estate)
     await session.flush()
     app = await common.new_application(session, viewer, ApplicationType.ESTATE_COLLECTION, estate_id=estate.id,
-                                          reason=None, payload={"depositTiming": info.deposit_timing.value})
+                                       reason=None, payload={"depositTiming": info.deposit_timing.value})
     estate.application_id = app.id
     await common.commit(session)
     return app
@@ -84,7 +84,7 @@ async def create_supplement(session: AsyncSession, viewer: Viewer, estate_id: in
     estate = await active_estate_of_viewer(session, viewer, estate_id)
     await common.check_unlocked(session, [("ESTATE", estate.id)])
     app = await common.new_application(session, viewer, ApplicationType.HOUSE_SUPPLEMENT, estate_id=estate.id,
-                                          reason=None, payload={"depositTiming": timing.value})
+                                       reason=None, payload={"depositTiming": timing.value})
     await common.commit(session)
     return app
 

@@ -37,7 +37,7 @@ async def save(session: AsyncSession, viewer: Viewer, app_id: int | None, *, est
     snaps = await H.current_snapshots(session, [h.id for h in houses])
     if app is None:
         app = await common.new_application(session, viewer, ApplicationType.HOUSE_SPLIT_MERGE, estate_id=estate.id,
-                                              reason=reason)
+                                           reason=reason)
     else:
         if app.estate_id != estate.id:
             await H.discard_pending(session, app)
