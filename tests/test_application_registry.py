@@ -32,6 +32,8 @@ def test_every_application_type_has_a_handler_with_every_hook():
 
 
 def _protocol_of(kind: ApplicationType) -> type:
+    if kind in (ApplicationType.HOUSE_SPLIT_MERGE, ApplicationType.HOUSE_INFO_CHANGE):
+        return registry.AppliesSheetAtEnd
     return registry.ImportsHouses if kind in registry.IMPORTERS else registry.BusinessType
 
 

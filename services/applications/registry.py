@@ -67,10 +67,18 @@ class ImportsHouses(BusinessType, Protocol):
         """The row errors against the database (the sheet checked itself already)."""
 
 
+class AppliesSheetAtEnd(ImportsHouses, Protocol):
+    """An importing type that compares each row with the application (split/merge, info
+    change), so it applies the sheet only once all of it is read and has passed
+    validate_import: its import_writer is common.AppliedAtEnd(self.apply_import, …)."""
+
+    async def apply_import(self, session: AsyncSession, app: Application, rows: Sequence[HouseRow]) -> None: ...
+
+
 _ESTATE_COLLECTION = Creating(supplement=False)
 _HOUSE_SUPPLEMENT = Creating(supplement=True)
-_SPLIT_MERGE = SplitMerge()
-_INFO_CHANGE = InfoChange()
+_SPLIT_MERGE: AppliesSheetAtEnd = SplitMerge()
+_INFO_CHANGE: AppliesSheetAtEnd = InfoChange()
 
 IMPORTERS: dict[ApplicationType, ImportsHouses] = {
     ApplicationType.ESTATE_COLLECTION: _ESTATE_COLLECTION,
