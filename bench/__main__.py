@@ -58,7 +58,7 @@ async def more() -> str:
         "",
         "## Deposit recalculation",
         "",
-        "One set-based UPDATE (`services/deposits.RECALCULATE_SQL`) over 100 000 ACTIVE houses with nothing paid, in",
+        "One set-based UPDATE (`services/payments/deposits.RECALCULATE_SQL`) over 100 000 ACTIVE houses with nothing paid, in",
         "1 000-house buildings, under the example standards, after VACUUM ANALYZE of the freshly seeded table (the state",
         "autovacuum keeps) and a CHECKPOINT (so that a checkpoint of the earlier benches' writes does not land in the timed",
         "UPDATE" + ("" if recalculated.get("checkpoint") else "; **not run**: the database role may not CHECKPOINT") + ");",

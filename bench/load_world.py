@@ -116,7 +116,7 @@ async def prepare_data(cfg: Config, base_url: str) -> World:
     from core.ids import encode_id
     from models import Bank, Building, DepositStandard, Organization, User
     from models.enums import Role
-    from services.deposits import recalculate
+    from services.payments.deposits import recalculate
     from services.organizations import AGREEMENT_VERSION
     from services.seed import EstateShape, create_estate, create_example_standards
     from services.validators import credit_code_check_char

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 async def run(houses: int = 100_000) -> dict:
     from core.db import get_sessionmaker
-    from services.deposits import recalculate
+    from services.payments.deposits import recalculate
     from services.seed import EstateShape, create_estate, create_example_standards
     from tests.factories import make_bank, make_org
 

@@ -25,7 +25,7 @@ async def _create_user(args) -> None:
 
 
 async def _create_bank(args) -> None:
-    from services.banks import BankData, create_bank
+    from services.payments.banks import BankData, create_bank
 
     async with get_sessionmaker()() as session:
         bank = await create_bank(session, None, BankData(code=args.code, name=args.name, account_name=args.account_name,

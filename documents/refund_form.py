@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from documents.render import esc, format_date, format_yuan, html_to_pdf_and_pages, qr_png_data_uri
-from services.money import chinese_capitals
+from services.payments.money import chinese_capitals
 
 @dataclass
 class RefundHouseDoc:

@@ -10,7 +10,9 @@ from arq.worker import Retry
 
 from core.db import get_sessionmaker
 from models import Job
-from services import jobs, payment_jobs, receipts
+from services import jobs
+from services.payments import jobs as payment_jobs
+from services.payments import receipts, renewal
 from services.applications import files, refund_form
 
 log = logging.getLogger("wxfund.jobs")
@@ -94,8 +96,8 @@ async def recalculate_deposits(ctx, job_id: int) -> None:
 
 
 async def export_amounts(ctx, job_id: int) -> None:
-    await _guarded(job_id, payment_jobs.run_renewal_export)
+    await _guarded(job_id, renewal.run_renewal_export)
 
 
 async def import_amounts(ctx, job_id: int) -> None:
-    await _guarded(job_id, payment_jobs.run_amount_import)
+    await _guarded(job_id, renewal.run_amount_import)

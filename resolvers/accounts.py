@@ -5,7 +5,8 @@ from __future__ import annotations
 from core.errors import Forbidden, NotFound, Unauthenticated
 from core.ids import decode_id
 from models.enums import Role, UserStatus
-from services import auth, banks, organizations, users
+from services import auth, organizations, users
+from services.payments import banks
 from services.access import require_role, require_viewer
 from services.records import BankRecord, OrganizationRecord, UserRecord, from_model
 

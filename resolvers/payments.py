@@ -6,7 +6,10 @@ from typing import Any
 
 from core.errors import NotFound
 from core.ids import decode_id
-from services import deposits, notices, payment_jobs, payments, payments_read
+from services.payments import confirm, deposits, notices, renewal
+from services.payments import jobs as payment_jobs
+from services.payments import read as payments_read
+from services.payments import refunds as payment_refunds
 from services.access import require_role, require_tree_reader, require_viewer
 from services.applications.house_changes import OwnerData
 from services.records import DepositStandardRecord, JobRecord, NoticeRecord, PaymentRecord, RefundRecord, from_model
@@ -65,11 +68,11 @@ async def issue_custom_notices(info, input):
 
 async def export_renewal(info, estate_id, house_ids):
     ids = None if house_ids is None else [_pk(h, "House") for h in house_ids]
-    return from_model(JobRecord, await _session_call(info, payment_jobs.start_renewal_export, _pk(estate_id, "Estate"), ids))
+    return from_model(JobRecord, await _session_call(info, renewal.start_renewal_export, _pk(estate_id, "Estate"), ids))
 
 
 async def import_amounts(info, estate_id, type, file):
-    return from_model(JobRecord, await _session_call(info, payment_jobs.start_amount_import, _pk(estate_id, "Estate"), type, file))
+    return from_model(JobRecord, await _session_call(info, renewal.start_amount_import, _pk(estate_id, "Estate"), type, file))
 
 
 async def cancel_notice(info, gid):
@@ -81,13 +84,13 @@ async def print_notices(info, ids):
 
 
 async def confirm_payment(info, input):
-    payment = await _session_call(info, payments.confirm, notice_number=input.notice_number, amount=input.amount,
+    payment = await _session_call(info, confirm.confirm, notice_number=input.notice_number, amount=input.amount,
                                   bank_transaction_id=input.bank_transaction_id, paid_at=input.paid_at, channel=input.channel)
     return from_model(PaymentRecord, payment)
 
 
 async def complete_refund(info, gid):
-    return from_model(RefundRecord, await _session_call(info, payments.complete_refund, _pk(gid, "Refund")))
+    return from_model(RefundRecord, await _session_call(info, payment_refunds.complete_refund, _pk(gid, "Refund")))
 
 
 async def payment_notices(info, *, first, after, filter):
@@ -113,13 +116,13 @@ async def payment_notice(info, number: str):
 
 async def payments_of_day(info, *, day, first, after):
     async with info.context.sessions() as session:
-        return await payments.payments_page(session, info.context.viewer, day=day, first=first, after=after)
+        return await confirm.payments_page(session, info.context.viewer, day=day, first=first, after=after)
 
 
 async def refunds(info, *, first, after, status, estate_id):
     viewer = require_tree_reader(info.context.viewer)
     async with info.context.sessions() as session:
-        return await payments.refunds_page(session, viewer, first=first, after=after, status=status,
+        return await payment_refunds.refunds_page(session, viewer, first=first, after=after, status=status,
                                            estate_id=None if estate_id is None else (_pk(estate_id, "Estate") or 0))
 
 

@@ -12,7 +12,7 @@ from strawberry.dataloader import DataLoader
 
 from services import history, tree
 from core.db import get_reader
-from services import payments_read
+from services.payments import read as payments_read
 from services.records import with_owners
 from services.applications import read as applications
 from services.access import Viewer

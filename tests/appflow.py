@@ -47,7 +47,7 @@ async def make_world(client, session) -> World:
 async def make_paying_world(client, session) -> World:
     """make_world with every house's due under the example standards and a bank user of the
     estate's bank logged in (`bank_token`): the world of the payment tests."""
-    from services.deposits import recalculate
+    from services.payments.deposits import recalculate
 
     w = await make_world(client, session)
     await recalculate(session, estate_id=w.estate)

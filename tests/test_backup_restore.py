@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from models import Base, Document, Job
 from models.enums import JobStatus, Role
-from services.deposits import recalculate
+from services.payments.deposits import recalculate
 from tests.api import gql
 from tests.appflow import make_world, through_review, wait_job
 from tests.factories import login, make_user

@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 
 from models import Building, House
 from models.enums import DepositBasis, HouseUsage
-from services.deposits import Standard, compute_due, recalculate
-from services.money import round_fen, round_yuan, split_by_weight
+from services.payments.deposits import Standard, compute_due, recalculate
+from services.payments.money import round_fen, round_yuan, split_by_weight
 
 DAY = date(2026, 11, 27)
 areas = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100000"), places=2)
@@ -86,7 +86,7 @@ async def _agree(session, rows):
     for house_id, (area, usage, lift) in zip(ids, rows):
         await session.execute(update(House).where(House.id == house_id).values(building_area=area, usage=usage, has_elevator=lift))
     await session.commit()
-    from services.deposits import dues_for_houses
+    from services.payments.deposits import dues_for_houses
 
     expected = await dues_for_houses(session, ids)
     await recalculate(session, estate_id=estate)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from core.ids import encode_id
 from models import Estate, House
 from models.enums import LedgerKind
-from services import ledger
+from services.payments import ledger
 from tests.api import gql
 from tests.appflow import APP_FIELDS, make_world, rendered_form, step, through_review, tree, wait_job
 from tests.sheets import XLSX, grid, house, workbook

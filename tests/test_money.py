@@ -1,4 +1,4 @@
-"""Money arithmetic (services/money.py): 大写 amounts, rounding half up, splitting a total by
+"""Money arithmetic (services/payments/money.py): 大写 amounts, rounding half up, splitting a total by
 weights. Property-based (hypothesis) plus known examples; exact arithmetic via Fraction as the
 reference."""
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.money import chinese_capitals, round_fen, round_yuan, split_by_weight
+from services.payments.money import chinese_capitals, round_fen, round_yuan, split_by_weight
 
 # The autouse database fixture of conftest runs once per test, not per example: harmless here.
 props = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

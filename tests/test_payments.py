@@ -429,7 +429,7 @@ async def test_submit_renders_the_refund_form_and_approval_keeps_it_when_nothing
 
 
 async def test_approval_rerenders_the_refund_form_when_an_amount_changed(client, session, world):
-    from services import ledger
+    from services.payments import ledger
     from models.enums import LedgerKind
 
     app, houses = await _lowered_area_submitted(client, world)

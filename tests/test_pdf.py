@@ -28,7 +28,7 @@ from documents.payment_notice import (
 )
 from documents.refund_form import RefundDoc, RefundHouseDoc, refund_form_html, render_refund_form
 from documents.render import html_to_pdf
-from services.money import chinese_capitals
+from services.payments.money import chinese_capitals
 
 COLUMNS = ["楼幢", "单元", "房屋坐落", "用途", "电梯", "销售状态"]
 

@@ -19,7 +19,7 @@ from graphql import get_named_type, is_composite_type, is_object_type
 from core.ids import encode_id
 from models.enums import DocumentKind, RegistrationFileKind, Role
 from services import documents
-from services.deposits import recalculate
+from services.payments.deposits import recalculate
 from tests.api import gql
 from tests.appflow import make_world, step, tree, wait_job
 from tests.factories import login, make_user

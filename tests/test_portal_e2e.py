@@ -268,7 +268,7 @@ async def test_info_change_on_the_floor_plan_with_batch_edit(live, client, sessi
 
 async def test_print_a_building_notice(live, client, session):
     bank, org = await world(session)
-    from services.deposits import recalculate
+    from services.payments.deposits import recalculate
 
     estate = await make_estate(session, developer_id=org.org_id, bank_id=bank, buildings=1, floors=2, units=1,
                                rooms_per_unit=2, sold_ratio=0.0, name="交款花园")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from core.ids import decode_id
 from models import ApplicationHouse
 from models.enums import LedgerKind
-from services import ledger
+from services.payments import ledger
 from services.validators import resident_id_check_char
 from tests.api import gql
 from tests.appflow import APP_FIELDS, make_paying_world, step, through_review, wait_job

@@ -15,8 +15,8 @@ from core.errors import AppError, NotFound, ValidationFailed
 from models import Application, ApplicationBuilding, Building, Estate
 from models.enums import ApplicationType, BuildingStructure, RecordStatus
 from services.access import Viewer
-from services.applications import lifecycle
-from services.applications.estate_collection import _clean, _editable, active_estate_of_viewer
+from services.applications import common
+from services.applications.common import Impact, active_estate_of_viewer, clean_text, editable
 
 UNSET: Any = object()
 
@@ -54,9 +54,9 @@ async def _items(session: AsyncSession, viewer: Viewer, estate: Estate, items: S
         before = building_snapshot(building)
         after = dict(before)
         if item.name is not None:
-            after["name"] = _clean(item.name, f"{path}.name", 100)
+            after["name"] = clean_text(item.name, f"{path}.name", 100)
         if item.address is not None:
-            after["address"] = _clean(item.address, f"{path}.address", 300, required=False)
+            after["address"] = clean_text(item.address, f"{path}.address", 300, required=False)
         if item.built_year is not None:
             if not 1900 <= item.built_year <= date.today().year + 5:
                 raise ValidationFailed("建成年代应在 1900 年至今", field=f"{path}.builtYear")
@@ -84,27 +84,27 @@ async def _save(session: AsyncSession, app: Application, rows: list[tuple]) -> N
 
 async def create(session: AsyncSession, viewer: Viewer, *, estate_id: int | None, reason: str,
                  items: Sequence[BuildingItem]) -> Application:
-    viewer = lifecycle.require_estate_operator(viewer)
+    viewer = common.require_estate_operator(viewer)
     estate = await active_estate_of_viewer(session, viewer, estate_id)
-    reason = _clean(reason, "input.reason", 1000)
+    reason = clean_text(reason, "input.reason", 1000)
     rows = await _items(session, viewer, estate, items)
-    await lifecycle.check_unlocked(session, [("BUILDING", r[0]) for r in rows])
-    app = await lifecycle.new_application(session, viewer, ApplicationType.BUILDING_CHANGE, estate_id=estate.id, reason=reason)
+    await common.check_unlocked(session, [("BUILDING", r[0]) for r in rows])
+    app = await common.new_application(session, viewer, ApplicationType.BUILDING_CHANGE, estate_id=estate.id, reason=reason)
     await _save(session, app, rows)
-    await lifecycle.commit(session)
+    await common.commit(session)
     return app
 
 
 async def update(session: AsyncSession, viewer: Viewer, app_id: int | None, *, estate_id: int | None, reason: str,
                  items: Sequence[BuildingItem]) -> Application:
-    app = await _editable(session, viewer, app_id, ApplicationType.BUILDING_CHANGE)
+    app = await editable(session, viewer, app_id, ApplicationType.BUILDING_CHANGE)
     estate = await active_estate_of_viewer(session, viewer, estate_id)
-    app.reason = _clean(reason, "input.reason", 1000)
+    app.reason = clean_text(reason, "input.reason", 1000)
     app.estate_id = estate.id
     rows = await _items(session, viewer, estate, items)
-    await lifecycle.check_unlocked(session, [("BUILDING", r[0]) for r in rows], exclude=app.id)
+    await common.check_unlocked(session, [("BUILDING", r[0]) for r in rows], exclude=app.id)
     await _save(session, app, rows)
-    await lifecycle.commit(session)
+    await common.commit(session)
     return app
 
 
@@ -118,7 +118,10 @@ class BuildingChange:
             return [ValidationFailed("请选择需要变更的楼幢", field="input.items")]
         return []
 
-    async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
+    async def deposit_impacts(self, session: AsyncSession, app: Application) -> list[Impact]:
+        return []  # a building's name, address, year or estate changes no house's due
+
+    async def approve(self, session: AsyncSession, app: Application, viewer: Viewer, impacts: list[Impact]) -> None:
         rows = await session.scalars(select(ApplicationBuilding).where(ApplicationBuilding.application_id == app.id))
         for row in rows:
             building = await session.get_one(Building, row.building_id, with_for_update=True)
@@ -133,5 +136,3 @@ class BuildingChange:
     async def discard(self, session: AsyncSession, app: Application) -> None:
         return None
 
-
-lifecycle.register(ApplicationType.BUILDING_CHANGE, BuildingChange())

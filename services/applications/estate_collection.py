@@ -13,11 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import AppError, Conflict, NotFound, ValidationFailed
 from models import Application, ApplicationHouse, Bank, Building, Estate, House
 from models.enums import DISTRICTS, ApplicationType, DepositTiming, RecordStatus
-from services import audit, banks, codes
+from services import audit, codes
 from services.access import Viewer
+from services.applications import common
 from services.applications import houses as H
-from services.applications import lifecycle
-from services.validators import as_typed, normalise
+from services.applications.common import ZERO, Impact, active_estate_of_viewer, clean_text, editable
+from services.payments import banks, deposits
+from services.workbook import BUILDING_ADDRESS, BUILT_YEAR, STRUCTURE
 
 
 @dataclass
@@ -28,20 +30,6 @@ class EstateInfo:
     remark: str | None
     deposit_timing: DepositTiming
     bank_id: int | None = None
-
-
-def _clean(value: str | None, field: str, limit: int, *, required: bool = True, fold: bool = False) -> str | None:
-    """Free text as typed (trimmed); `fold` for codes and numbers (单元, 房号), NFKC-folded."""
-    if value is None:
-        if required:
-            raise ValidationFailed("不能为空", field=field)
-        return None
-    text = normalise(value) if fold else as_typed(value)
-    if required and not text:
-        raise ValidationFailed("不能为空", field=field)
-    if len(text) > limit:
-        raise ValidationFailed(f"不能超过 {limit} 个字", field=field)
-    return text or None
 
 
 async def _bank_id(session: AsyncSession, bank_id: int | None) -> int:
@@ -57,96 +45,75 @@ async def _bank_id(session: AsyncSession, bank_id: int | None) -> int:
 
 
 async def _apply_info(session: AsyncSession, estate: Estate, info: EstateInfo) -> None:
-    estate.name = _clean(info.name, "input.name", 200)
+    estate.name = clean_text(info.name, "input.name", 200)
     if info.district not in DISTRICTS:
         raise ValidationFailed("行政区域应为：" + "、".join(DISTRICTS), field="input.district")
     estate.district = info.district
-    estate.address = _clean(info.address, "input.address", 300)
-    estate.remark = _clean(info.remark, "input.remark", 1000, required=False)
+    estate.address = clean_text(info.address, "input.address", 300)
+    estate.remark = clean_text(info.remark, "input.remark", 1000, required=False)
     estate.deposit_timing = info.deposit_timing
     estate.bank_id = await _bank_id(session, info.bank_id)
 
 
 async def create_collection(session: AsyncSession, viewer: Viewer, info: EstateInfo) -> Application:
-    viewer = lifecycle.require_estate_operator(viewer)
+    viewer = common.require_estate_operator(viewer)
     estate = Estate(code=await codes.estate_code(session), developer_id=viewer.organization_id,
                     status=RecordStatus.PENDING)
     await _apply_info(session, estate, info)
     session.add(estate)
     await session.flush()
-    app = await lifecycle.new_application(session, viewer, ApplicationType.ESTATE_COLLECTION, estate_id=estate.id,
-                                          reason=None, payload={"depositTiming": info.deposit_timing.value})
+    app = await common.new_application(session, viewer, ApplicationType.ESTATE_COLLECTION, estate_id=estate.id,
+                                       reason=None, payload={"depositTiming": info.deposit_timing.value})
     estate.application_id = app.id
-    await lifecycle.commit(session)
+    await common.commit(session)
     return app
 
 
 async def update_collection(session: AsyncSession, viewer: Viewer, app_id: int | None, info: EstateInfo) -> Application:
-    app = await _editable(session, viewer, app_id, ApplicationType.ESTATE_COLLECTION)
+    app = await editable(session, viewer, app_id, ApplicationType.ESTATE_COLLECTION)
     estate = await session.get_one(Estate, app.estate_id)
     await _apply_info(session, estate, info)
     app.payload = {"depositTiming": info.deposit_timing.value}
     await session.execute(update(House).where(House.application_id == app.id).values(deposit_timing=info.deposit_timing))
-    await lifecycle.commit(session)
+    await common.commit(session)
     return app
 
 
-async def active_estate_of_viewer(session: AsyncSession, viewer: Viewer, estate_id: int | None, field: str = "input.estateId") -> Estate:
-    estate = None if estate_id is None else await session.get(Estate, estate_id)
-    if estate is None or estate.developer_id != viewer.organization_id:
-        raise NotFound("物业区域不存在", field=field)
-    if estate.status != RecordStatus.ACTIVE:
-        from core.errors import InvalidState
-
-        raise InvalidState("物业区域尚未审核通过", field=field)
-    return estate
-
-
 async def create_supplement(session: AsyncSession, viewer: Viewer, estate_id: int | None, timing: DepositTiming) -> Application:
-    viewer = lifecycle.require_estate_operator(viewer)
+    viewer = common.require_estate_operator(viewer)
     estate = await active_estate_of_viewer(session, viewer, estate_id)
-    await lifecycle.check_unlocked(session, [("ESTATE", estate.id)])
-    app = await lifecycle.new_application(session, viewer, ApplicationType.HOUSE_SUPPLEMENT, estate_id=estate.id,
-                                          reason=None, payload={"depositTiming": timing.value})
-    await lifecycle.commit(session)
+    await common.check_unlocked(session, [("ESTATE", estate.id)])
+    app = await common.new_application(session, viewer, ApplicationType.HOUSE_SUPPLEMENT, estate_id=estate.id,
+                                       reason=None, payload={"depositTiming": timing.value})
+    await common.commit(session)
     return app
 
 
 async def update_supplement(session: AsyncSession, viewer: Viewer, app_id: int | None, estate_id: int | None,
                             timing: DepositTiming) -> Application:
-    app = await _editable(session, viewer, app_id, ApplicationType.HOUSE_SUPPLEMENT)
+    app = await editable(session, viewer, app_id, ApplicationType.HOUSE_SUPPLEMENT)
     estate = await active_estate_of_viewer(session, viewer, estate_id)
     if estate.id != app.estate_id:
         await H.discard_pending(session, app)  # houses imported for another estate go
         app.estate_id = estate.id
     app.payload = {"depositTiming": timing.value}
     await session.execute(update(House).where(House.application_id == app.id).values(deposit_timing=timing))
-    await lifecycle.commit(session)
-    return app
-
-
-async def _editable(session: AsyncSession, viewer: Viewer, app_id: int | None, kind: ApplicationType) -> Application:
-    viewer = lifecycle.require_estate_operator(viewer)
-    app = await lifecycle.get_for_update(session, viewer, app_id)
-    if app.type != kind:
-        raise NotFound("业务单不存在")
-    lifecycle.require_applicant(viewer, app)
-    lifecycle.require_editable(app)
+    await common.commit(session)
     return app
 
 
 async def update_estate(session: AsyncSession, viewer: Viewer, estate_id: int | None, *, address: str | None,
                         remark: str | None) -> Estate:
     """物业区域变更: address and remark only, saved at once and audited."""
-    viewer = lifecycle.require_estate_operator(viewer)
+    viewer = common.require_estate_operator(viewer)
     estate = None if estate_id is None else await session.scalar(select(Estate).where(Estate.id == estate_id).with_for_update())
     if estate is None or estate.developer_id != viewer.organization_id:
         raise NotFound("物业区域不存在", field="id")
     before = audit.snapshot(estate, ("address", "remark"))
     if address is not None:
-        estate.address = _clean(address, "input.address", 300)
+        estate.address = clean_text(address, "input.address", 300)
     if remark is not None:
-        estate.remark = _clean(remark, "input.remark", 1000, required=False)
+        estate.remark = clean_text(remark, "input.remark", 1000, required=False)
     after = audit.snapshot(estate, ("address", "remark"))
     if before != after:
         audit.record(session, actor=viewer, action="estate.update", entity_type="Estate", entity_id=estate.id,
@@ -172,7 +139,7 @@ class Creating:
         return await H.taken_rows(session, rows, {name: b.id for name, b in active.items()})
 
     def import_writer(self, session: AsyncSession, app: Application) -> "CreatingWriter":
-        """apply_import while the workbook is still being read (services/applications/files.py)."""
+        """The houses are written while the workbook is still being read (files.run_import)."""
         return CreatingWriter(self, session, app)
 
     async def lock_targets(self, session: AsyncSession, app: Application) -> list[tuple[str, int]]:
@@ -194,7 +161,15 @@ class Creating:
                          houseCode=holder[0])
                 for i, holder in (await H.number_holders(session, [H.Placed(*r[:5]) for r in added])).items()]
 
-    async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
+    async def deposit_impacts(self, session: AsyncSession, app: Application) -> list[Impact]:
+        """Every new house gets its due (none matching a standard: approval is refused, naming them)."""
+        houses = list(await session.scalars(select(House).where(House.application_id == app.id,
+                                                                House.status == RecordStatus.PENDING).order_by(House.id)))
+        dues = await deposits.dues_for_houses(session, [h.id for h in houses])
+        return [Impact(h.id, h.code, ZERO, dues[h.id].amount if dues.get(h.id) else ZERO, ZERO, set_due=True,
+                       missing=dues.get(h.id) is None) for h in houses]
+
+    async def approve(self, session: AsyncSession, app: Application, viewer: Viewer, impacts: list[Impact]) -> None:
         if not self.supplement:
             await session.execute(update(Estate).where(Estate.id == app.estate_id)
                                   .values(status=RecordStatus.ACTIVE, application_id=None))
@@ -205,8 +180,6 @@ class Creating:
         if not self.supplement:
             await session.execute(update(Application).where(Application.id == app.id).values(estate_id=None))
             app.estate_id = None
-            from sqlalchemy import delete
-
             await session.execute(delete(Estate).where(Estate.application_id == app.id, Estate.status == RecordStatus.PENDING))
 
 
@@ -250,8 +223,6 @@ class CreatingWriter:
         self.rows.extend(rows)
 
     async def finish(self, stated: dict[tuple[str, str], Any]) -> None:
-        from services.workbook import BUILDING_ADDRESS, BUILT_YEAR, STRUCTURE
-
         if not self.created:
             return
         values = []
@@ -271,6 +242,3 @@ async def _active_buildings(session: AsyncSession, estate_id: int) -> dict[str, 
     rows = await session.scalars(select(Building).where(Building.estate_id == estate_id, Building.status == RecordStatus.ACTIVE))
     return {b.name: b for b in rows}
 
-
-lifecycle.register(ApplicationType.ESTATE_COLLECTION, Creating(supplement=False))
-lifecycle.register(ApplicationType.HOUSE_SUPPLEMENT, Creating(supplement=True))

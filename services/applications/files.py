@@ -16,30 +16,32 @@ from core.db import get_sessionmaker
 from core.errors import FileRejected, InvalidState, NotFound, ValidationFailed
 from core.storage import get_storage
 from documents.application_form import ApplicationForm, ChangeRow, render_application_form
-from models import Application, ApplicationHouse, Building, Document, Estate, House, Job, Organization, User
+from models import (
+    Application, ApplicationBuilding, ApplicationHouse, Building, Document, Estate, House, Job, Organization, User,
+)
 from models.enums import APPLICATION_LABELS, ApplicationType, DocumentKind, JobKind, JobStatus
 from services import documents, jobs, pii
-from services.access import Viewer
+from services.access import Viewer, require_tree_reader
+from services.applications import common
 from services.applications import houses as H
-from services.applications import lifecycle
+from services.applications.registry import HouseWriter, importer_of
+from services.workbook import HouseSheetStream, write_house_sheet
 
 log = logging.getLogger("wxfund.applications")
 
-IMPORTING = (ApplicationType.ESTATE_COLLECTION, ApplicationType.HOUSE_SUPPLEMENT, ApplicationType.HOUSE_SPLIT_MERGE,
-             ApplicationType.HOUSE_INFO_CHANGE)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # ---------------------------------------------------------------- import
 
 async def start_import(session: AsyncSession, viewer: Viewer, app_id: int | None, upload: Any) -> Job:
-    viewer = lifecycle.require_estate_operator(viewer)
+    viewer = common.require_estate_operator(viewer)
     # Not waiting for a running import: this one only takes its place (`app.import_job_id`).
-    app = await lifecycle.get_for_update(session, viewer, app_id, hold_imports_first=False)
-    lifecycle.require_applicant(viewer, app)
-    if app.type not in IMPORTING:
+    app = await common.get_for_update(session, viewer, app_id, hold_imports_first=False)
+    common.require_applicant(viewer, app)
+    if importer_of(app) is None:
         raise InvalidState("该业务不导入房屋")
-    lifecycle.require_editable(app)
+    common.require_editable(app)
     doc = await documents.store_workbook_upload(session, upload, organization_id=app.organization_id,
                                                 created_by_id=viewer.user_id)
     job = jobs.new_job(session, kind=JobKind.HOUSE_IMPORT, viewer=viewer, organization_id=app.organization_id,
@@ -66,8 +68,8 @@ def _refusal(app: Application, job_id: int) -> str | None:
     """Why this import may not write into the application now, or None."""
     if app.import_job_id != job_id:
         return SUPERSEDED
-    if app.status not in lifecycle.EDITABLE:
-        return f"业务单当前为{lifecycle.STATUS_LABELS[app.status]}，本次导入未写入"
+    if app.status not in common.EDITABLE:
+        return f"业务单当前为{common.STATUS_LABELS[app.status]}，本次导入未写入"
     return None
 
 
@@ -80,11 +82,10 @@ def _error(e: Any) -> dict[str, Any]:
 async def run_import(job_id: int) -> None:
     """Reads the workbook off the event loop, checks every row (in the file, then against the
     database), and writes nothing unless all pass; the write and SUCCEEDED commit together.
-    A business type with an `import_writer` (collection, supplement) has its houses written in
-    that same transaction while the rest of the sheet is still being read: PostgreSQL works on
-    one part while Python reads the next, and a row error anywhere rolls all of it back."""
-    from services.workbook import read_house_sheet
-
+    The business type's writer (registry.ImportsHouses.import_writer) gets each part of the
+    sheet as soon as it is read: collection and supplement write their houses then, in this
+    same transaction (PostgreSQL works on one part while Python reads the next, and a row
+    error anywhere rolls all of it back); split/merge and info change keep them for `finish`."""
     job = await jobs.start(job_id)
     if job is None:
         return
@@ -105,7 +106,7 @@ async def run_import(job_id: int) -> None:
     async with get_sessionmaker()() as session:
         # One import of an application at a time; one that a newer import overtook while it
         # waited gives way at once, and a running one stops at its next part.
-        await lifecycle.hold_imports(session, job.application_id)
+        await common.hold_imports(session, job.application_id)
         app = await session.get_one(Application, job.application_id)
         if (refusal := _refusal(app, job_id)) is not None:
             await session.rollback()
@@ -119,18 +120,18 @@ async def run_import(job_id: int) -> None:
                 raise _Overtaken(refusal)
 
         doc = await session.get_one(Document, job.input_document_id)
-        handler = lifecycle.handler_of(app)
-        with_code = getattr(handler, "with_code", False)
-        writer = handler.import_writer(session, app) if hasattr(handler, "import_writer") else None
+        handler = importer_of(app)
+        if handler is None:  # start_import refuses these; a job of another type is not run
+            await session.rollback()
+            await jobs.fail(job_id, message="该业务不导入房屋")
+            return
+        writer = handler.import_writer(session, app)
         data = await get_storage().read(doc.storage_key)
         task = asyncio.create_task(reporter())
         started = time.perf_counter()
         try:
-            if writer is not None:
-                rows, errors, stated = await _read_and_write(writer, data, doc.filename, progress, still_current)
-            else:
-                rows, errors = await asyncio.to_thread(read_house_sheet, data, doc.filename, with_code=with_code,
-                                                       progress=progress)
+            rows, errors, stated = await _read_and_write(writer, data, doc.filename, progress, still_current,
+                                                         with_code=handler.with_code)
         except FileRejected as exc:
             task.cancel()
             await session.rollback()
@@ -165,29 +166,24 @@ async def run_import(job_id: int) -> None:
             await jobs.fail(job_id, message=f"发现 {len(errors)} 处错误，未导入任何数据", errors=errors)
             return
         checked = time.perf_counter()
-        if writer is not None:
-            await writer.finish(stated)
-        else:
-            await handler.apply_import(session, app, rows)
+        await writer.finish(stated)
         running = await session.get_one(Job, job_id, with_for_update=True)
         running.total = read_rows[0]
         jobs.succeed(running, message=f"已导入 {total} 套房屋")
         await session.commit()
     await jobs.publish(running)
     log.info("import.done", extra={"job_id": job_id, "rows": total, "read_s": round(read - started, 3),
-                                   "check_s": round(checked - read, 3), "write_s": round(time.perf_counter() - checked, 3),
-                                   "streamed": writer is not None})
+                                   "check_s": round(checked - read, 3), "write_s": round(time.perf_counter() - checked, 3)})
 
 
-async def _read_and_write(writer: Any, data: bytes, filename: str, progress, still_current) -> tuple[list, list, dict]:
+async def _read_and_write(writer: HouseWriter, data: bytes, filename: str, progress, still_current, *,
+                          with_code: bool) -> tuple[list, list, dict]:
     """The sheet read in a thread, part by part; each part's houses go to `writer` as soon as they
     are read, until a row fails (then nothing will be kept, and the rest is only checked), or
     until `still_current` finds the import overtaken. Returns (houses written, every row error,
     the building columns the sheet states)."""
-    from services.workbook import HouseSheetStream
-
     loop = asyncio.get_running_loop()
-    stream = HouseSheetStream(data, filename, progress=progress)
+    stream = HouseSheetStream(data, filename, with_code=with_code, progress=progress)
     parts: asyncio.Queue = asyncio.Queue()
 
     def read() -> None:
@@ -221,13 +217,11 @@ async def _read_and_write(writer: Any, data: bytes, filename: str, progress, sti
 # ---------------------------------------------------------------- export
 
 async def start_export(session: AsyncSession, viewer: Viewer, house_ids: Sequence[int] | None, app_id: int | None) -> Job:
-    from services.access import require_tree_reader
-
     viewer = require_tree_reader(viewer)
     params: dict[str, Any] = {}
     organization_id = viewer.organization_id
     if app_id is not None:
-        app = await lifecycle.get_for_update(session, viewer, app_id, hold_imports_first=False)
+        app = await common.get_for_update(session, viewer, app_id, hold_imports_first=False)
         params["applicationId"] = app.id
         organization_id = app.organization_id
     elif house_ids:
@@ -281,8 +275,6 @@ async def _export_snapshots(session: AsyncSession, params: dict[str, Any]) -> li
 
 
 async def run_export(job_id: int) -> None:
-    from services.workbook import write_house_sheet
-
     job = await jobs.start(job_id)
     if job is None:
         return
@@ -319,10 +311,10 @@ def snapshot_row(snap: dict[str, Any], row: int):
 # ---------------------------------------------------------------- attachments
 
 async def add_attachment(session: AsyncSession, viewer: Viewer, app_id: int | None, upload: Any) -> Document:
-    viewer = lifecycle.require_estate_operator(viewer)
-    app = await lifecycle.get_for_update(session, viewer, app_id, hold_imports_first=False)
-    lifecycle.require_applicant(viewer, app)
-    lifecycle.require_editable(app)
+    viewer = common.require_estate_operator(viewer)
+    app = await common.get_for_update(session, viewer, app_id, hold_imports_first=False)
+    common.require_applicant(viewer, app)
+    common.require_editable(app)
     incoming = await documents.read_upload(upload, field="file")
     content_type, suffix = documents.attachment_type(incoming, field="file")
     doc = await documents.store(session, kind=DocumentKind.ATTACHMENT, filename=incoming.filename, content_type=content_type,
@@ -334,10 +326,10 @@ async def add_attachment(session: AsyncSession, viewer: Viewer, app_id: int | No
 
 
 async def remove_attachment(session: AsyncSession, viewer: Viewer, app_id: int | None, document_id: int | None) -> Application:
-    viewer = lifecycle.require_estate_operator(viewer)
-    app = await lifecycle.get_for_update(session, viewer, app_id, hold_imports_first=False)
-    lifecycle.require_applicant(viewer, app)
-    lifecycle.require_editable(app)
+    viewer = common.require_estate_operator(viewer)
+    app = await common.get_for_update(session, viewer, app_id, hold_imports_first=False)
+    common.require_applicant(viewer, app)
+    common.require_editable(app)
     doc = None if document_id is None else await session.get(Document, document_id)
     if doc is None or doc.application_id != app.id:
         raise NotFound("附件不存在", field="documentId")
@@ -405,8 +397,6 @@ async def form_data(session: AsyncSession, app: Application):
     if "depositTiming" in app.payload:
         extra.append(("交存时点", LABELS[app.payload["depositTiming"]]))
     if app.type == ApplicationType.BUILDING_CHANGE:
-        from models import ApplicationBuilding
-
         rows = await session.scalars(select(ApplicationBuilding).where(ApplicationBuilding.application_id == app.id)
                                      .order_by(ApplicationBuilding.position))
         columns = list(BUILDING_COLUMNS.values())

@@ -18,12 +18,14 @@ from models.enums import (
 )
 from services import pii
 from services.access import Viewer
+from services.applications import common
 from services.applications import houses as H
-from services.applications import lifecycle
-from services.applications.estate_collection import _clean, _editable, active_estate_of_viewer
+from services.applications.common import ZERO, AppliedAtEnd, Impact, active_estate_of_viewer, clean_text, editable
+from services.payments import deposits
 from services.validators import as_typed, normalise, valid_credit_code, valid_mobile, valid_resident_id
 
 TWO = Decimal("0.01")
+DUE_FIELDS = ("usage", "hasElevator", "buildingArea", "price", "buildingName")  # what a house's due depends on
 LAYOUT_MAX = 20  # 户型, as models.House.layout
 
 
@@ -119,19 +121,19 @@ async def _info_after(session: AsyncSession, estate_id: int, item: InfoItem, bef
             target = building.id
             after["buildingName"] = building.name
     if item.unit is not None:
-        after["unit"] = _clean(item.unit, f"{path}.unit", 20, required=False, fold=True)
+        after["unit"] = clean_text(item.unit, f"{path}.unit", 20, required=False, fold=True)
     if item.floor is not None:
         if not -5 <= item.floor <= 200 or item.floor == 0:
             raise ValidationFailed("楼层应在 -5 至 200 之间且不为 0", field=f"{path}.floor")
         after["floor"] = item.floor
     if item.room_number is not None:
-        after["roomNumber"] = _clean(item.room_number, f"{path}.roomNumber", 20, fold=True)
+        after["roomNumber"] = clean_text(item.room_number, f"{path}.roomNumber", 20, fold=True)
     if item.address is not None:
-        after["address"] = _clean(item.address, f"{path}.address", 300)
+        after["address"] = clean_text(item.address, f"{path}.address", 300)
     if item.usage is not None:
         after["usage"] = item.usage.value
     if item.layout is not None:
-        after["layout"] = _clean(item.layout, f"{path}.layout", LAYOUT_MAX, required=False)
+        after["layout"] = clean_text(item.layout, f"{path}.layout", LAYOUT_MAX, required=False)
     if item.has_elevator is not None:
         after["hasElevator"] = item.has_elevator
     if item.building_area is not None:
@@ -179,6 +181,9 @@ class _HouseApplication:
     async def discard(self, session: AsyncSession, app: Application) -> None:
         return None
 
+    async def deposit_impacts(self, session: AsyncSession, app: Application) -> list[Impact]:
+        return []
+
     async def rows(self, session: AsyncSession, app: Application) -> list[ApplicationHouse]:
         return list(await session.scalars(select(ApplicationHouse).where(ApplicationHouse.application_id == app.id)
                                           .order_by(ApplicationHouse.position)))
@@ -188,23 +193,23 @@ async def _create_or_update(session: AsyncSession, viewer: Viewer, kind: Applica
                             estate_id: int | None, reason: str | None, reason_required: bool,
                             build) -> Application:
     if app_id is None:
-        viewer = lifecycle.require_estate_operator(viewer)
+        viewer = common.require_estate_operator(viewer)
         estate = await active_estate_of_viewer(session, viewer, estate_id)
         app = None
     else:
-        app = await _editable(session, viewer, app_id, kind)
+        app = await editable(session, viewer, app_id, kind)
         estate = await active_estate_of_viewer(session, viewer, estate_id)
-    clean_reason = _clean(reason, "input.reason", 1000) if reason_required else None
+    clean_reason = clean_text(reason, "input.reason", 1000) if reason_required else None
     items = await build(estate)
     targets = [("HOUSE", h) for h, *_ in items] + [("BUILDING", t) for *_, t in items if t]
-    await lifecycle.check_unlocked(session, targets, exclude=app.id if app else None)
+    await common.check_unlocked(session, targets, exclude=app.id if app else None)
     if app is None:
-        app = await lifecycle.new_application(session, viewer, kind, estate_id=estate.id, reason=clean_reason)
+        app = await common.new_application(session, viewer, kind, estate_id=estate.id, reason=clean_reason)
     else:
         app.estate_id = estate.id
         app.reason = clean_reason
     await H.link_houses(session, app, items)
-    await lifecycle.commit(session)
+    await common.commit(session)
     return app
 
 
@@ -344,6 +349,9 @@ class InfoChange(_HouseApplication):
         )).all()
         return {code: ah for ah, code in rows}
 
+    def import_writer(self, session: AsyncSession, app: Application) -> AppliedAtEnd:
+        return AppliedAtEnd(self.apply_import, session, app)
+
     async def apply_import(self, session: AsyncSession, app: Application, rows: Sequence[Any]) -> None:
         """Reads the house columns of each covered row; owners stay as they are."""
         covered = await self._covered(session, app)
@@ -358,7 +366,34 @@ class InfoChange(_HouseApplication):
             ah.after = snap
             ah.target_building_id = buildings[r.building_name] if r.building_name != ah.before["buildingName"] else None
 
-    async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
+    async def deposit_impacts(self, session: AsyncSession, app: Application) -> list[Impact]:
+        """The due is recomputed for houses whose area, usage, elevator, price or building changes:
+        a rise leaves a 补交 (MAKE_UP) for what is unpaid, a fall below what was paid a refund."""
+        rows = (await session.execute(
+            select(ApplicationHouse, House).join(House, House.id == ApplicationHouse.house_id)
+            .where(ApplicationHouse.application_id == app.id).order_by(ApplicationHouse.position))).all()
+        changed = [(ah, h) for ah, h in rows if ah.after and any(ah.after.get(k) != ah.before.get(k) for k in DUE_FIELDS)]
+        values = {}
+        for ah, h in changed:
+            v = {k: ah.after[k] for k in ("usage", "hasElevator", "buildingArea", "price")}
+            if ah.target_building_id:
+                v["floors"] = await session.scalar(select(Building.floors_above_ground).where(Building.id == ah.target_building_id))
+            values[h.id] = v
+        dues = await deposits.dues_for_houses(session, [h.id for _, h in changed], values=values)
+        impacts = []
+        for _, h in changed:
+            due = dues.get(h.id)
+            after = due.amount if due else h.deposit_due
+            impact = Impact(h.id, h.code, h.deposit_due, after, h.deposit_paid, set_due=due is not None,
+                            missing=due is None, cancel_notices=after != h.deposit_due)
+            if after > h.deposit_due and after > h.deposit_paid:
+                impact.make_up = after - h.deposit_paid
+            if after < h.deposit_paid:
+                impact.refund = h.deposit_paid - after
+            impacts.append(impact)
+        return impacts
+
+    async def approve(self, session: AsyncSession, app: Application, viewer: Viewer, impacts: list[Impact]) -> None:
         await self.refuse_stale(session, app)
         rows = await self.rows(session, app)
         await apply_values(session, [(r.house_id, r.after, r.target_building_id) for r in rows])
@@ -368,7 +403,7 @@ class OwnershipChange(_HouseApplication):
     kind = ApplicationType.OWNERSHIP_CHANGE
     compared = ("owners", "salesStatus")  # the owners are replaced; whether a house may have them
 
-    async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
+    async def approve(self, session: AsyncSession, app: Application, viewer: Viewer, impacts: list[Impact]) -> None:
         await self.refuse_stale(session, app)
         rows = await self.rows(session, app)
         ids = [r.house_id for r in rows]
@@ -385,11 +420,15 @@ class Cancellation(_HouseApplication):
 
     chosen_field = "input.houseIds"
 
-    async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
+    async def deposit_impacts(self, session: AsyncSession, app: Application) -> list[Impact]:
+        """The house owes nothing more (its due becomes 0); a positive balance is refunded."""
+        houses = (await session.execute(
+            select(House).join(ApplicationHouse, ApplicationHouse.house_id == House.id)
+            .where(ApplicationHouse.application_id == app.id).order_by(ApplicationHouse.position))).scalars().all()
+        return [Impact(h.id, h.code, h.deposit_due, ZERO, h.deposit_paid, refund=max(h.balance, ZERO),
+                       cancel_notices=True) for h in houses]
+
+    async def approve(self, session: AsyncSession, app: Application, viewer: Viewer, impacts: list[Impact]) -> None:
         await self.refuse_stale(session, app)  # a house cancelled already is not cancelled again
         await H.cancel_houses(session, app, [r.house_id for r in await self.rows(session, app)])
 
-
-lifecycle.register(ApplicationType.HOUSE_INFO_CHANGE, InfoChange())
-lifecycle.register(ApplicationType.OWNERSHIP_CHANGE, OwnershipChange())
-lifecycle.register(ApplicationType.HOUSE_CANCELLATION, Cancellation())

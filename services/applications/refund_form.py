@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from documents.refund_form import RefundDoc, RefundHouseDoc, render_refund_form
 from models import Application, Building, Estate, House, Job, Organization, Refund
 from models.enums import DocumentKind, JobKind, JobStatus
-from services import jobs, payments
+from services import jobs
+from services.payments.refunds import render_refund_forms
 from services.access import Viewer
 from services.applications import files
 
@@ -59,7 +60,7 @@ async def on_approve(session: AsyncSession, app: Application, viewer: Viewer) ->
             for r in refunds:  # a render still under way attaches its document to them too (run)
                 r.form_job_id, r.form_document_id = app.refund_form_job_id, app.refund_form_document_id
             return None
-    session.info.setdefault("render_jobs", []).append(await payments.render_refund_forms(session, refunds, viewer))
+    session.info.setdefault("render_jobs", []).append(await render_refund_forms(session, refunds, viewer))
     return await _changed_note(session, printed, now) if printed and printed != now else None
 
 

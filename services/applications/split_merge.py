@@ -1,7 +1,7 @@
 """房屋拆分合并 house split/merge: the chosen houses are replaced by result houses read from
 the exported workbook (every row a result house with 房屋编号 empty, in existing buildings of
 the estate); attachments are required. On approval the old houses are CANCELLED and their
-pooled balance is carried to the results in proportion to area (services.money.split_by_weight)."""
+pooled balance is carried to the results in proportion to area (services.payments.money.split_by_weight)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import AppError, AreaMismatch, Conflict, ValidationFailed
 from models import Application, ApplicationHouse, Building, Document, House
 from models.enums import ApplicationType, DepositTiming, LedgerKind, RecordStatus
-from services import ledger, money
 from services.access import Viewer
+from services.applications import common
 from services.applications import houses as H
-from services.applications import lifecycle
-from services.applications.estate_collection import _clean, _editable, active_estate_of_viewer
+from services.applications.common import ZERO, AppliedAtEnd, Impact, active_estate_of_viewer, clean_text, editable
+from services.payments import deposits, ledger, money
 
 AREA_TOLERANCE = Decimal("0.01")  # m² per result house
 
@@ -26,18 +26,18 @@ AREA_TOLERANCE = Decimal("0.01")  # m² per result house
 async def save(session: AsyncSession, viewer: Viewer, app_id: int | None, *, estate_id: int | None, reason: str,
                house_ids: Sequence[int | None]) -> Application:
     if app_id is None:
-        viewer = lifecycle.require_estate_operator(viewer)
+        viewer = common.require_estate_operator(viewer)
         app = None
     else:
-        app = await _editable(session, viewer, app_id, ApplicationType.HOUSE_SPLIT_MERGE)
+        app = await editable(session, viewer, app_id, ApplicationType.HOUSE_SPLIT_MERGE)
     estate = await active_estate_of_viewer(session, viewer, estate_id)
-    reason = _clean(reason, "input.reason", 1000)
+    reason = clean_text(reason, "input.reason", 1000)
     houses = await H.houses_of_estate(session, estate.id, list(house_ids), field="input.houseIds")
-    await lifecycle.check_unlocked(session, [("HOUSE", h.id) for h in houses], exclude=app.id if app else None)
+    await common.check_unlocked(session, [("HOUSE", h.id) for h in houses], exclude=app.id if app else None)
     snaps = await H.current_snapshots(session, [h.id for h in houses])
     if app is None:
-        app = await lifecycle.new_application(session, viewer, ApplicationType.HOUSE_SPLIT_MERGE, estate_id=estate.id,
-                                              reason=reason)
+        app = await common.new_application(session, viewer, ApplicationType.HOUSE_SPLIT_MERGE, estate_id=estate.id,
+                                           reason=reason)
     else:
         if app.estate_id != estate.id:
             await H.discard_pending(session, app)
@@ -46,7 +46,7 @@ async def save(session: AsyncSession, viewer: Viewer, app_id: int | None, *, est
     results = await _result_rows(session, app)
     await H.link_houses(session, app, [(h.id, snaps[h.id], None, None) for h in houses] +
                         [(r.house_id, None, r.after, None) for r in results])
-    await lifecycle.commit(session)
+    await common.commit(session)
     return app
 
 
@@ -82,6 +82,9 @@ class SplitMerge:
                 errors.append({"row": r.row, "column": "楼幢名称", "code": "BAD_VALUE",
                                "message": f"物业区域中没有楼幢 {r.building_name}（结果房屋须在已有楼幢中）"})
         return errors + await H.taken_rows(session, rows, buildings, leaving=sources)
+
+    def import_writer(self, session: AsyncSession, app: Application) -> AppliedAtEnd:
+        return AppliedAtEnd(self.apply_import, session, app)
 
     async def apply_import(self, session: AsyncSession, app: Application, rows: Sequence[Any]) -> None:
         await H.discard_pending(session, app)
@@ -122,23 +125,41 @@ class SplitMerge:
                                   field="importHouses", houseCode=holder[0]) for i, holder in clashes.items()]
         return problems
 
-    async def approve(self, session: AsyncSession, app: Application, viewer: Viewer) -> None:
+    async def deposit_impacts(self, session: AsyncSession, app: Application) -> list[Impact]:
+        """The pooled balance of the source houses is carried to the results in proportion to
+        their area (money.split_by_weight); each result gets its due, and a 补交 notice when its
+        share falls short. The sources lose their ISSUED notices."""
+        rows = (await session.execute(
+            select(House).join(ApplicationHouse, ApplicationHouse.house_id == House.id)
+            .where(ApplicationHouse.application_id == app.id).order_by(ApplicationHouse.position))).scalars().all()
+        sources = [h for h in rows if h.status == RecordStatus.ACTIVE]
+        results = [h for h in rows if h.status == RecordStatus.PENDING]
+        pooled = sum((h.balance for h in sources), ZERO)
+        shares = money.split_by_weight(pooled, [h.building_area for h in results])
+        dues = await deposits.dues_for_houses(session, [h.id for h in results])
+        impacts = [Impact(h.id, h.code, h.deposit_due, ZERO, h.deposit_paid, cancel_notices=True, carried=-h.balance)
+                   for h in sources]
+        for h, share in zip(results, shares):
+            due = dues.get(h.id)
+            amount = due.amount if due else ZERO
+            impacts.append(Impact(h.id, h.code, ZERO, amount, share, make_up=max(amount - share, ZERO), set_due=True,
+                                  missing=due is None, carried=share))
+        return impacts
+
+    async def approve(self, session: AsyncSession, app: Application, viewer: Viewer, impacts: list[Impact]) -> None:
+        """The balances move as deposit_impacts planned them in this transaction: each source's
+        balance out, each result's share in (so the 补交 notices and the ledger agree)."""
         await H.refuse_stale(session, app, (), field="input.houseIds")  # a source cancelled since is not split
-        sources = await self._sources(session, app)
-        result_ids = [r.house_id for r in await _result_rows(session, app)]
-        pooled = sum((h.balance for h in sources), Decimal(0))
-        for house in sources:
-            if house.balance:
-                await ledger.post(session, house.id, LedgerKind.TRANSFER_OUT, house.balance, memo=f"拆分合并 {app.number} 转出")
-        await H.cancel_houses(session, app, [h.id for h in sources])
+        sources = [i for i in impacts if not i.set_due]
+        for i in sources:
+            if i.carried:
+                await ledger.post(session, i.house_id, LedgerKind.TRANSFER_OUT, -i.carried, memo=f"拆分合并 {app.number} 转出")
+        await H.cancel_houses(session, app, [i.house_id for i in sources])
         await H.activate_created(session, app)
-        areas = dict((await session.execute(select(House.id, House.building_area).where(House.id.in_(result_ids)))).all())
-        for house_id, share in zip(result_ids, money.split_by_weight(pooled, [areas[h] for h in result_ids])):
-            if share:
-                await ledger.post(session, house_id, LedgerKind.TRANSFER_IN, share, memo=f"拆分合并 {app.number} 转入")
+        for i in impacts:
+            if i.set_due and i.carried:  # a result house's share
+                await ledger.post(session, i.house_id, LedgerKind.TRANSFER_IN, i.carried, memo=f"拆分合并 {app.number} 转入")
 
     async def discard(self, session: AsyncSession, app: Application) -> None:
         await H.discard_pending(session, app)
 
-
-lifecycle.register(ApplicationType.HOUSE_SPLIT_MERGE, SplitMerge())

@@ -19,7 +19,7 @@ from core.db import get_engine, get_sessionmaker
 from core.redis import get_redis
 from models import Base
 from models.enums import Role
-from services.deposits import recalculate
+from services.payments.deposits import recalculate
 from services.seed import create_example_standards, fake_resident_id
 from tests.api import Result
 from tests.api import gql as raw_gql

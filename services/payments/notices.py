@@ -27,9 +27,10 @@ from models import (
 from models.enums import (
     ApplicationType, IdType, JobKind, NoticeStatus, PayerKind, PaymentType, RecordStatus, Role, SalesStatus,
 )
-from services import audit, jobs, pii
-from services.access import Viewer
-from services.applications.lifecycle import next_number
+from services import audit, codes, jobs, pii
+from services.access import Viewer, require_role, require_viewer
+from services.applications.house_changes import check_owners
+from services.payments.deposits import dues_for_houses
 
 NOTICE_LOCKS = (ApplicationType.HOUSE_INFO_CHANGE, ApplicationType.HOUSE_SPLIT_MERGE, ApplicationType.HOUSE_CANCELLATION)
 TWO = Decimal("0.01")
@@ -44,8 +45,6 @@ class Line:
 
 
 def require_payment_operator(viewer: Viewer | None) -> Viewer:
-    from services.access import require_role
-
     v = require_role(viewer, Role.PAYMENT_OPERATOR)
     if v.organization_id is None:
         raise Forbidden("只有开发建设单位的交款经办人可以开具通知单")
@@ -97,7 +96,7 @@ async def create_notice(session: AsyncSession, *, type: PaymentType, payer_kind:
                         application_id: int | None = None, job_id: int | None = None) -> PaymentNotice:
     bank = await session.get_one(Bank, estate.bank_id)
     notice = PaymentNotice(
-        number=await next_number(session, "JC", 5), type=type, payer_kind=payer_kind, payer_name=payer_name[:300],
+        number=await codes.next_number(session, "JC", 5), type=type, payer_kind=payer_kind, payer_name=payer_name[:300],
         organization_id=estate.developer_id, estate_id=estate.id, building_id=building_id, bank_id=bank.id,
         bank_name=bank.name, bank_account=bank.account_number, total=sum((l.amount for l in lines), Decimal("0.00")),
         status=NoticeStatus.ISSUED, issued_by_id=viewer.user_id if viewer else None, application_id=application_id,
@@ -143,8 +142,6 @@ def _location(building: Building, house: House) -> str:
 
 
 async def _standard_names(session: AsyncSession, houses: Sequence[House]) -> dict[int, str | None]:
-    from services.deposits import dues_for_houses
-
     dues = await dues_for_houses(session, [h.id for h in houses])
     return {h: (d.standard.name if d else None) for h, d in dues.items()}
 
@@ -189,8 +186,6 @@ async def issue_building_notices(session: AsyncSession, viewer: Viewer | None, b
 
 async def issue_owner_notices(session: AsyncSession, viewer: Viewer | None, items: Sequence[tuple[int | None, list]]) -> list[PaymentNotice]:
     """代打交款通知单: one per house, for its owners; every owner validated and saved to the house."""
-    from services.applications.house_changes import check_owners
-
     viewer = require_payment_operator(viewer)
     if not items:
         raise ValidationFailed("请选择房屋", field="items")
@@ -272,8 +267,6 @@ async def issue_custom(session: AsyncSession, viewer: Viewer | None, type: Payme
 
 
 async def cancel(session: AsyncSession, viewer: Viewer | None, notice_id: int | None) -> PaymentNotice:
-    from services.access import require_viewer
-
     viewer = require_viewer(viewer)
     notice = None if notice_id is None else await session.scalar(
         select(PaymentNotice).where(PaymentNotice.id == notice_id).with_for_update())

@@ -9,7 +9,7 @@
 - PER_SQUARE_METRE: due = building area × rate; FRACTION_OF_PRICE: due = price × rate (no price:
   no due);
 - rounded half up to the fen, or to the whole yuan where the standard says so
-  (services.money.round_fen / round_yuan).
+  (services.payments.money.round_fen / round_yuan).
 The recalculation job applies the same rule set-based in SQL (`RECALCULATE_SQL`); a test checks
 that both agree on random data.
 """
@@ -29,7 +29,7 @@ from models import Building, DepositStandard, House
 from models.enums import DepositBasis, HouseUsage, Role
 from services import audit
 from services.access import Viewer
-from services.money import round_fen, round_yuan
+from services.payments.money import round_fen, round_yuan
 from services.validators import as_typed
 
 CHINA = timezone(timedelta(hours=8))

@@ -8,20 +8,20 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import AlreadyPaid, AmountMismatch, Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
-from models import Application, House, NoticeLine, Payment, PaymentNotice, Refund
-from models.enums import JobKind, LedgerKind, NoticeStatus, PaymentChannel, RefundStatus, Role
-from services import audit, events, ledger
+from core.errors import AlreadyPaid, AmountMismatch, Conflict, InvalidState, NotFound, ValidationFailed
+from models import NoticeLine, Payment, PaymentNotice
+from models.enums import JobKind, LedgerKind, NoticeStatus, PaymentChannel, Role
+from services import audit, events, jobs
 from services.access import Viewer, require_role
-from services.notices import close
+from services.payments import ledger, receipts
+from services.payments.notices import close
 from services.tree import Page, keyset_page
-from services.records import PaymentRecord, RefundRecord
+from services.records import PaymentRecord
 
 CHINA = timezone(timedelta(hours=8))
 TWO = Decimal("0.01")
@@ -59,8 +59,6 @@ async def confirm(session: AsyncSession, viewer: Viewer | None, *, notice_number
         await ledger.post(session, line.house_id, LedgerKind.DEPOSIT, line.amount, memo=f"交存 {notice.number}")
     await close(session, [notice.id], NoticeStatus.PAID, at=paid_at)
     await session.flush()
-    from services import receipts
-
     receipt_job = await receipts.schedule(session, payment, viewer, notice.organization_id)
     audit.record(session, actor=viewer, action="payment.confirm", entity_type="Payment", entity_id=payment.id,
                  organization_id=notice.organization_id,
@@ -73,8 +71,6 @@ async def confirm(session: AsyncSession, viewer: Viewer | None, *, notice_number
         if existing is None or existing.notice_id != notice.id:
             raise Conflict("该银行流水号已用于其他交款", field="input.bankTransactionId")
         return existing
-    from services import jobs
-
     await jobs.enqueue(receipt_job, JobKind.PDF_RENDER)
     await events.publish(events.PAYMENTS, {"noticeId": notice.id, "number": notice.number, "paymentId": payment.id,
                                           "organizationId": notice.organization_id})
@@ -104,65 +100,3 @@ async def payments_page(session: AsyncSession, viewer: Viewer | None, *, day: da
         q = q.where(Payment.bank_id == viewer.bank_id)
     total = await session.scalar(select(func.coalesce(func.sum(q.subquery().c.amount), 0)))
     return await keyset_page(session, q, Payment.id, PaymentRecord, first=first, after=after), Decimal(total)
-
-
-# ---------------------------------------------------------------- refunds
-
-def new_refund(session: AsyncSession, app: Application, house_id: int, amount: Decimal) -> Refund:
-    account = app.refund_account or {}
-    refund = Refund(application_id=app.id, organization_id=app.organization_id, house_id=house_id, amount=amount,
-                    account_name=account.get("accountName", ""), bank_name=account.get("bankName", ""),
-                    account_number=account.get("accountNumber", ""), status=RefundStatus.PENDING)
-    session.add(refund)
-    return refund
-
-
-async def render_refund_forms(session: AsyncSession, refunds: list[Refund], viewer: Viewer | None) -> int:
-    """One job renders the 退款申请表 of each refund (enqueued after the caller commits)."""
-    from models.enums import JobKind
-    from services import jobs
-
-    await session.flush()
-    job = jobs.new_job(session, kind=JobKind.PDF_RENDER, viewer=viewer, organization_id=refunds[0].organization_id,
-                       params={"document": "REFUND_FORMS", "refunds": [r.id for r in refunds]})
-    await session.flush()
-    for r in refunds:
-        r.form_job_id = job.id
-    return job.id
-
-
-async def complete_refund(session: AsyncSession, viewer: Viewer | None, refund_id: int | None) -> Refund:
-    """A clerk pays the refund out: the ledger is debited (REFUND)."""
-    viewer = require_role(viewer, Role.CLERK)
-    refund = None if refund_id is None else await session.scalar(select(Refund).where(Refund.id == refund_id).with_for_update())
-    if refund is None:
-        raise NotFound("退款不存在")
-    if refund.status != RefundStatus.PENDING:
-        raise InvalidState("退款已办结")
-    house = await session.get_one(House, refund.house_id)
-    if house.balance < refund.amount:
-        raise InvalidState(f"分户账余额 {house.balance} 不足以退款 {refund.amount}")
-    number = await session.scalar(select(Application.number).where(Application.id == refund.application_id))
-    await ledger.post(session, refund.house_id, LedgerKind.REFUND, refund.amount, memo=f"退款 {number}")  # the 业务单号
-    refund.status = RefundStatus.COMPLETED
-    refund.completed_at = datetime.now(timezone.utc)
-    refund.completed_by_id = viewer.user_id
-    audit.record(session, actor=viewer, action="refund.complete", entity_type="Refund", entity_id=refund.id,
-                 organization_id=refund.organization_id, after={"amount": refund.amount, "houseId": refund.house_id})
-    await session.commit()
-    return refund
-
-
-async def refunds_page(session: AsyncSession, viewer: Viewer, *, first: int | None, after: str | None,
-                       status: RefundStatus | None, estate_id: int | None) -> Page:
-    from models import Building
-
-    q = select(*Refund.__table__.c)
-    if not viewer.is_staff:
-        q = q.where(Refund.organization_id == viewer.organization_id)
-    if status is not None:
-        q = q.where(Refund.status == status)
-    if estate_id is not None:
-        q = q.where(Refund.house_id.in_(select(House.id).join(Building, Building.id == House.building_id)
-                                        .where(Building.estate_id == estate_id)))
-    return await keyset_page(session, q, Refund.id, RefundRecord, first=first, after=after)

@@ -16,6 +16,7 @@ from models import Building, Estate, House, Job, NoticeLine, Payment, PaymentNot
 from models.enums import DocumentKind, JobKind, PAYMENT_TYPE_LABELS, PaymentChannel
 from services import documents, jobs
 from services.access import Viewer
+from services.payments.money import chinese_capitals
 
 CHINA = timezone(timedelta(hours=8))
 CHANNELS = {PaymentChannel.BANK_COUNTER: "专户银行柜台", PaymentChannel.CITY_WINDOW: "侨都之窗", PaymentChannel.POS: "维修资金专用POS机"}
@@ -37,8 +38,6 @@ class ReceiptDoc:
 
 
 def receipt_html(r: ReceiptDoc) -> str:
-    from services.money import chinese_capitals
-
     rows = "".join(f"<tr><td>{esc(code)}</td><td>{esc(where)}</td><td class='n'>{amount:,.2f}</td></tr>"
                    for code, where, amount in r.houses)
     paid = r.paid_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
