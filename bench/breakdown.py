@@ -174,6 +174,7 @@ CATEGORIES = [
     (str(ROOT / "schema"), "project: schema/ (types, scalars)"),
     (str(ROOT / "resolvers"), "project: resolvers/"),
     (str(ROOT / "services"), "project: services/ (tree loads, records)"),
+    (str(ROOT / "server"), "project: server/"),
     (str(ROOT / "core"), "project: core/"),
 ]
 

@@ -1,6 +1,6 @@
 """The ASGI application: GraphQL (HTTP, multipart uploads, graphql-transport-ws) at /graphql
 with the offline GraphiQL, signed file downloads, health, readiness and metrics, and the
-developer portal at / (core/portal.py)."""
+developer portal at / (server/portal.py)."""
 
 from __future__ import annotations
 
@@ -27,10 +27,8 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
-from core import gc_policy, graphiql, tracing
-from core.portal import portal
+from core import gc_policy, tracing
 from core.config import get_settings
-from core.console_operations import catalogue
 from core.db import dispose_engine, get_engine, get_sessionmaker
 from core.errors import Unauthenticated
 from core.logs import configure_logging, request_id_var
@@ -40,6 +38,9 @@ from core.outage import OUTAGE_MESSAGE, is_outage, wants_graphql_response
 from core.redis import close_redis, get_redis
 from schema import schema
 from schema.context import Context, Loaders
+from server import graphiql
+from server.console_operations import catalogue
+from server.portal import portal
 from services import auth
 from services.documents import url_is_valid
 from services.documents_read import document_by_id
@@ -224,7 +225,7 @@ async def readyz(_: Request) -> Response:
 
 
 async def console_operations(_: Request) -> Response:
-    """The ready operations of GraphiQL's 业务操作 pane (core/console_operations.py)."""
+    """The ready operations of GraphiQL's 业务操作 pane (server/console_operations.py)."""
     return JSONResponse(catalogue())
 
 
@@ -358,7 +359,7 @@ class RequestTooLarge(Exception):
     pass
 
 
-# GraphiQL loads only its own files from this origin (core/static); React sets inline styles.
+# GraphiQL loads only its own files from this origin (server/static); React sets inline styles.
 GRAPHIQL_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
                    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
                    "form-action 'self'; frame-ancestors 'none'")

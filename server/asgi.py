@@ -1,5 +1,5 @@
-"""The ASGI entry point for uvicorn: `uvicorn core.asgi:app`."""
+"""The ASGI entry point for uvicorn: `uvicorn server.asgi:app`."""
 
-from core.app import create_app
+from server.app import create_app
 
 app = create_app()

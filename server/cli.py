@@ -1,4 +1,4 @@
-"""Administration commands: `python -m core.cli --help`."""
+"""Administration commands: `python -m server.cli --help`."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ async def _restore(args) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m core.cli", description="wxfund administration")
+    parser = argparse.ArgumentParser(prog="python -m server.cli", description="wxfund administration")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply the database migrations")
     sub.add_parser("demo", help="load the demo data (once)")

@@ -118,7 +118,7 @@ def serve() -> int:
     workers = int(os.environ.get("WORKERS", "1"))
     env = dict(os.environ)
     backoff = float(os.environ.get("LAUNCHER_BACKOFF_SECONDS", "1"))
-    api = Child("api", [sys.executable, "-m", "uvicorn", "core.asgi:app", "--host", host, "--port", str(port),
+    api = Child("api", [sys.executable, "-m", "uvicorn", "server.asgi:app", "--host", host, "--port", str(port),
                         "--workers", str(web), "--no-access-log", "--ws", "websockets-sansio"], env, backoff)
     children = [api, *[Child("worker", [sys.executable, "-m", "jobs.worker"], env, backoff) for _ in range(workers)]]
     stop = {"now": False}
