@@ -24,7 +24,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from services.query_bounds import data_bounds
-from services.tree import MAX_PAGE
+from services.pagination import MAX_PAGE
 
 DEFAULT_PAGE = 20
 

@@ -19,7 +19,7 @@ from schema.enums import (
 )
 from schema.permissions import IsAuthenticated
 from services import documents, pii, records
-from services.tree import Page
+from services.pagination import Page
 
 
 def _is(record_cls: type):

@@ -20,7 +20,7 @@ from models.enums import JobKind, LedgerKind, NoticeStatus, PaymentChannel, Refu
 from services import audit, events, ledger
 from services.access import Viewer, require_role
 from services.notices import close
-from services.tree import Page, keyset_page
+from services.pagination import Page, keyset_page
 from services.records import PaymentRecord, RefundRecord
 
 CHINA = timezone(timedelta(hours=8))

@@ -15,7 +15,7 @@ from services.records import (
     select_record,
     DepositStandardRecord, NoticeLineRecord, NoticeRecord, PaymentRecord, RefundRecord, to_record,
 )
-from services.tree import Page, keyset_page
+from services.pagination import Page, keyset_page
 
 
 async def _by(session: AsyncSession, model, record, column, keys: Sequence[Any]) -> list[Any]:

@@ -5,7 +5,6 @@ keeps its money until it is transferred or refunded); houseCount and area count 
 
 from __future__ import annotations
 
-import base64
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -17,17 +16,16 @@ from sqlalchemy import BigInteger, Select, and_, any_, exists, func, literal, or
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import ValidationFailed
 from models import Bank, Building, Document, Estate, House, LedgerEntry, Organization, Owner, User
 from models.enums import RecordStatus
 from services import pii
 from services.access import Viewer
+from services.pagination import Page, keyset_page, like_pattern
 from services.records import (
     BankRecord, BuildingRecord, DocumentRecord, EstateRecord, HouseRecord, LedgerRecord, OrganizationRecord,
     OwnerRecord, UserRecord, to_record,
 )
 
-MAX_PAGE = 100
 ZERO = Decimal("0.00")
 
 HOUSE_COLUMNS = (
@@ -175,59 +173,6 @@ async def estate_totals(session: AsyncSession, estate_ids: Sequence[int]) -> lis
 
 
 # ---------------------------------------------------------------- pages
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    cursors: list[str]
-    has_next: bool
-    has_previous: bool
-    total_count: int
-
-
-def encode_cursor(pk: int) -> str:
-    return base64.urlsafe_b64encode(f"after:{pk}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, pk = raw.partition(":")
-        if prefix == "after" and pk.isdigit():
-            return int(pk)
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise ValidationFailed("分页游标无效", field="after")
-
-
-def page_size(first: int | None) -> int:
-    if first is None:
-        return 20
-    if not 0 <= first <= MAX_PAGE:
-        raise ValidationFailed(f"每页条数应在 0 到 {MAX_PAGE} 之间", field="first")
-    return first
-
-
-async def keyset_page(session: AsyncSession, query: Select, id_column, cls: type, *, first: int | None,
-                      after: str | None) -> Page:
-    """A Relay page in SQL: `id > after` ordered by id, one row more than asked to know
-    whether there is a next page, and the total of the filtered query."""
-    size = page_size(first)
-    after_id = decode_cursor(after)
-    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    paged = query.order_by(id_column).limit(size + 1)
-    if after_id is not None:
-        paged = paged.where(id_column > after_id)
-    rows = (await session.execute(paged)).all()
-    items = [to_record(cls, r) for r in rows[:size]]
-    return Page(items, [encode_cursor(i.id) for i in items], len(rows) > size, after_id is not None, total or 0)
-
-
-def like_pattern(text: str) -> str:
-    return "%" + re.sub(r"([\\%_])", r"\\\1", text.strip()) + "%"
-
 
 def _visible_estates(viewer: Viewer):
     return Estate.developer_id == viewer.organization_id if not viewer.is_staff else true()
