@@ -20,7 +20,7 @@ from schema.cost import make_extension
 from schema.control_chars import RefuseControlCharacters
 from schema.document_rules import NonEmptySelectionSets, RequireOperationName, tolerating_empty_selections
 from schema.errors import ErrorCodes, coded, internal
-from schema.fast_fields import execution_context_class, speed_up
+from schema.execution import execution_context_class, install_direct_resolvers
 from schema.application_roots import Subscription
 from schema.mutation import Mutation
 from schema.query import Query
@@ -115,4 +115,4 @@ def build_schema() -> strawberry.Schema:
 
 schema = build_schema()
 glossary.apply(schema._schema)
-speed_up(schema._schema, schema.config.info_class)
+install_direct_resolvers(schema._schema, schema.config.info_class)
