@@ -1,30 +1,30 @@
-"""Per request: the viewer, the request id and the DataLoaders. Every batch load opens its own
-short session, so concurrently resolved sibling fields never share one AsyncSession."""
+"""Per request: the viewer, the request id and the DataLoaders. Every batch load reads on an
+AUTOCOMMIT connection of its own (core.db.get_reader), so concurrently resolved sibling fields
+never share one; the loaders' functions are the services' batched reads."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
-from services import history, tree
 from core.db import get_reader
-from services import payments_read
-from services.records import with_owners
-from services.applications import read as applications
+from services import history, payment_nodes, payments_read, tree
 from services.access import Viewer
+from services.applications import read as applications
+from services.records import with_owners
+
+if TYPE_CHECKING:  # types only: schema runs no SQL itself
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 
 class Loaders:
-    """Named XByYLoader after Saleor; one set per request (or per subscription event)."""
+    """Named XByYLoader after Saleor; one set per request (or per subscription event). Each batch
+    reads on a connection of its own from get_reader(), not on the request's sessions."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
-        self._sessions = sessions
-
-    def _loader(self, fn: Callable[[Any, Sequence[int]], Awaitable[list[Any]]]) -> DataLoader:
+    def _loader(self, fn: Callable[[AsyncConnection, Sequence[int]], Awaitable[list[Any]]]) -> DataLoader:
         async def load(keys: list[int]) -> list[Any]:
             # Each batch reads on its own AUTOCOMMIT connection (Core selects only).
             async with get_reader().connect() as connection:
@@ -135,6 +135,18 @@ class Loaders:
         return self._loader(applications.building_changes_by_application)
 
     @cached_property
+    def payment_by_id(self) -> DataLoader:
+        return self._loader(payment_nodes.payments_by_id)
+
+    @cached_property
+    def refund_by_id(self) -> DataLoader:
+        return self._loader(payment_nodes.refunds_by_id)
+
+    @cached_property
+    def deposit_standard_by_id(self) -> DataLoader:
+        return self._loader(payment_nodes.deposit_standards_by_id)
+
+    @cached_property
     def notice_by_id(self) -> DataLoader:
         return self._loader(payments_read.notices_by_id)
 
@@ -184,7 +196,11 @@ class Context:
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.sessions)
+        self.loaders = Loaders()
+
+    def renew_loaders(self) -> None:
+        """Forget what the loaders have cached (per operation, or per subscription event)."""
+        self.loaders = Loaders()
 
     @property
     def client_address(self) -> str | None:

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 from urllib.parse import quote
 
+from arq.constants import health_check_key_suffix
 from graphql import GraphQLError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -20,7 +21,7 @@ from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from cross_web import HTTPException
 from strawberry.asgi import GraphQL
@@ -36,16 +37,18 @@ from core.metrics import HTTP_REQUESTS
 from core.media import GRAPHQL_RESPONSE, JSON, negotiate
 from core.outage import OUTAGE_MESSAGE, is_outage, wants_graphql_response
 from core.redis import close_redis, get_redis
+from core.storage import close_storage, get_storage
 from schema import schema
-from schema.context import Context, Loaders
+from schema.context import Context
 from server import graphiql
 from server.console_operations import catalogue
 from server.portal import portal
 from services import auth
 from services.documents import url_is_valid
 from services.documents_read import document_by_id
+from services.jobs import close_pool
+from services.templates import HOUSE_TEMPLATE_NAME, XLSX, house_template_bytes
 from services.token_cache import cache as token_cache
-from core.storage import close_storage, get_storage
 
 log = logging.getLogger("wxfund.http")
 
@@ -71,7 +74,7 @@ class SocketHandler(BaseGraphQLTransportWSHandler):
                 await self.websocket.close(code=4401, reason="Unauthorized")
                 return
             self.context.viewer = viewer
-        self.context.loaders = Loaders(self.context.sessions)  # per operation, as per HTTP request
+        self.context.renew_loaders()  # per operation, as per HTTP request
         await super().run_operation(operation)
 
 
@@ -216,8 +219,6 @@ async def readyz(_: Request) -> Response:
     # Reported, not required: this process serves without a worker (jobs wait in the queue).
     worker = "unknown"
     if checks["redis"] == "ok":
-        from arq.constants import health_check_key_suffix
-
         alive = await get_redis().exists(get_settings().queue_name + health_check_key_suffix)
         worker = "ok" if alive else "missing"
     return JSONResponse({"status": "ok" if ready else "unavailable", **checks, "worker": worker},
@@ -259,10 +260,6 @@ async def download(request: Request) -> Response:
 
 async def house_template(_: Request) -> Response:
     """The import template for 采集 and 补充 (also Query.importTemplate)."""
-    from services.templates import HOUSE_TEMPLATE_NAME, XLSX, house_template_bytes
-
-    from urllib.parse import quote
-
     return Response(house_template_bytes(), media_type=XLSX, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(HOUSE_TEMPLATE_NAME)}"})
 
@@ -388,8 +385,6 @@ async def lifespan(_app):
         with suppress(asyncio.TimeoutError):
             await token_cache.listening(timeout=5)
     yield
-    from services.jobs import close_pool
-
     await token_cache.close()
     await close_pool()
     await dispose_engine()
@@ -415,8 +410,6 @@ def create_app() -> Starlette:
         ],
         lifespan=lifespan,
     )
-    from starlette.routing import WebSocketRoute
-
     app.router.routes.append(WebSocketRoute("/graphql", graphql_app))
     # Frontends on other origins (CORS_ORIGINS): preflight answered, bearer tokens allowed; no
     # cookies are used, so no credentials.

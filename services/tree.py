@@ -12,14 +12,15 @@ from functools import lru_cache
 from decimal import Decimal
 from typing import Any, Sequence
 
-from sqlalchemy import BigInteger, Select, and_, any_, exists, func, literal, or_, select, true
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Select, and_, exists, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import Reader
 from models import Bank, Building, Document, Estate, House, LedgerEntry, Organization, Owner, User
 from models.enums import RecordStatus
 from services import pii
 from services.access import Viewer
+from services.batches import grouped, in_keys, rows_by_id
 from services.pagination import Page, keyset_page, like_pattern
 from services.records import (
     BankRecord, BuildingRecord, DocumentRecord, EstateRecord, HouseRecord, LedgerRecord, OrganizationRecord,
@@ -37,12 +38,6 @@ HOUSE_COLUMNS = (
 BUILDING_COLUMNS = (*Building.__table__.columns, Estate.developer_id)
 
 
-def in_keys(column, keys: Sequence[int]):
-    """`column = ANY(:keys)`: one array parameter, whatever the batch size (an IN list binds one
-    parameter per key and is prepared again for each size)."""
-    return column == any_(literal(list(keys), ARRAY(BigInteger)))
-
-
 def house_select() -> Select:
     return select(*HOUSE_COLUMNS).join(Building, Building.id == House.building_id).join(Estate, Estate.id == Building.estate_id)
 
@@ -57,77 +52,62 @@ def _user_columns():
 
 # ---------------------------------------------------------------- batched loads (by key)
 
-async def _by_id(session: AsyncSession, query: Select, id_column, cls: type, ids: Sequence[int]) -> list[Any]:
-    rows = (await session.execute(query.where(in_keys(id_column, ids)))).all()
-    found = {r.id: to_record(cls, r) for r in rows}
-    return [found.get(i) for i in ids]
+async def estates_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
+    return await rows_by_id(session, select(*Estate.__table__.c), Estate.id, EstateRecord, ids)
 
 
-async def estates_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
-    return await _by_id(session, select(*Estate.__table__.c), Estate.id, EstateRecord, ids)
+async def buildings_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
+    return await rows_by_id(session, building_select(), Building.id, BuildingRecord, ids)
 
 
-async def buildings_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
-    return await _by_id(session, building_select(), Building.id, BuildingRecord, ids)
+async def houses_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
+    return await rows_by_id(session, house_select(), House.id, HouseRecord, ids)
 
 
-async def houses_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
-    return await _by_id(session, house_select(), House.id, HouseRecord, ids)
+async def organizations_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
+    return await rows_by_id(session, select(*Organization.__table__.c), Organization.id, OrganizationRecord, ids)
 
 
-async def organizations_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
-    return await _by_id(session, select(*Organization.__table__.c), Organization.id, OrganizationRecord, ids)
+async def banks_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
+    return await rows_by_id(session, select(*Bank.__table__.c), Bank.id, BankRecord, ids)
 
 
-async def banks_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
-    return await _by_id(session, select(*Bank.__table__.c), Bank.id, BankRecord, ids)
+async def users_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
+    return await rows_by_id(session, select(*_user_columns()), User.id, UserRecord, ids)
 
 
-async def users_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
-    return await _by_id(session, select(*_user_columns()), User.id, UserRecord, ids)
-
-
-async def _grouped(session: AsyncSession, query: Select, key: str, cls: type, keys: Sequence[int]) -> list[list[Any]]:
-    groups: dict[int, list[Any]] = defaultdict(list)
-    result = await session.execute(query)
-    at = list(result.keys()).index(key)  # by position: Row._mapping builds a mapping per row
-    for row in result.all():
-        groups[row[at]].append(cls(*row))
-    return [groups.get(k, []) for k in keys]
-
-
-async def buildings_by_estate(session: AsyncSession, estate_ids: Sequence[int]) -> list[list[Any]]:
+async def buildings_by_estate(session: Reader, estate_ids: Sequence[int]) -> list[list[Any]]:
     q = building_select().where(in_keys(Building.estate_id, estate_ids)).order_by(Building.id)
-    return await _grouped(session, q, "estate_id", BuildingRecord, estate_ids)
+    return await grouped(session, q, "estate_id", BuildingRecord, estate_ids)
 
 
-async def houses_by_building(session: AsyncSession, building_ids: Sequence[int]) -> list[list[Any]]:
+async def houses_by_building(session: Reader, building_ids: Sequence[int]) -> list[list[Any]]:
     q = house_select().where(in_keys(House.building_id, building_ids)).order_by(House.id)
-    return await _grouped(session, q, "building_id", HouseRecord, building_ids)
+    return await grouped(session, q, "building_id", HouseRecord, building_ids)
 
 
-async def owners_by_house(session: AsyncSession, house_ids: Sequence[int]) -> list[list[Any]]:
+async def owners_by_house(session: Reader, house_ids: Sequence[int]) -> list[list[Any]]:
     q = select(*Owner.__table__.c).where(in_keys(Owner.house_id, house_ids)).order_by(Owner.house_id, Owner.position, Owner.id)
-    return await _grouped(session, q, "house_id", OwnerRecord, house_ids)
+    return await grouped(session, q, "house_id", OwnerRecord, house_ids)
 
 
-async def users_by_organization(session: AsyncSession, org_ids: Sequence[int]) -> list[list[Any]]:
+async def users_by_organization(session: Reader, org_ids: Sequence[int]) -> list[list[Any]]:
     q = select(*_user_columns()).where(in_keys(User.organization_id, org_ids)).order_by(User.id)
-    return await _grouped(session, q, "organization_id", UserRecord, org_ids)
+    return await grouped(session, q, "organization_id", UserRecord, org_ids)
 
 
-async def attachments_by_organization(session: AsyncSession, org_ids: Sequence[int]) -> list[list[Any]]:
+async def attachments_by_organization(session: Reader, org_ids: Sequence[int]) -> list[list[Any]]:
     q = (
         select(*Document.__table__.c)
         .where(in_keys(Document.organization_id, org_ids), Document.registration_kind.is_not(None))
         .order_by(Document.id)
     )
-    return await _grouped(session, q, "organization_id", DocumentRecord, org_ids)
+    return await grouped(session, q, "organization_id", DocumentRecord, org_ids)
 
 
-async def ledger_by_house(session: AsyncSession, house_ids: Sequence[int]) -> list[list[Any]]:
+async def ledger_by_house(session: Reader, house_ids: Sequence[int]) -> list[list[Any]]:
     q = select(*LedgerEntry.__table__.c).where(in_keys(LedgerEntry.house_id, house_ids)).order_by(LedgerEntry.house_id, LedgerEntry.id)
-    return await _grouped(session, q, "house_id", LedgerRecord, house_ids)
+    return await grouped(session, q, "house_id", LedgerRecord, house_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +131,7 @@ def _totals_columns():
     )
 
 
-async def _totals(session: AsyncSession, key_column, keys: Sequence[int]) -> list[Totals]:
+async def _totals(session: Reader, key_column, keys: Sequence[int]) -> list[Totals]:
     q = (
         select(key_column.label("key"), *_totals_columns())
         .select_from(House)
@@ -164,11 +144,11 @@ async def _totals(session: AsyncSession, key_column, keys: Sequence[int]) -> lis
     return [found.get(k, Totals()) for k in keys]
 
 
-async def building_totals(session: AsyncSession, building_ids: Sequence[int]) -> list[Totals]:
+async def building_totals(session: Reader, building_ids: Sequence[int]) -> list[Totals]:
     return await _totals(session, Building.id, building_ids)
 
 
-async def estate_totals(session: AsyncSession, estate_ids: Sequence[int]) -> list[Totals]:
+async def estate_totals(session: Reader, estate_ids: Sequence[int]) -> list[Totals]:
     return await _totals(session, Building.estate_id, estate_ids)
 
 

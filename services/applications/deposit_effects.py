@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidState, together
 from models import Application, ApplicationHouse, Building, Estate, House, Refund
-from models.enums import ApplicationType, PaymentType, RecordStatus, RefundStatus
+from models.enums import ApplicationStatus, ApplicationType, PaymentType, RecordStatus, RefundStatus
 from services import deposits, money, notices, payments
 from services.access import Viewer
 
@@ -173,3 +173,11 @@ async def apply(session: AsyncSession, app: Application, impacts: list[Impact], 
         session.info.setdefault("render_jobs", []).append(await notices.render_documents(session, issued, viewer))
     # Their forms: the one printed on submit or new ones (refund_form.on_approve, after this).
     return history
+
+
+async def impacts_if_approved(session: AsyncSession, app: Any) -> list[Impact]:
+    """How approving the application (a record or row) would change each house's deposit,
+    computed now; nothing for one approved or withdrawn, which changes nothing more."""
+    if app.status in (ApplicationStatus.APPROVED, ApplicationStatus.WITHDRAWN):
+        return []
+    return await plan(session, await session.get(Application, app.id))
