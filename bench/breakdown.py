@@ -79,7 +79,8 @@ async def measure_tree(token: str, estate_id: int, runs: int) -> Breakdown:
     from core.db import get_engine, get_sessionmaker
     from models import House, Owner
     from schema.context import Loaders
-    from services import auth, batches, records, tree
+    from services import auth, batches, records
+    from services.tree import read as tree
 
     sessions = get_sessionmaker()
     loaders = Loaders()
@@ -143,7 +144,8 @@ async def measure_tree(token: str, estate_id: int, runs: int) -> Breakdown:
 async def measure_plan(token: str, building_id: int, runs: int) -> Breakdown:
     from core.db import get_sessionmaker
     from schema.context import Loaders
-    from services import auth, tree
+    from services import auth
+    from services.tree import read as tree
 
     sessions = get_sessionmaker()
     loaders = Loaders()

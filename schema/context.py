@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Sequence
 from strawberry.dataloader import DataLoader
 
 from core.db import get_reader
-from services import history, payment_nodes, payments_read, tree
+from services import history, payment_nodes, payments_read
 from services.access import Viewer
 from services.applications import read as applications
 from services.records import with_owners
+from services.tree import read as tree_read
 
 if TYPE_CHECKING:  # types only: schema runs no SQL itself
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
@@ -34,15 +35,15 @@ class Loaders:
 
     @cached_property
     def estate_by_id(self) -> DataLoader:
-        return self._loader(tree.estates_by_id)
+        return self._loader(tree_read.estates_by_id)
 
     @cached_property
     def building_by_id(self) -> DataLoader:
-        return self._loader(tree.buildings_by_id)
+        return self._loader(tree_read.buildings_by_id)
 
     @cached_property
     def house_by_id(self) -> DataLoader:
-        return self._loader(tree.houses_by_id)
+        return self._loader(tree_read.houses_by_id)
 
     @cached_property
     def history_by_organization_id(self) -> DataLoader:
@@ -54,19 +55,19 @@ class Loaders:
 
     @cached_property
     def organization_by_id(self) -> DataLoader:
-        return self._loader(tree.organizations_by_id)
+        return self._loader(tree_read.organizations_by_id)
 
     @cached_property
     def bank_by_id(self) -> DataLoader:
-        return self._loader(tree.banks_by_id)
+        return self._loader(tree_read.banks_by_id)
 
     @cached_property
     def user_by_id(self) -> DataLoader:
-        return self._loader(tree.users_by_id)
+        return self._loader(tree_read.users_by_id)
 
     @cached_property
     def buildings_by_estate_id(self) -> DataLoader:
-        return self._loader(tree.buildings_by_estate)
+        return self._loader(tree_read.buildings_by_estate)
 
     @cached_property
     def houses_by_building_id(self) -> DataLoader:
@@ -75,36 +76,36 @@ class Loaders:
 
         async def load(keys: list[int]) -> list[Any]:
             async with get_reader().connect() as connection:
-                groups = await tree.houses_by_building(connection, keys)
+                groups = await tree_read.houses_by_building(connection, keys)
                 ids = [h.id for group in groups for h in group]
-                owners = iter(await tree.owners_by_house(connection, ids) if ids else [])
+                owners = iter(await tree_read.owners_by_house(connection, ids) if ids else [])
             return [[with_owners(h, next(owners)) for h in group] for group in groups]
 
         return DataLoader(load_fn=load, max_batch_size=20000)
 
     @cached_property
     def owners_by_house_id(self) -> DataLoader:
-        return self._loader(tree.owners_by_house)
+        return self._loader(tree_read.owners_by_house)
 
     @cached_property
     def ledger_by_house_id(self) -> DataLoader:
-        return self._loader(tree.ledger_by_house)
+        return self._loader(tree_read.ledger_by_house)
 
     @cached_property
     def users_by_organization_id(self) -> DataLoader:
-        return self._loader(tree.users_by_organization)
+        return self._loader(tree_read.users_by_organization)
 
     @cached_property
     def attachments_by_organization_id(self) -> DataLoader:
-        return self._loader(tree.attachments_by_organization)
+        return self._loader(tree_read.attachments_by_organization)
 
     @cached_property
     def totals_by_building_id(self) -> DataLoader:
-        return self._loader(tree.building_totals)
+        return self._loader(tree_read.building_totals)
 
     @cached_property
     def totals_by_estate_id(self) -> DataLoader:
-        return self._loader(tree.estate_totals)
+        return self._loader(tree_read.estate_totals)
 
     @cached_property
     def application_by_id(self) -> DataLoader:

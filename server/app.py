@@ -44,8 +44,7 @@ from server import graphiql
 from server.console_operations import catalogue
 from server.portal import portal
 from services import auth
-from services.documents import url_is_valid
-from services.documents_read import document_by_id
+from services.documents import document_by_id, url_is_valid
 from services.jobs import close_pool
 from services.templates import HOUSE_TEMPLATE_NAME, XLSX, house_template_bytes
 from services.token_cache import cache as token_cache

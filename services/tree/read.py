@@ -1,14 +1,11 @@
 """The estate tree, read side: batched loads for DataLoaders, paginated lists in SQL, totals
-computed in SQL, and the 楼盘表 floor plan. depositDue totals sum ACTIVE houses (a cancelled
+computed in SQL (the 楼盘表 grid is floor_plan.py). depositDue totals sum ACTIVE houses (a cancelled
 house owes nothing); depositPaid and balance sum houses that are not PENDING (a cancelled house
 keeps its money until it is transferred or refunded); houseCount and area count ACTIVE houses."""
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
 from decimal import Decimal
 from typing import Any, Sequence
 
@@ -227,39 +224,3 @@ async def estates_of_organization_page(session: AsyncSession, viewer: Viewer, or
 
 async def all_banks(session: AsyncSession) -> list[Any]:
     return [to_record(BankRecord, r) for r in (await session.execute(select(*Bank.__table__.c).order_by(Bank.code))).all()]
-
-
-# ---------------------------------------------------------------- 楼盘表
-
-@lru_cache(maxsize=4096)
-def natural_key(text: str | None) -> tuple:
-    """'2单元' after '1单元', '1001' after '201': digits compare as numbers."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
-                 for part in re.findall(r"\d+|\D+", text or ""))
-
-
-@dataclass(frozen=True)
-class FloorPlanRow:
-    floor: int
-    houses: list[Any]
-
-
-@dataclass(frozen=True)
-class FloorPlan:
-    units: list[str]
-    floors: list[FloorPlanRow]
-
-
-def floor_plan(houses: Sequence[Any]) -> FloorPlan:
-    """楼盘表: floors from the top down; on each floor houses by unit then room number, so the
-    grid reads left to right as in the manual's selection screens. Cancelled houses are left out."""
-    live = [h for h in houses if h.status != RecordStatus.CANCELLED]
-    units = sorted({h.unit or "" for h in live}, key=natural_key)
-    by_floor: dict[int, list[Any]] = defaultdict(list)
-    for h in live:
-        by_floor[h.floor].append(h)
-    rows = [
-        FloorPlanRow(floor, sorted(by_floor[floor], key=lambda h: (natural_key(h.unit), natural_key(h.room_number))))
-        for floor in sorted(by_floor, reverse=True)
-    ]
-    return FloorPlan(units=units, floors=rows)
