@@ -6,7 +6,7 @@
     python3 dev.py bench     # the benchmarks (docs/benchmarks.md)
 
 Each first makes .venv and installs the project into it (again only when pyproject.toml
-changed), and the GraphiQL assets into core/static/vendor; `serve` also builds the portal
+changed), and the GraphiQL assets into server/static/vendor; `serve` also builds the portal
 (web/, with npm ci and Vite) when its sources changed. Standard library only.
 """
 
@@ -44,18 +44,18 @@ def ensure_venv() -> None:
 
 
 def ensure_assets() -> None:
-    sys.path.insert(0, str(ROOT / "core"))
+    sys.path.insert(0, str(ROOT / "server"))
     try:
-        import vendor  # core/vendor.py: standard library only
+        import vendor  # server/vendor.py: standard library only
     finally:
         sys.path.pop(0)
     vendor.ensure_assets(say)
 
 
 def ensure_portal() -> None:
-    sys.path.insert(0, str(ROOT / "core"))
+    sys.path.insert(0, str(ROOT / "server"))
     try:
-        import webbuild  # core/webbuild.py: standard library only
+        import webbuild  # server/webbuild.py: standard library only
     finally:
         sys.path.pop(0)
     webbuild.ensure_built(say)
@@ -71,7 +71,7 @@ def main(argv: list[str]) -> int:
     os.chdir(ROOT)
     if command == "serve":
         ensure_portal()
-        args = [str(PYTHON), "-m", "core.launcher", *rest]
+        args = [str(PYTHON), "-m", "server.launcher", *rest]
     elif command == "test":
         args = [str(PYTHON), "-m", "pytest", *rest]
     else:

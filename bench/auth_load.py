@@ -192,7 +192,7 @@ def start_server(port: int, root: Path, name: str) -> subprocess.Popen:
 
     log_path = DATA / f"uvicorn-{name}.log"
     log = log_path.open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "core.asgi:app", "--host", "127.0.0.1", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.asgi:app", "--host", "127.0.0.1", "--port", str(port),
                              "--workers", "1", "--no-access-log"], cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
                             stdout=log, stderr=subprocess.STDOUT)
     log.close()

@@ -79,10 +79,11 @@ async def measure_tree(token: str, estate_id: int, runs: int) -> Breakdown:
     from core.db import get_engine, get_sessionmaker
     from models import House, Owner
     from schema.context import Loaders
-    from services import auth, records, tree
+    from services import auth, batches, records
+    from services.tree import read as tree
 
     sessions = get_sessionmaker()
-    loaders = Loaders(sessions)
+    loaders = Loaders()
     reader = _reader()
     out = Breakdown()
     async with sessions() as s:
@@ -110,8 +111,8 @@ async def measure_tree(token: str, estate_id: int, runs: int) -> Breakdown:
         out.loads.append(Phase(name, await median_ms(call, runs)))
 
     # The loaders' own selects (services/tree: `= ANY(:keys)`, one array parameter), taken apart.
-    houses_q = tree.house_select().where(tree.in_keys(House.building_id, building_ids)).order_by(House.id)
-    owners_q = select(*Owner.__table__.c).where(tree.in_keys(Owner.house_id, house_ids)) \
+    houses_q = tree.house_select().where(batches.in_keys(House.building_id, building_ids)).order_by(House.id)
+    owners_q = select(*Owner.__table__.c).where(batches.in_keys(Owner.house_id, house_ids)) \
         .order_by(Owner.house_id, Owner.position, Owner.id)
     for label, q, cls, raw_sql, keys in [
         ("houses", houses_q, records.HouseRecord, RAW_HOUSES, building_ids),
@@ -143,10 +144,11 @@ async def measure_tree(token: str, estate_id: int, runs: int) -> Breakdown:
 async def measure_plan(token: str, building_id: int, runs: int) -> Breakdown:
     from core.db import get_sessionmaker
     from schema.context import Loaders
-    from services import auth, tree
+    from services import auth
+    from services.tree import read as tree
 
     sessions = get_sessionmaker()
-    loaders = Loaders(sessions)
+    loaders = Loaders()
     out = Breakdown()
     async with sessions() as s:
         house_ids = [h.id for h in (await tree.houses_by_building(s, [building_id]))[0]]
@@ -174,6 +176,7 @@ CATEGORIES = [
     (str(ROOT / "schema"), "project: schema/ (types, scalars)"),
     (str(ROOT / "resolvers"), "project: resolvers/"),
     (str(ROOT / "services"), "project: services/ (tree loads, records)"),
+    (str(ROOT / "server"), "project: server/"),
     (str(ROOT / "core"), "project: core/"),
 ]
 

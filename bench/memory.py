@@ -10,7 +10,7 @@ from typing import Any, Callable, Sequence
 from strawberry.dataloader import DataLoader
 
 from schema.context import Context, Loaders
-from services import tree
+from services.tree import read as tree
 
 
 @dataclass

@@ -108,7 +108,7 @@ CLICK = """async () => {
 async def floor_plan() -> dict:
     from playwright.async_api import async_playwright
 
-    from core import webbuild
+    from server import webbuild
     from tests.test_browser import CHROMIUM_ARGS, chromium_path
 
     if not webbuild.ensure_built(print):

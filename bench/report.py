@@ -267,18 +267,18 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
       "LOG_LEVEL=WARNING before any application import, starts embedded PostgreSQL and Redis when DATABASE_URL / "
       "REDIS_URL are unset, drops and recreates `wxfund_bench` and migrates it with `core.migrate.upgrade()`; "
       "`bench/data.py` seeds and runs VACUUM ANALYZE.")
-    w("* HTTP: `uvicorn core.asgi:app` in a subprocess with one worker; the time is from sending the POST until the "
+    w("* HTTP: `uvicorn server.asgi:app` in a subprocess with one worker; the time is from sending the POST until the "
       "whole response body has been read by httpx (client-side JSON parsing is outside it). Each response is "
       "checked: no errors, the expected numbers of buildings, houses and owners, and the same data as the in-memory run.")
     w("* In-memory: the same `schema` object and resolvers, with `bench.memory.MemoryLoaders` (a `schema.context.Loaders` "
       "whose DataLoaders return records prefetched once by the same `services/tree` functions). A fresh Loaders per "
       "run, as per request. HTTP and in-memory runs alternate so that machine noise falls on both.")
     w("* In-memory, in-process, SQL counts, breakdown and profiles run in `bench/worker.py`, a process of its own that "
-      "imports `core.asgi` like the server, sets the garbage collector up as the server's start-up does "
+      "imports `server.asgi` like the server, sets the garbage collector up as the server's start-up does "
       "(`core.gc_policy.settle()` when the app has it; `ASGITransport` runs no lifespan) and only then loads the records, "
       "so that the collector sees a heap like the server's rather than the bench's. A second worker runs the "
       "in-memory query with the other GC set-up, for comparison. In-process means `httpx.ASGITransport` on "
-      "`core.asgi.app` there, against the same database; `get_context` and `schema.execute` are timed inside it by "
+      "`server.asgi.app` there, against the same database; `get_context` and `schema.execute` are timed inside it by "
       "wrapping them on the worker's own instances. The runs of all kinds alternate with the HTTP runs. SQL counts, "
       "the part-by-part breakdown and the profiles come after the server has stopped.")
     w("* CPU time: utime + stime from /proc for the uvicorn process and PostgreSQL's backends around each HTTP "

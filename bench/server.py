@@ -1,4 +1,4 @@
-"""The API as deployed on one machine: `uvicorn core.asgi:app` in a subprocess, one worker,
+"""The API as deployed on one machine: `uvicorn server.asgi:app` in a subprocess, one worker,
 with the environment of this process (database, Redis, data folder)."""
 
 from __future__ import annotations
@@ -27,14 +27,14 @@ class Server:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path: Path = DATA / "uvicorn.log"
-        self.args = [sys.executable, "-m", "uvicorn", "core.asgi:app", "--host", "127.0.0.1", "--port", str(self.port),
+        self.args = [sys.executable, "-m", "uvicorn", "server.asgi:app", "--host", "127.0.0.1", "--port", str(self.port),
                      "--workers", "1", "--no-access-log"]
         self.process: subprocess.Popen | None = None
         self.log_path.unlink(missing_ok=True)
 
     @property
     def command(self) -> str:
-        return "uvicorn core.asgi:app --workers 1 --no-access-log  (uvloop, httptools)"
+        return "uvicorn server.asgi:app --workers 1 --no-access-log  (uvloop, httptools)"
 
     async def start(self, timeout: float = 60.0) -> None:
         log = self.log_path.open("ab")

@@ -1,5 +1,5 @@
 """The in-process side of a run, in a process of its own started like the server (it imports
-core.asgi and nothing of the bench's seeding or HTTP client), so that the cyclic garbage
+server.asgi and nothing of the bench's seeding or HTTP client), so that the cyclic garbage
 collector — half the time of the big tree query — sees a heap like the server's and not the
 bench's. Commands come one a line on stdin as JSON; each answer is one line of base64 pickle.
 
@@ -59,9 +59,9 @@ class Worker:
         import httpx
 
         from bench import memory
-        from core import app as app_module
+        from server import app as app_module
         from core import gc_policy
-        from core.asgi import app
+        from server.asgi import app
         from core.db import get_sessionmaker
         from schema import schema
         from services import auth

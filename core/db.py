@@ -7,10 +7,14 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from core import tracing
 from core.config import get_settings
+
+# What a read function runs its statements on: a request's session, or the AUTOCOMMIT connection
+# a DataLoader batch reads on (get_reader()); both have execute, scalar and scalars.
+Reader = AsyncSession | AsyncConnection
 
 _engine: AsyncEngine | None = None
 _reader: AsyncEngine | None = None

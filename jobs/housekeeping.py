@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.db import get_sessionmaker
 from services.auth import purge_expired_sessions as purge
+from services.document_sweep import sweep_orphans
 
 
 async def purge_expired_sessions(ctx) -> int:
@@ -14,6 +15,4 @@ async def purge_expired_sessions(ctx) -> int:
 
 async def sweep_document_orphans(ctx) -> int:
     """Deletes stored objects that no document row names (services/document_sweep.py)."""
-    from services.document_sweep import sweep_orphans
-
     return len(await sweep_orphans(get_sessionmaker()))

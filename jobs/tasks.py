@@ -6,7 +6,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+import asyncpg
 from arq.worker import Retry
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError
 
 from core.db import get_sessionmaker
 from models import Job
@@ -45,11 +49,6 @@ async def _guarded(job_id: int, work: Callable[[int], Awaitable[None]]) -> None:
 def lost_connection(exc: BaseException) -> bool:
     """Whether the exception (or one it came from) is a lost or refused connection to
     PostgreSQL or Redis, rather than a fault of the job."""
-    import asyncpg
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
-    from sqlalchemy.exc import DBAPIError
-
     lost = (ConnectionError, asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.CannotConnectNowError,
             asyncpg.exceptions.AdminShutdownError, RedisConnectionError, RedisTimeoutError)
     seen: set[int] = set()

@@ -4,6 +4,7 @@ process when Redis goes away; this one waits for Redis and goes on (`Worker`).""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import os
 
@@ -13,16 +14,18 @@ from arq.connections import RedisSettings
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.exceptions import WatchError
+from sqlalchemy import text
 
 from core import gc_policy, tracing
 from core.config import get_settings
 from core.storage import close_storage
-from core.db import dispose_engine
+from core.db import dispose_engine, get_engine, use_pre_ping
 from core.logs import configure_logging
 from jobs.housekeeping import purge_expired_sessions, sweep_document_orphans
 from jobs.tasks import (
     export_amounts, export_houses, import_amounts, import_houses, recalculate_deposits, render_pdf,
 )
+from services.jobs import sweep_forever
 
 
 async def startup(ctx) -> None:
@@ -31,24 +34,14 @@ async def startup(ctx) -> None:
     queues again the jobs of workers that died (services/jobs.py)."""
     configure_logging(get_settings().log_level)
     tracing.configure("wxfund-worker")
-    import importlib
-
-    from core.db import use_pre_ping
-
     use_pre_ping()
 
     for module in ("python_calamine", "openpyxl", "services.workbook", "documents.application_form",
                    "documents.payment_notice", "documents.refund_form", "weasyprint"):
         importlib.import_module(module)
-    from sqlalchemy import text
-
-    from core.db import get_engine
-
     async with get_engine().connect() as connection:
         await connection.execute(text("SELECT 1"))
     gc_policy.settle()  # what start-up loaded stays out of every later collection
-    from services.jobs import sweep_forever
-
     ctx["sweeper"] = asyncio.create_task(sweep_forever())
 
 

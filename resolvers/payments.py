@@ -6,18 +6,14 @@ from typing import Any
 
 from core.errors import NotFound
 from core.ids import decode_id
+from resolvers.ids import given_row_id, row_id
 from services.payments import confirm, deposits, notices, renewal
 from services.payments import jobs as payment_jobs
 from services.payments import read as payments_read
 from services.payments import refunds as payment_refunds
-from services.access import require_role, require_tree_reader, require_viewer
+from services.access import require_tree_reader, require_viewer
 from services.applications.house_changes import OwnerData
 from services.records import DepositStandardRecord, JobRecord, NoticeRecord, PaymentRecord, RefundRecord, from_model
-from models.enums import Role
-
-
-def _pk(gid: str | None, type_name: str) -> int | None:
-    return None if gid is None else decode_id(gid, type_name)
 
 
 async def _session_call(info, fn, *args, **kwargs):
@@ -41,7 +37,7 @@ async def set_deposit_standard(info, input):
 async def recalculate(info, estate_id):
     pk = None
     if estate_id is not None:
-        pk = _pk(estate_id, "Estate")
+        pk = row_id(estate_id, "Estate")
         if pk is None:
             raise NotFound("物业区域不存在", field="estateId")
     return from_model(JobRecord, await _session_call(info, payment_jobs.start_recalculation, pk))
@@ -52,35 +48,35 @@ def _notices(rows) -> list[Any]:
 
 
 async def issue_building_notices(info, building_ids):
-    return _notices(await _session_call(info, notices.issue_building_notices, [_pk(b, "Building") for b in building_ids]))
+    return _notices(await _session_call(info, notices.issue_building_notices, [row_id(b, "Building") for b in building_ids]))
 
 
 async def issue_owner_notices(info, items):
-    values = [(_pk(i.house_id, "House"), [OwnerData(o.name, o.id_type, o.id_number, o.phone, o.share) for o in i.owners])
+    values = [(row_id(i.house_id, "House"), [OwnerData(o.name, o.id_type, o.id_number, o.phone, o.share) for o in i.owners])
               for i in items]
     return _notices(await _session_call(info, notices.issue_owner_notices, values))
 
 
 async def issue_custom_notices(info, input):
-    values = [(_pk(i.house_id, "House"), i.amount) for i in input.items]
+    values = [(row_id(i.house_id, "House"), i.amount) for i in input.items]
     return _notices(await _session_call(info, notices.issue_custom, input.type, values))
 
 
 async def export_renewal(info, estate_id, house_ids):
-    ids = None if house_ids is None else [_pk(h, "House") for h in house_ids]
-    return from_model(JobRecord, await _session_call(info, renewal.start_renewal_export, _pk(estate_id, "Estate"), ids))
+    ids = None if house_ids is None else [row_id(h, "House") for h in house_ids]
+    return from_model(JobRecord, await _session_call(info, renewal.start_renewal_export, row_id(estate_id, "Estate"), ids))
 
 
 async def import_amounts(info, estate_id, type, file):
-    return from_model(JobRecord, await _session_call(info, renewal.start_amount_import, _pk(estate_id, "Estate"), type, file))
+    return from_model(JobRecord, await _session_call(info, renewal.start_amount_import, row_id(estate_id, "Estate"), type, file))
 
 
 async def cancel_notice(info, gid):
-    return from_model(NoticeRecord, await _session_call(info, notices.cancel, _pk(gid, "PaymentNotice")))
+    return from_model(NoticeRecord, await _session_call(info, notices.cancel, row_id(gid, "PaymentNotice")))
 
 
 async def print_notices(info, ids):
-    return from_model(JobRecord, await _session_call(info, payment_jobs.start_print, [_pk(i, "PaymentNotice") for i in ids]))
+    return from_model(JobRecord, await _session_call(info, payment_jobs.start_print, [row_id(i, "PaymentNotice") for i in ids]))
 
 
 async def confirm_payment(info, input):
@@ -90,7 +86,7 @@ async def confirm_payment(info, input):
 
 
 async def complete_refund(info, gid):
-    return from_model(RefundRecord, await _session_call(info, payment_refunds.complete_refund, _pk(gid, "Refund")))
+    return from_model(RefundRecord, await _session_call(info, payment_refunds.complete_refund, row_id(gid, "Refund")))
 
 
 async def payment_notices(info, *, first, after, filter):
@@ -100,7 +96,7 @@ async def payment_notices(info, *, first, after, filter):
         for name, type_name in (("estate_id", "Estate"), ("building_id", "Building"), ("house_id", "House")):
             gid = getattr(filter, name)
             if gid is not None:
-                kwargs[name] = _pk(gid, type_name) or 0
+                kwargs[name] = given_row_id(gid, type_name)
         kwargs.update(status=filter.status, type=filter.type, number=filter.number)
     async with info.context.sessions() as session:
         return await payments_read.notices_page(session, viewer, first=first, after=after, **kwargs)
@@ -123,38 +119,25 @@ async def refunds(info, *, first, after, status, estate_id):
     viewer = require_tree_reader(info.context.viewer)
     async with info.context.sessions() as session:
         return await payment_refunds.refunds_page(session, viewer, first=first, after=after, status=status,
-                                           estate_id=None if estate_id is None else (_pk(estate_id, "Estate") or 0))
+                                                  estate_id=given_row_id(estate_id, "Estate"))
 
 
 async def node(info, type_name: str, gid: str):
-    """Node lookups of this area: visible to the notice's organisation, its bank, and staff."""
+    """Node lookups of this area: a notice, payment or refund for whom may see it (services/access),
+    a deposit standard for any signed-in user."""
     viewer = info.context.viewer
-    pk = _pk(gid, type_name)
+    pk = row_id(gid, type_name)
     if viewer is None or pk is None:
         return None
     loaders = info.context.loaders
     if type_name == "PaymentNotice":
-        record = await loaders.notice_by_id.load(pk)
-        return record if record and _sees_notice(viewer, record) else None
-    async with info.context.sessions() as session:
-        from models import DepositStandard, Payment, Refund
-        from services.records import to_record
-        from sqlalchemy import select
-
-        model, rec = {"Payment": (Payment, PaymentRecord), "Refund": (Refund, RefundRecord),
-                      "DepositStandard": (DepositStandard, DepositStandardRecord)}[type_name]
-        row = (await session.execute(select(*model.__table__.c).where(model.id == pk))).first()
-    record = None if row is None else to_record(rec, row)
-    if record is None:
-        return None
+        notice = await loaders.notice_by_id.load(pk)
+        return notice if notice and viewer.can_see_notice(notice) else None
     if type_name == "DepositStandard":
-        return record
+        return await loaders.deposit_standard_by_id.load(pk)
     if type_name == "Refund":
-        return record if viewer.can_see_org(record.organization_id) else None
-    notice = await loaders.notice_by_id.load(record.notice_id)
-    return record if notice and _sees_notice(viewer, notice) else None
-
-
-def _sees_notice(viewer, notice) -> bool:
-    return viewer.is_staff or notice.bank_id == viewer.bank_id or (
-        viewer.organization_id is not None and notice.organization_id == viewer.organization_id)
+        refund = await loaders.refund_by_id.load(pk)
+        return refund if refund and viewer.can_see_org(refund.organization_id) else None
+    payment = await loaders.payment_by_id.load(pk)
+    notice = None if payment is None else await loaders.notice_by_id.load(payment.notice_id)
+    return payment if notice and viewer.can_see_notice(notice) else None

@@ -14,8 +14,9 @@ from typing import Any, AsyncIterator
 from core.errors import NotFound, Unauthenticated
 from core.ids import decode_id
 from models.enums import ApplicationStatus, JobStatus
-from schema.context import Loaders
-from services import auth, events
+from resolvers.ids import NO_SUCH_ROW
+from services import auth, events, jobs
+from services.applications.read import applications_by_id
 from services.access import Viewer, require_viewer
 
 TERMINAL = (JobStatus.SUCCEEDED.value, JobStatus.FAILED.value)
@@ -28,10 +29,6 @@ class EventRecord:
     at: datetime
     by_id: int | None
     comment: str | None
-
-
-def _fresh_loaders(info) -> None:
-    info.context.loaders = Loaders(info.context.sessions)
 
 
 async def _signed_in(info) -> Viewer:
@@ -61,17 +58,17 @@ async def _close(socket) -> None:
 
 
 async def job_updated(info, gid: str) -> AsyncIterator[Any]:
-    from services import jobs
-
     user_id = require_viewer(info.context.viewer).user_id
     pk = decode_id(gid, "Job")
-    async with events.listen(events.job_channel(pk or 0), events.user_sessions_channel(user_id)) as messages:
+    # An id naming no job listens on a channel no job uses; NOT_FOUND follows below.
+    channel = events.job_channel(NO_SUCH_ROW if pk is None else pk)
+    async with events.listen(channel, events.user_sessions_channel(user_id)) as messages:
         viewer = await _signed_in(info)
         async with info.context.sessions() as session:
             record = None if pk is None else await jobs.get_record(session, pk)
         if record is None or not jobs.can_see(viewer, record):
             raise NotFound("任务不存在", field="id")
-        _fresh_loaders(info)
+        info.context.renew_loaders()
         yield record
         if record.status.value in TERMINAL:
             return
@@ -79,7 +76,7 @@ async def job_updated(info, gid: str) -> AsyncIterator[Any]:
             if channel.startswith("user:"):
                 await _signed_in(info)
                 continue
-            _fresh_loaders(info)
+            info.context.renew_loaders()
             if payload["status"] in TERMINAL:
                 async with info.context.sessions() as session:
                     yield await jobs.get_record(session, pk)
@@ -99,8 +96,6 @@ _CHANGE_READ_KEPT_SECONDS = 10.0
 
 
 async def _read_application(sessions, app_id: int) -> Any:
-    from services.applications.read import applications_by_id
-
     async with sessions() as session:
         return (await applications_by_id(session, [app_id]))[0]
 
@@ -136,7 +131,7 @@ async def application_status_changed(info, application_gid: str | None, organiza
                 continue
             if org_id is not None and payload["organizationId"] != org_id:
                 continue
-            _fresh_loaders(info)
+            info.context.renew_loaders()
             application = await _changed_application(info, payload)
             if application is None:
                 continue

@@ -9,8 +9,10 @@ from typing import Any
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.ids import decode_any, decode_id
 from models.enums import Role
-from services import tree
-from services.documents_read import document_by_id
+from resolvers import applications, payments
+from services import documents, pii
+from services.tree import floor_plan as floor_plan_service
+from services.tree import read as tree_read
 from services.access import require_org_admin_of, require_role, require_sees_org, require_tree_reader, require_viewer
 
 
@@ -18,27 +20,27 @@ def _viewer(info):
     return info.context.viewer
 
 
-async def _tree_node(info, gid: str, type_name: str, loader: str) -> Any:
+async def _tree_node(info, gid: str, type_name: str, loader) -> Any:
     """An estate, building or house by id, if the viewer may see it; else None (never a hint
     that it exists). Each record carries its developer for this check."""
     viewer = _viewer(info)
     if viewer is None or not (viewer.is_staff or viewer.organization_id):
         return None
     pk = decode_id(gid, type_name)
-    record = None if pk is None else await getattr(info.context.loaders, loader).load(pk)
+    record = None if pk is None else await loader.load(pk)
     return record if record is not None and viewer.can_see_org(record.developer_id) else None
 
 
 async def estate(info, gid: str):
-    return await _tree_node(info, gid, "Estate", "estate_by_id")
+    return await _tree_node(info, gid, "Estate", info.context.loaders.estate_by_id)
 
 
 async def building(info, gid: str):
-    return await _tree_node(info, gid, "Building", "building_by_id")
+    return await _tree_node(info, gid, "Building", info.context.loaders.building_by_id)
 
 
 async def house(info, gid: str):
-    return await _tree_node(info, gid, "House", "house_by_id")
+    return await _tree_node(info, gid, "House", info.context.loaders.house_by_id)
 
 
 async def organization(info, gid: str):
@@ -55,13 +57,7 @@ async def user(info, gid: str):
     if viewer is None or pk is None:
         return None
     record = await info.context.loaders.user_by_id.load(pk)
-    if record is None:
-        return None
-    if pk == viewer.user_id or viewer.has(Role.ADMIN):
-        return record
-    if record.organization_id is not None and viewer.can_see_org(record.organization_id):
-        return record if (viewer.is_staff or viewer.has(Role.ORG_ADMIN)) else None
-    return None
+    return record if record is not None and viewer.can_see_user(record) else None
 
 
 async def bank(info, gid: str):
@@ -75,37 +71,19 @@ async def document(info, gid: str):
     pk = decode_id(gid, "Document")
     if viewer is None or pk is None:
         return None
-    record = await document_by_id(info.context.sessions, pk)
-    if record is None or not (viewer.is_staff or (record.organization_id and viewer.can_see_org(record.organization_id))):
-        return None
-    if record.registration_kind is not None and not (viewer.is_staff or viewer.has(Role.ORG_ADMIN)):
-        return None  # 注册要件: the organisation's admins and staff, as Organization.attachments
-    return record
-
-
-async def _application(info, gid):
-    from resolvers.applications import application, job
-
-    return await application(info, gid)
-
-
-async def _job(info, gid):
-    from resolvers.applications import job
-
-    return await job(info, gid)
+    record = await info.context.loaders.document_by_id.load(pk)
+    return record if record is not None and viewer.can_see_document(record) else None
 
 
 def _payments(type_name):
     async def lookup(info, gid):
-        from resolvers.payments import node as payment_node
-
-        return await payment_node(info, type_name, gid)
+        return await payments.node(info, type_name, gid)
 
     return lookup
 
 
 NODE_LOOKUPS = {
-    "Application": _application, "Job": _job,
+    "Application": applications.application, "Job": applications.job,
     **{t: _payments(t) for t in ("PaymentNotice", "Payment", "Refund", "DepositStandard")},
     "Estate": estate, "Building": building, "House": house, "Organization": organization, "User": user,
     "Bank": bank, "Document": document,
@@ -122,13 +100,13 @@ async def node(info, gid: str):
 async def banks(info):
     require_viewer(_viewer(info))
     async with info.context.sessions() as session:
-        return await tree.all_banks(session)
+        return await tree_read.all_banks(session)
 
 
 async def organizations(info, *, first, after, search, materials_verified):
     require_role(_viewer(info), Role.CLERK, Role.ADMIN)
     async with info.context.sessions() as session:
-        return await tree.organizations_page(session, first=first, after=after, search=search,
+        return await tree_read.organizations_page(session, first=first, after=after, search=search,
                                              materials_verified=materials_verified)
 
 
@@ -152,7 +130,7 @@ async def organization_estates(info, org, *, first, after):
     if not viewer.can_see_org(org.id):
         raise NotFound()
     async with info.context.sessions() as session:
-        return await tree.estates_of_organization_page(session, viewer, org.id, first=first, after=after)
+        return await tree_read.estates_of_organization_page(session, viewer, org.id, first=first, after=after)
 
 
 def _filter_id(gid: str | None, type_name: str, field: str) -> int | None:
@@ -169,7 +147,7 @@ async def estates(info, *, first, after, filter):
     f = filter
     developer_id = _filter_id(f.developer_id, "Organization", "filter.developerId") if f and f.developer_id else None
     async with info.context.sessions() as session:
-        return await tree.estates_page(
+        return await tree_read.estates_page(
             session, viewer, first=first, after=after,
             search=f.search if f else None, district=f.district if f else None,
             developer_id=developer_id, developer_filter_given=bool(f and f.developer_id),
@@ -189,7 +167,7 @@ async def houses(info, *, filter, first, after):
     if building_id is not None and await building(info, f.building_id) is None:
         raise NotFound("楼幢不存在", field="filter.buildingId")
     async with info.context.sessions() as session:
-        return await tree.houses_page(
+        return await tree_read.houses_page(
             session, viewer, first=first, after=after, estate_id=estate_id, building_id=building_id,
             search=f.search, status=f.status, sales_status=f.sales_status, unpaid=f.unpaid,
         )
@@ -206,5 +184,20 @@ async def masked_owners(info, house, owners) -> list[Any]:
     return [dataclasses.replace(o, masked=True) for o in owners]
 
 
+def document_url(document) -> str:
+    return documents.signed_url(document.id)
+
+
+def owner_id_number(owner) -> str:
+    """Opened from its seal (services/pii.py); masked on the records a bank is given."""
+    value = pii.reveal(owner.id_number, pii.ID_NUMBER)
+    return pii.mask_id_number(value) if owner.masked else value
+
+
+def owner_phone(owner) -> str:
+    value = pii.reveal(owner.phone, pii.PHONE)
+    return pii.mask_phone(value) if owner.masked else value
+
+
 def floor_plan(houses: list[Any]):
-    return tree.floor_plan(houses)
+    return floor_plan_service.floor_plan(houses)

@@ -14,13 +14,14 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types.graphql import OperationType
 
 from core.config import get_settings
-from core.metrics import OperationMetrics, OperationTracing
 from schema import glossary
 from schema.cost import make_extension
 from schema.control_chars import RefuseControlCharacters
 from schema.document_rules import NonEmptySelectionSets, RequireOperationName, tolerating_empty_selections
 from schema.errors import ErrorCodes, coded, internal
-from schema.fast_fields import execution_context_class, speed_up
+from schema.graphql_messages import learn_operations
+from schema.observability import OperationMetrics, OperationTracing
+from schema.execution import execution_context_class, install_direct_resolvers
 from schema.application_roots import Subscription
 from schema.mutation import Mutation
 from schema.query import Query
@@ -115,4 +116,5 @@ def build_schema() -> strawberry.Schema:
 
 schema = build_schema()
 glossary.apply(schema._schema)
-speed_up(schema._schema, schema.config.info_class)
+learn_operations(schema._schema)
+install_direct_resolvers(schema._schema, schema.config.info_class)

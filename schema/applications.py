@@ -10,12 +10,13 @@ import strawberry
 from strawberry.types import Info
 
 from core.ids import encode_id
+from resolvers import applications as application_resolvers
+from schema.payments import DepositImpact
 from schema.enums import (
     ApplicationStatus, ApplicationType, BuildingStructure, HouseUsage, IdType, JobKind, JobStatus, SalesStatus,
 )
-from schema.types import Building, Document, Estate, House, Node, Organization, Owner, User, _connection, _is
+from schema.types import Building, Document, Estate, House, Node, Organization, Owner, User, of_record, relay_connection
 from services import records
-from services.applications import read
 
 
 @strawberry.type
@@ -28,7 +29,7 @@ class JobError:
 
 @strawberry.type
 class Job(Node):
-    is_type_of = _is(records.JobRecord)
+    is_type_of = of_record(records.JobRecord)
     kind: JobKind
     status: JobStatus
     progress: float = strawberry.field(description="0.0 to 1.0")
@@ -62,11 +63,9 @@ class SnapshotOwner:
     __slots__ = ("id", "name", "id_type", "id_number", "phone", "share", "masked")
 
     def __init__(self, gid: str, data: dict[str, Any]):
-        from models.enums import IdType as IdTypeEnum
-
         self.id = gid
         self.name = data["name"]
-        self.id_type = IdTypeEnum(data["idType"])
+        self.id_type = IdType(data["idType"])
         self.id_number = data["idNumber"]
         self.phone = data["phone"]
         self.share = None if data.get("share") is None else Decimal(data["share"])
@@ -95,16 +94,14 @@ class HouseSnapshot:
 def snapshot(data: dict[str, Any] | None, prefix: str) -> HouseSnapshot | None:
     if data is None:
         return None
-    from models import enums
-
     return HouseSnapshot(
         code=data.get("code"), building_name=data["buildingName"], unit=data.get("unit"), floor=data["floor"],
-        room_number=data["roomNumber"], address=data["address"], usage=enums.HouseUsage(data["usage"]),
+        room_number=data["roomNumber"], address=data["address"], usage=HouseUsage(data["usage"]),
         layout=data.get("layout"),  # absent from snapshots taken before 户型 existed (migration 0011)
         has_elevator=data["hasElevator"], building_area=Decimal(data["buildingArea"]),
         inner_area=None if data.get("innerArea") is None else Decimal(data["innerArea"]),
         price=None if data.get("price") is None else Decimal(data["price"]),
-        real_estate_unit_number=data.get("realEstateUnitNumber"), sales_status=enums.SalesStatus(data["salesStatus"]),
+        real_estate_unit_number=data.get("realEstateUnitNumber"), sales_status=SalesStatus(data["salesStatus"]),
         owners=[SnapshotOwner(encode_id("SnapshotOwner", 0) + f"-{prefix}-{i}", o) for i, o in enumerate(data.get("owners") or [])],
     )
 
@@ -129,10 +126,8 @@ class BuildingSnapshot:
 
 
 def building_snapshot(data: dict[str, Any]) -> BuildingSnapshot:
-    from models import enums
-
     return BuildingSnapshot(name=data["name"], address=data.get("address"), built_year=data.get("builtYear"),
-                            structure=enums.BuildingStructure(data["structure"]) if data.get("structure") else None)
+                            structure=BuildingStructure(data["structure"]) if data.get("structure") else None)
 
 
 @strawberry.type
@@ -162,7 +157,7 @@ class ApplicationEvent:
 
 @strawberry.type
 class Application(Node):
-    is_type_of = _is(records.ApplicationRecord)
+    is_type_of = of_record(records.ApplicationRecord)
     number: str = strawberry.field(description="业务单号")
     type: ApplicationType
     status: ApplicationStatus
@@ -194,8 +189,7 @@ class Application(Node):
 
     @strawberry.field
     async def house_changes(self, info: Info, first: int | None = None, offset: int | None = None) -> list[HouseChange]:
-        async with info.context.sessions() as session:
-            rows = await read.house_changes(session, self.id, first=first, offset=offset)
+        rows = await application_resolvers.changed_houses(info, self, first=first, offset=offset)
         return [HouseChange(house_id=r.house_id, before=snapshot(r.before, f"{r.id}b"), after=snapshot(r.after, f"{r.id}a"))
                 for r in rows]
 
@@ -230,17 +224,13 @@ class Application(Node):
         return await info.context.loaders.events_by_application_id.load(self.id)
 
     @strawberry.field(description="how each house's deposit changes if approved, computed now")
-    async def deposit_impact(self, info: Info) -> list[Annotated["DepositImpact", strawberry.lazy("schema.payments")]]:
-        from schema.payments import DepositImpact
-
+    async def deposit_impact(self, info: Info) -> list[DepositImpact]:
         return [DepositImpact(house_id=i.house_id, due_before=i.due_before, due_after=i.due_after, paid=i.paid,
-                              make_up=i.make_up, refund=i.refund) for i in await _impacts(info, self)]
+                              make_up=i.make_up, refund=i.refund) for i in await application_resolvers.deposit_impacts(info, self)]
 
     @strawberry.field(description="true when approval would refund money, so submit needs a refund account")
     async def needs_refund_account(self, info: Info) -> bool:
-        from services.applications.deposit_effects import needs_refund_account
-
-        return needs_refund_account(await _impacts(info, self))
+        return await application_resolvers.needs_refund_account(info, self)
 
     @strawberry.field
     async def refunds(self, info: Info) -> list[Annotated["Refund", strawberry.lazy("schema.payments")]]:
@@ -251,19 +241,6 @@ class Application(Node):
         return await info.context.loaders.notices_by_application_id.load(self.id)
 
 
-async def _impacts(info: Info, app) -> list:
-    """Deposit impact of an application not yet decided (decided ones changed nothing more)."""
-    from models import Application as ApplicationRow
-    from models.enums import ApplicationStatus as S
-    from services.applications.deposit_effects import plan
-
-    if app.status in (S.APPROVED, S.WITHDRAWN):
-        return []
-    async with info.context.sessions() as session:
-        row = await session.get(ApplicationRow, app.id)
-        return await plan(session, row)
-
-
 @strawberry.type
 class ApplicationStatusEvent:
     application: Application
@@ -271,9 +248,4 @@ class ApplicationStatusEvent:
     event: ApplicationEvent
 
 
-ApplicationConnection, ApplicationEdge = _connection("Application", Application)
-
-
-async def locked_by(info: Info, loader_name: str, key: int) -> Any:
-    app_id = await getattr(info.context.loaders, loader_name).load(key)
-    return None if app_id is None else await info.context.loaders.application_by_id.load(app_id)
+ApplicationConnection, ApplicationEdge = relay_connection("Application", Application)

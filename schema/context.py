@@ -1,30 +1,32 @@
-"""Per request: the viewer, the request id and the DataLoaders. Every batch load opens its own
-short session, so concurrently resolved sibling fields never share one AsyncSession."""
+"""Per request: the viewer, the request id and the DataLoaders. Every batch load reads on an
+AUTOCOMMIT connection of its own (core.db.get_reader), so concurrently resolved sibling fields
+never share one; the loaders' functions are the services' batched reads."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
-from services import history, tree
 from core.db import get_reader
+from services import history
 from services.payments import read as payments_read
-from services.records import with_owners
-from services.applications import read as applications
 from services.access import Viewer
+from services.applications import read as applications
+from services.records import with_owners
+from services.tree import read as tree_read
+
+if TYPE_CHECKING:  # types only: schema runs no SQL itself
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 
 class Loaders:
-    """Named XByYLoader after Saleor; one set per request (or per subscription event)."""
+    """Named XByYLoader after Saleor; one set per request (or per subscription event). Each batch
+    reads on a connection of its own from get_reader(), not on the request's sessions."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
-        self._sessions = sessions
-
-    def _loader(self, fn: Callable[[Any, Sequence[int]], Awaitable[list[Any]]]) -> DataLoader:
+    def _loader(self, fn: Callable[[AsyncConnection, Sequence[int]], Awaitable[list[Any]]]) -> DataLoader:
         async def load(keys: list[int]) -> list[Any]:
             # Each batch reads on its own AUTOCOMMIT connection (Core selects only).
             async with get_reader().connect() as connection:
@@ -34,15 +36,15 @@ class Loaders:
 
     @cached_property
     def estate_by_id(self) -> DataLoader:
-        return self._loader(tree.estates_by_id)
+        return self._loader(tree_read.estates_by_id)
 
     @cached_property
     def building_by_id(self) -> DataLoader:
-        return self._loader(tree.buildings_by_id)
+        return self._loader(tree_read.buildings_by_id)
 
     @cached_property
     def house_by_id(self) -> DataLoader:
-        return self._loader(tree.houses_by_id)
+        return self._loader(tree_read.houses_by_id)
 
     @cached_property
     def history_by_organization_id(self) -> DataLoader:
@@ -54,19 +56,19 @@ class Loaders:
 
     @cached_property
     def organization_by_id(self) -> DataLoader:
-        return self._loader(tree.organizations_by_id)
+        return self._loader(tree_read.organizations_by_id)
 
     @cached_property
     def bank_by_id(self) -> DataLoader:
-        return self._loader(tree.banks_by_id)
+        return self._loader(tree_read.banks_by_id)
 
     @cached_property
     def user_by_id(self) -> DataLoader:
-        return self._loader(tree.users_by_id)
+        return self._loader(tree_read.users_by_id)
 
     @cached_property
     def buildings_by_estate_id(self) -> DataLoader:
-        return self._loader(tree.buildings_by_estate)
+        return self._loader(tree_read.buildings_by_estate)
 
     @cached_property
     def houses_by_building_id(self) -> DataLoader:
@@ -75,36 +77,36 @@ class Loaders:
 
         async def load(keys: list[int]) -> list[Any]:
             async with get_reader().connect() as connection:
-                groups = await tree.houses_by_building(connection, keys)
+                groups = await tree_read.houses_by_building(connection, keys)
                 ids = [h.id for group in groups for h in group]
-                owners = iter(await tree.owners_by_house(connection, ids) if ids else [])
+                owners = iter(await tree_read.owners_by_house(connection, ids) if ids else [])
             return [[with_owners(h, next(owners)) for h in group] for group in groups]
 
         return DataLoader(load_fn=load, max_batch_size=20000)
 
     @cached_property
     def owners_by_house_id(self) -> DataLoader:
-        return self._loader(tree.owners_by_house)
+        return self._loader(tree_read.owners_by_house)
 
     @cached_property
     def ledger_by_house_id(self) -> DataLoader:
-        return self._loader(tree.ledger_by_house)
+        return self._loader(tree_read.ledger_by_house)
 
     @cached_property
     def users_by_organization_id(self) -> DataLoader:
-        return self._loader(tree.users_by_organization)
+        return self._loader(tree_read.users_by_organization)
 
     @cached_property
     def attachments_by_organization_id(self) -> DataLoader:
-        return self._loader(tree.attachments_by_organization)
+        return self._loader(tree_read.attachments_by_organization)
 
     @cached_property
     def totals_by_building_id(self) -> DataLoader:
-        return self._loader(tree.building_totals)
+        return self._loader(tree_read.building_totals)
 
     @cached_property
     def totals_by_estate_id(self) -> DataLoader:
-        return self._loader(tree.estate_totals)
+        return self._loader(tree_read.estate_totals)
 
     @cached_property
     def application_by_id(self) -> DataLoader:
@@ -133,6 +135,18 @@ class Loaders:
     @cached_property
     def building_changes_by_application_id(self) -> DataLoader:
         return self._loader(applications.building_changes_by_application)
+
+    @cached_property
+    def payment_by_id(self) -> DataLoader:
+        return self._loader(payments_read.payments_by_id)
+
+    @cached_property
+    def refund_by_id(self) -> DataLoader:
+        return self._loader(payments_read.refunds_by_id)
+
+    @cached_property
+    def deposit_standard_by_id(self) -> DataLoader:
+        return self._loader(payments_read.deposit_standards_by_id)
 
     @cached_property
     def notice_by_id(self) -> DataLoader:
@@ -184,7 +198,11 @@ class Context:
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.sessions)
+        self.loaders = Loaders()
+
+    def renew_loaders(self) -> None:
+        """Forget what the loaders have cached (per operation, or per subscription event)."""
+        self.loaders = Loaders()
 
     @property
     def client_address(self) -> str | None:

@@ -7,7 +7,7 @@ buildings, a building's houses through its floor plan), that one counts.
 
 Two limits follow: fields (MAX_QUERY_COST, the work of resolving and printing) and objects
 (MAX_QUERY_OBJECTS, the rows a result could hold). A query over either is QUERY_TOO_COMPLEX
-and never executes; while one runs, the executor holds the same object cap (fast_fields.py), for
+and never executes; while one runs, the executor holds the same object cap (execution.py), for
 lists that grew since the bounds were read."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from services.query_bounds import data_bounds
-from services.tree import MAX_PAGE
+from services.pagination import MAX_PAGE
 
 DEFAULT_PAGE = 20
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 
 from graphql import (
-    DocumentNode, FieldNode, GraphQLError, ListValueNode, ObjectValueNode, OperationDefinitionNode, VariableNode,
+    DocumentNode, FieldNode, GraphQLError, GraphQLSchema, ListValueNode, ObjectValueNode, OperationDefinitionNode,
+    VariableNode,
 )
 
 from schema import glossary
@@ -119,14 +119,19 @@ TOKENS = {"<EOF>": "查询的结尾", "Name": "名称", "Variable": "变量", "S
           "Float": "数字", "BlockString": "字符串"}
 
 
-@cache
-def operation_terms() -> dict[str, str]:
-    """Root field (API operation) → its Chinese term, from the built schema."""
-    from schema import schema  # built after this module is imported (schema.errors uses it)
+# Root field (API operation) → its Chinese term. Filled from the built schema by learn_operations
+# (schema/__init__.py), since this module is imported while the schema is being built.
+_OPERATION_TERMS: dict[str, str] = {}
 
-    roots = {name: getattr(schema._schema, f"{name.lower()}_type") for name in ROOTS}
-    return {field: glossary.field_term(name, field) or ROOTS[name] + "项"
-            for name, root in roots.items() if root is not None for field in root.fields}
+
+def learn_operations(graphql_schema: GraphQLSchema) -> None:
+    roots = {name: getattr(graphql_schema, f"{name.lower()}_type") for name in ROOTS}
+    _OPERATION_TERMS.update({field: glossary.field_term(name, field) or ROOTS[name] + "项"
+                             for name, root in roots.items() if root is not None for field in root.fields})
+
+
+def operation_terms() -> dict[str, str]:
+    return _OPERATION_TERMS
 
 
 def token(text: str) -> str:

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
-from resolvers import payments as R
+from resolvers import payments as payment_resolvers
 from schema.application_inputs import OwnerInput
 from schema.applications import Job
 from schema.enums import DepositBasis, HouseUsage, NoticeStatus, PaymentChannel, PaymentType, RefundStatus
@@ -71,69 +71,69 @@ class PaymentQuery:
     @strawberry.field
     async def payment_notices(self, info: Info, first: int | None = None, after: str | None = None,
                               filter: PaymentNoticeFilter | None = None) -> PaymentNoticeConnection:
-        return PaymentNoticeConnection.of(await R.payment_notices(info, first=first, after=after, filter=filter))
+        return PaymentNoticeConnection.of(await payment_resolvers.payment_notices(info, first=first, after=after, filter=filter))
 
     @strawberry.field
     async def payment_notice(self, info: Info, number: str) -> PaymentNotice | None:
-        return await R.payment_notice(info, number)
+        return await payment_resolvers.payment_notice(info, number)
 
     @strawberry.field(description="对账: a bank's confirmed payments of one day (a BANK user sees its own bank's; clerks all)")
     async def payments(self, info: Info, date: date, first: int | None = None, after: str | None = None) -> PaymentConnection:
-        page, total = await R.payments_of_day(info, day=date, first=first, after=after)
+        page, total = await payment_resolvers.payments_of_day(info, day=date, first=first, after=after)
         return PaymentConnection.of(page, total)
 
     @strawberry.field
     async def refunds(self, info: Info, first: int | None = None, after: str | None = None,
                       status: RefundStatus | None = None, estate_id: strawberry.ID | None = None) -> RefundConnection:
-        return RefundConnection.of(await R.refunds(info, first=first, after=after, status=status, estate_id=estate_id))
+        return RefundConnection.of(await payment_resolvers.refunds(info, first=first, after=after, status=status, estate_id=estate_id))
 
     @strawberry.field
     async def deposit_standards(self, info: Info) -> list[DepositStandard]:
-        return await R.deposit_standards(info)
+        return await payment_resolvers.deposit_standards(info)
 
 
 @strawberry.type
 class PaymentMutation:
     @strawberry.mutation
     async def set_deposit_standard(self, info: Info, input: DepositStandardInput) -> DepositStandard:
-        return await R.set_deposit_standard(info, input)
+        return await payment_resolvers.set_deposit_standard(info, input)
 
     @strawberry.mutation
     async def recalculate_deposits(self, info: Info, estate_id: strawberry.ID | None = None) -> Job:
-        return await R.recalculate(info, estate_id)
+        return await payment_resolvers.recalculate(info, estate_id)
 
     @strawberry.mutation
     async def issue_building_notices(self, info: Info, building_ids: list[strawberry.ID]) -> list[PaymentNotice]:
-        return await R.issue_building_notices(info, building_ids)
+        return await payment_resolvers.issue_building_notices(info, building_ids)
 
     @strawberry.mutation
     async def issue_owner_notices(self, info: Info, items: list[OwnerNoticeItemInput]) -> list[PaymentNotice]:
-        return await R.issue_owner_notices(info, items)
+        return await payment_resolvers.issue_owner_notices(info, items)
 
     @strawberry.mutation
     async def issue_custom_notices(self, info: Info, input: CustomNoticesInput) -> list[PaymentNotice]:
-        return await R.issue_custom_notices(info, input)
+        return await payment_resolvers.issue_custom_notices(info, input)
 
     @strawberry.mutation(description="a workbook of houses and amounts for 续筹 (renewal): the chosen houses, or all whose balance is under 30 % of the first deposit")
     async def export_renewal_amounts(self, info: Info, estate_id: strawberry.ID, house_ids: list[strawberry.ID] | None = None) -> Job:
-        return await R.export_renewal(info, estate_id, house_ids)
+        return await payment_resolvers.export_renewal(info, estate_id, house_ids)
 
     @strawberry.mutation(description="reads the edited renewal workbook back and, if every row passes, issues its notices (Job.paymentNotices)")
     async def import_custom_amounts(self, info: Info, estate_id: strawberry.ID, type: PaymentType, file: Upload) -> Job:
-        return await R.import_amounts(info, estate_id, type, file)
+        return await payment_resolvers.import_amounts(info, estate_id, type, file)
 
     @strawberry.mutation
     async def cancel_payment_notice(self, info: Info, id: strawberry.ID) -> PaymentNotice:
-        return await R.cancel_notice(info, id)
+        return await payment_resolvers.cancel_notice(info, id)
 
     @strawberry.mutation(description="one printable PDF with one notice per page")
     async def print_payment_notices(self, info: Info, ids: list[strawberry.ID]) -> Job:
-        return await R.print_notices(info, ids)
+        return await payment_resolvers.print_notices(info, ids)
 
     @strawberry.mutation
     async def confirm_payment(self, info: Info, input: ConfirmPaymentInput) -> Payment:
-        return await R.confirm_payment(info, input)
+        return await payment_resolvers.confirm_payment(info, input)
 
     @strawberry.mutation
     async def complete_refund(self, info: Info, id: strawberry.ID) -> Refund:
-        return await R.complete_refund(info, id)
+        return await payment_resolvers.complete_refund(info, id)

@@ -12,13 +12,13 @@ from strawberry.types import Info
 from core.ids import encode_id
 from resolvers import tree as tree_resolvers
 from schema.enums import DepositBasis, HouseUsage, NoticeStatus, PayerKind, PaymentChannel, PaymentType, RefundStatus
-from schema.types import Building, Document, Estate, House, Node, PageInfo, _connection, _is, page_info
+from schema.types import Building, Document, Estate, House, Node, PageInfo, of_record, page_info, relay_connection
 from services import records
 
 
 @strawberry.type
 class DepositStandard(Node):
-    is_type_of = _is(records.DepositStandardRecord)
+    is_type_of = of_record(records.DepositStandardRecord)
     name: str
     usage: HouseUsage
     has_elevator: bool | None
@@ -47,7 +47,7 @@ class NoticeLine:
 
 @strawberry.type
 class Payment(Node):
-    is_type_of = _is(records.PaymentRecord)
+    is_type_of = of_record(records.PaymentRecord)
     amount: Decimal
     bank_transaction_id: str
     channel: PaymentChannel
@@ -69,7 +69,7 @@ class Payment(Node):
 
 @strawberry.type
 class PaymentNotice(Node):
-    is_type_of = _is(records.NoticeRecord)
+    is_type_of = of_record(records.NoticeRecord)
     number: str = strawberry.field(description="通知单号")
     type: PaymentType
     payer_kind: PayerKind
@@ -110,7 +110,7 @@ class PaymentNotice(Node):
 
 @strawberry.type
 class Refund(Node):
-    is_type_of = _is(records.RefundRecord)
+    is_type_of = of_record(records.RefundRecord)
     amount: Decimal
     account_name: str
     bank_name: str
@@ -149,9 +149,9 @@ class DepositImpact:
         return await info.context.loaders.house_by_id.load(self.house_id)
 
 
-PaymentNoticeConnection, PaymentNoticeEdge = _connection("PaymentNotice", PaymentNotice)
-RefundConnection, RefundEdge = _connection("Refund", Refund)
-_PaymentConnection, PaymentEdge = _connection("Payment", Payment)
+PaymentNoticeConnection, PaymentNoticeEdge = relay_connection("PaymentNotice", PaymentNotice)
+RefundConnection, RefundEdge = relay_connection("Refund", Refund)
+_PaymentConnection, PaymentEdge = relay_connection("Payment", Payment)
 
 
 @strawberry.type

@@ -12,17 +12,18 @@ from strawberry.types import Info
 
 from core.ids import encode_id
 from resolvers import accounts as account_resolvers
+from resolvers import applications as application_resolvers
 from resolvers import tree as tree_resolvers
 from schema.enums import (
     AccountStatus, BuildingStructure, DepositTiming, DocumentKind, HouseUsage, IdType, LedgerKind, RecordStatus,
     RegistrationFileKind, Role, SalesStatus, UserStatus,
 )
-from schema.permissions import IsAuthenticated
-from services import documents, pii, records
-from services.tree import Page
+from services import records
+from services.pagination import Page
 
 
-def _is(record_cls: type):
+def of_record(record_cls: type):
+    """A type's is_type_of: the object is its read record (services/records.py) or the type itself."""
     @classmethod  # type: ignore[misc]
     def is_type_of(cls, obj: Any, info: Info) -> bool:
         return isinstance(obj, (record_cls, cls))
@@ -53,7 +54,7 @@ def page_info(page: Page) -> PageInfo:
 
 @strawberry.type(description="专户银行: a bank that holds fund accounts; each estate pays into one of them.")
 class Bank(Node):
-    is_type_of = _is(records.BankRecord)
+    is_type_of = of_record(records.BankRecord)
     code: str
     name: str
     account_name: str
@@ -68,7 +69,7 @@ class Bank(Node):
 
 @strawberry.type
 class Document(Node):
-    is_type_of = _is(records.DocumentRecord)
+    is_type_of = of_record(records.DocumentRecord)
     kind: DocumentKind
     registration_kind: RegistrationFileKind | None = strawberry.field(description="for a registration 要件: which one")
     filename: str
@@ -82,7 +83,7 @@ class Document(Node):
 
     @strawberry.field(description="a time-limited link that downloads the file without further credentials")
     def url(self) -> str:
-        return documents.signed_url(self.id)
+        return tree_resolvers.document_url(self)
 
 
 @strawberry.type(description="机构注册协议: the text a registering developer accepts; the accepted version is stored.")
@@ -111,7 +112,7 @@ class ChangeRecord:
 
 @strawberry.type
 class User(Node):
-    is_type_of = _is(records.UserRecord)
+    is_type_of = of_record(records.UserRecord)
     username: str
     name: str
     phone: str | None
@@ -138,7 +139,7 @@ class User(Node):
 
 @strawberry.type
 class Organization(Node):
-    is_type_of = _is(records.OrganizationRecord)
+    is_type_of = of_record(records.OrganizationRecord)
     name: str
     credit_code: str = strawberry.field(description="统一社会信用代码")
     legal_representative: str
@@ -196,13 +197,11 @@ class Owner:
 
     @strawberry.field(description="证件号码: in full for the owning organisation, clerks and admins; masked for a bank")
     def id_number(self) -> str:
-        value = pii.reveal(self.id_number, pii.ID_NUMBER)
-        return pii.mask_id_number(value) if self.masked else value
+        return tree_resolvers.owner_id_number(self)
 
     @strawberry.field(description="手机号码: in full for the owning organisation, clerks and admins; masked for a bank")
     def phone(self) -> str:
-        value = pii.reveal(self.phone, pii.PHONE)
-        return pii.mask_phone(value) if self.masked else value
+        return tree_resolvers.owner_phone(self)
 
 
 @strawberry.type
@@ -220,7 +219,7 @@ class LedgerEntry:
 
 @strawberry.type
 class Estate(Node):
-    is_type_of = _is(records.EstateRecord)
+    is_type_of = of_record(records.EstateRecord)
     code: str = strawberry.field(description="物业区域编号")
     name: str
     district: str = strawberry.field(description="行政区域, e.g. 蓬江区")
@@ -273,7 +272,7 @@ class Estate(Node):
 
 @strawberry.type
 class House(Node):
-    is_type_of = _is(records.HouseRecord)
+    is_type_of = of_record(records.HouseRecord)
     code: str = strawberry.field(description="房屋编号: unique, human-readable, stable; used in exported workbooks")
     unit: str | None = strawberry.field(description="单元")
     floor: int = strawberry.field(description="楼层; negative below ground")
@@ -323,10 +322,8 @@ class House(Node):
 
     @strawberry.field(description="the submitted or accepted application that currently locks this house")
     async def locked_by(self, info: Info) -> Annotated["Application", strawberry.lazy("schema.applications")] | None:
-        from schema.applications import locked_by
-
         tree_resolvers.require_sees(info, self.developer_id)
-        return await locked_by(info, "locker_by_house_id", self.id)
+        return await application_resolvers.house_locker(info, self.id)
 
 
 @strawberry.type
@@ -343,7 +340,7 @@ class FloorPlan:
 
 @strawberry.type
 class Building(Node):
-    is_type_of = _is(records.BuildingRecord)
+    is_type_of = of_record(records.BuildingRecord)
     name: str
     address: str | None
     built_year: int | None
@@ -370,9 +367,7 @@ class Building(Node):
 
     @strawberry.field(description="the submitted or accepted application that currently locks this building")
     async def locked_by(self, info: Info) -> Annotated["Application", strawberry.lazy("schema.applications")] | None:
-        from schema.applications import locked_by
-
-        return await locked_by(info, "locker_by_building_id", self.id)
+        return await application_resolvers.building_locker(info, self.id)
 
     @strawberry.field
     async def house_count(self, info: Info) -> int:
@@ -393,7 +388,8 @@ class Building(Node):
 
 # ---------------------------------------------------------------- connections
 
-def _connection(name: str, node_type: type):
+def relay_connection(name: str, node_type: type):
+    """The Relay connection and edge types of a node type (XConnection, XEdge)."""
     edge = strawberry.type(type(f"{name}Edge", (), {"__annotations__": {"node": node_type, "cursor": str}}))
     conn_annotations = {"edges": list[edge], "page_info": PageInfo, "total_count": int}
 
@@ -405,9 +401,9 @@ def _connection(name: str, node_type: type):
     return conn, edge
 
 
-EstateConnection, EstateEdge = _connection("Estate", Estate)
-HouseConnection, HouseEdge = _connection("House", House)
-OrganizationConnection, OrganizationEdge = _connection("Organization", Organization)
-UserConnection, UserEdge = _connection("User", User)
+EstateConnection, EstateEdge = relay_connection("Estate", Estate)
+HouseConnection, HouseEdge = relay_connection("House", House)
+OrganizationConnection, OrganizationEdge = relay_connection("Organization", Organization)
+UserConnection, UserEdge = relay_connection("User", User)
 
 ALL_NODE_TYPES = [Bank, Document, User, Organization, Estate, Building, House]

@@ -5,6 +5,7 @@ a bank sees notices and payments only."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from core.errors import Forbidden, Unauthenticated
 from models.enums import Role
@@ -29,6 +30,28 @@ class Viewer:
 
     def can_see_org(self, organization_id: int | None) -> bool:
         return self.is_staff or (organization_id is not None and organization_id == self.organization_id)
+
+    # Reads: a record the viewer may not see is answered as absent (null), never as "forbidden",
+    # so that its existence is not revealed. Writes and lists use the require_* checks below.
+
+    def can_see_user(self, user: Any) -> bool:
+        """Oneself; admins everyone; staff and the organisation's admins its users."""
+        if user.id == self.user_id or self.has(Role.ADMIN):
+            return True
+        return user.organization_id is not None and self.can_see_org(user.organization_id) and (
+            self.is_staff or self.has(Role.ORG_ADMIN))
+
+    def can_see_document(self, document: Any) -> bool:
+        """Its organisation and staff; 注册要件 only the organisation's admins and staff (as
+        Organization.attachments)."""
+        if not (self.is_staff or (document.organization_id and self.can_see_org(document.organization_id))):
+            return False
+        return document.registration_kind is None or self.is_staff or self.has(Role.ORG_ADMIN)
+
+    def can_see_notice(self, notice: Any) -> bool:
+        """A payment notice (and its payment): staff, the notice's bank, and its organisation."""
+        return self.is_staff or (self.bank_id is not None and notice.bank_id == self.bank_id) or (
+            self.organization_id is not None and notice.organization_id == self.organization_id)
 
 
 def require_viewer(viewer: Viewer | None) -> Viewer:

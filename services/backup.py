@@ -1,5 +1,5 @@
 """Backup and restore: a PostgreSQL dump plus the documents it names, and the way back into an
-empty database and store (`python -m core.cli backup DEST`, `python -m core.cli restore SRC`).
+empty database and store (`python -m server.cli backup DEST`, `python -m server.cli restore SRC`).
 
 Consistency: the dump is taken in one exported snapshot, and the document rows are read in that
 same snapshot; documents are immutable once written, so copying those objects afterwards gives

@@ -6,6 +6,7 @@ import re
 import time
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import get_settings
@@ -14,6 +15,7 @@ from core.security import sign, signature_ok
 from core.storage import get_storage, sha256_hex, track_written
 from models import Document
 from models.enums import DocumentKind, RegistrationFileKind
+from services.records import DocumentRecord, to_record
 from sheets.guard import MAX_WORKBOOK_BYTES
 
 # Attachments are recognised by their first bytes, never by the name the client sent.
@@ -105,3 +107,10 @@ def url_is_valid(document_id: int, expires: str, sig: str) -> bool:
     if not expires.isdigit() or int(expires) < time.time():
         return False
     return signature_ok(f"document:{document_id}:{expires}", sig)
+
+
+async def document_by_id(sessions, pk: int):
+    """A stored document's record by id, in a session of its own (the download route)."""
+    async with sessions() as session:
+        row = (await session.execute(select(*Document.__table__.c).where(Document.id == pk))).first()
+    return None if row is None else to_record(DocumentRecord, row)

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 from sqlalchemy import select
 
 from models import AuditEvent
-from services.tree import in_keys
+from services.batches import in_keys
 
 # The audit actions that are immediate changes, and the labels of the fields they change (the
 # labels of the 信息变更 and 物业区域变更 forms).

@@ -2,7 +2,7 @@
 
 At rest (the owners table, the owners inside application snapshots) each is sealed with AES-GCM
 (`cryptography`), the key named in the token so that old keys keep reading during a rotation
-(`python -m core.cli rotate-pii`); the field's name is the associated data, so a sealed ID number
+(`python -m server.cli rotate-pii`); the field's name is the associated data, so a sealed ID number
 cannot pass for a phone. Beside each, where code matches on it, a keyed hash (HMAC-SHA256 with
 PII_HASH_KEY): equal numbers give equal hashes, and the hash alone reveals nothing. Keys come from
 the environment or the data folder (core/config.py), never from the database.

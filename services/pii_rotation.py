@@ -1,7 +1,7 @@
 """Key rotation of owners' sealed numbers (services/pii.py): every value sealed under an older key
 is opened and sealed again under the current one, batch by batch, each batch its own short
 transaction with its rows locked, so the service keeps running meanwhile (old keys still read
-until the last batch). Run with `python -m core.cli rotate-pii` after putting the new key first
+until the last batch). Run with `python -m server.cli rotate-pii` after putting the new key first
 in PII_KEYS; when it reports 0 left, the old key may go. Hashes are unchanged (PII_HASH_KEY)."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Bounds from the data for the query cost (schema/cost.py): the most items any one parent has
 in each unpaginated list (houses per building, owners per house, lines per notice, ...). They
 are true maxima of the data when read; they are kept for QUERY_BOUNDS_TTL_SECONDS, so a list
-that grows meanwhile is still held by the result cap the executor keeps (schema/fast_fields.py).
+that grows meanwhile is still held by the result cap the executor keeps (schema/execution.py).
 One statement of index-only counts, at most once per TTL per process."""
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import make_dataclass
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 
 from models import (
     DepositStandard, NoticeLine, Payment, PaymentNotice, Refund,
@@ -44,8 +44,6 @@ RefundRecord = _record("RefundRecord", Refund.__table__)
 
 def select_record(model: Any):
     """A select of a table's columns in the order of its record (for to_record)."""
-    from sqlalchemy import select
-
     return select(*model.__table__.c)
 
 

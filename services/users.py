@@ -16,7 +16,7 @@ from services import audit
 from services.access import Viewer
 from services.auth import revoke_all_sessions, sessions_changed
 from services.records import UserRecord
-from services.tree import Page, keyset_page, like_pattern
+from services.pagination import Page, keyset_page, like_pattern
 from services.validators import as_typed, normalise, password_problem, valid_mobile, valid_username
 
 USER_FIELDS = ("username", "name", "phone", "status", "roles")

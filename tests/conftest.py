@@ -141,7 +141,7 @@ async def clean_state():
 async def client():
     import httpx
 
-    from core.asgi import app
+    from server.asgi import app
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
         yield c

@@ -30,7 +30,7 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def start_api(port: int, **env: str) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "core.asgi:app", "--host", "127.0.0.1", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.asgi:app", "--host", "127.0.0.1", "--port", str(port),
                              "--no-access-log", "--ws", "websockets-sansio", "--log-level", "warning"],
                             cwd=ROOT, env=_env(**env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
@@ -84,7 +84,7 @@ def children(parent: subprocess.Popen, what: str) -> list:
 
 @contextmanager
 def launched(log_path: Path, **env: str):
-    """`python3 dev.py serve`'s launcher (core/launcher.py) on the test's servers (or those
+    """`python3 dev.py serve`'s launcher (server/launcher.py) on the test's servers (or those
     `env` names), without demo data, on a free port and a queue of its own; yields (process,
     base URL). Its JSON log goes to `log_path`."""
     import psutil
@@ -93,7 +93,7 @@ def launched(log_path: Path, **env: str):
     settings = _env(PORT=str(port), DEMO_DATA="0", LAUNCHER_BACKOFF_SECONDS="0.5", LOG_LEVEL="INFO", **env)
     settings["ARQ_QUEUE"] = f"arq:queue:launcher-{os.getpid()}"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "core.launcher"], cwd=ROOT, env=settings, stdout=log,
+        proc = subprocess.Popen([sys.executable, "-m", "server.launcher"], cwd=ROOT, env=settings, stdout=log,
                                 stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 90

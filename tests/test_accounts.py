@@ -54,7 +54,7 @@ async def test_wrong_password_is_unauthenticated_then_rate_limited(client, sessi
     assert r.errors[0]["extensions"]["retryAfter"] > 0
     # The refusal is of the client address; the owner, from another address, still logs in
     # (tests/test_hardening_api.py has the details).
-    from core.asgi import app
+    from server.asgi import app
     import httpx
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("198.51.100.9", 1)),

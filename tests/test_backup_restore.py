@@ -1,4 +1,4 @@
-"""The backup and restore drill: a scenario through the API, `core.cli backup`, `core.cli restore`
+"""The backup and restore drill: a scenario through the API, `server.cli backup`, `server.cli restore`
 into a fresh database, document store and Redis, the service started on it, everything compared,
 and new jobs running with ids of their own."""
 
@@ -41,7 +41,7 @@ def dsn(url: str) -> str:
 
 
 async def cli(*args: str, **env: str) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "core.cli", *args, cwd=ROOT,
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "server.cli", *args, cwd=ROOT,
                                                 env={**os.environ, **env}, stdout=asyncio.subprocess.PIPE,
                                                 stderr=asyncio.subprocess.STDOUT)
     out, _ = await proc.communicate()

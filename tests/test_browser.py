@@ -1,4 +1,4 @@
-"""GraphiQL in a real browser, offline: a uvicorn server of core.asgi:app, headless Debian
+"""GraphiQL in a real browser, offline: a uvicorn server of server.asgi:app, headless Debian
 Chromium driven by Playwright (the system browser; Playwright never downloads one), every
 request to another host than 127.0.0.1 refused and reported. Logs in through the GraphiQL UI,
 puts the token in the Headers editor, and runs `{ me { name } }`.
@@ -70,7 +70,7 @@ def chromium() -> str:
     executable = chromium_path()
     if executable is None:
         pytest.skip("no chromium binary found (apt-get install chromium, or set CHROMIUM=/path/to/chromium)")
-    from core import vendor
+    from server import vendor
 
     if not vendor.installed():
         pytest.skip(f"GraphiQL assets not installed in {vendor.VENDOR} (python3 dev.py test installs them)")
@@ -79,14 +79,14 @@ def chromium() -> str:
 
 @pytest.fixture
 def server():
-    """uvicorn core.asgi:app on a free port, with this process's environment (conftest has put
+    """uvicorn server.asgi:app on a free port, with this process's environment (conftest has put
     the test DATABASE_URL / REDIS_URL there)."""
     port = free_port()
     base = f"http://{HOST}:{port}"
     with tempfile.NamedTemporaryFile("w+b", prefix="uvicorn-", suffix=".log", delete=False) as out:
         log = Path(out.name)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "core.asgi:app", "--host", HOST, "--port", str(port),
+            [sys.executable, "-m", "uvicorn", "server.asgi:app", "--host", HOST, "--port", str(port),
              "--log-level", "warning", "--no-access-log"],
             cwd=ROOT, env=dict(os.environ), stdout=out, stderr=subprocess.STDOUT)
     try:

@@ -14,7 +14,7 @@ from tests.processes import ROOT
 async def test_create_bank_and_staff_users(session, client):
     async def run(*argv: str) -> int:
         """The command as an operator runs it, in a process of its own."""
-        done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "core.cli", *argv], env=dict(os.environ),
+        done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "server.cli", *argv], env=dict(os.environ),
                                        cwd=ROOT, capture_output=True, text=True, timeout=120)
         return done.returncode
 

@@ -11,7 +11,7 @@ from graphql import OperationType, parse, validate
 from graphql.execution.values import get_variable_values
 from sqlalchemy import select
 
-from core.console_operations import OPERATIONS, ROLES
+from server.console_operations import OPERATIONS, ROLES
 from models import Application
 from models.enums import ApplicationStatus
 from schema import schema

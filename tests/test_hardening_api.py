@@ -40,7 +40,7 @@ def login_limits(monkeypatch):
 
 
 def client_from(address: str) -> httpx.AsyncClient:
-    from core.asgi import app
+    from server.asgi import app
 
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 40000)), base_url="http://test")
 

@@ -76,7 +76,7 @@ async def test_unexpected_errors_are_masked_with_a_request_id(client, session, m
     async def broken(*args, **kwargs):
         raise RuntimeError("SELECT secret FROM internals")
 
-    monkeypatch.setattr("services.tree.all_banks", broken)
+    monkeypatch.setattr("services.tree.read.all_banks", broken)
     response = await client.post("/graphql", json={"query": "{ banks { code } }"},
                                  headers={"Authorization": f"Bearer {token}", "X-Request-ID": "req-123"})
     error = response.json()["errors"][0]

@@ -163,7 +163,7 @@ async def test_rotation_reseals_every_number_under_the_new_key(client, session, 
         use_keys(f"k9:{new_key},{old}")
         # The command as an operator runs it: a process of its own (in a thread of this one it
         # shared the engine with this loop's tasks and closed one of theirs now and then).
-        done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "core.cli", "rotate-pii", "--batch", "2"],
+        done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "server.cli", "rotate-pii", "--batch", "2"],
                                        env=dict(os.environ), cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         stored = await database_text(session)

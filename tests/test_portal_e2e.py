@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from core import webbuild
+from server import webbuild
 from core.ids import encode_id
 from models.enums import Role
 from tests import processes

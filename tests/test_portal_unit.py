@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from core import webbuild
+from server import webbuild
 
 
 def test_vitest_suite_passes():

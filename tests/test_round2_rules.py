@@ -136,7 +136,7 @@ async def test_a_constraint_the_checks_missed_is_conflict_not_internal(client, s
 
 
 async def test_an_unexpected_error_is_logged_once(client, world, monkeypatch, caplog):
-    from services import tree as tree_service
+    from services.tree import read as tree_service
 
     async def broken(*args, **kwargs):
         raise RuntimeError("boom")

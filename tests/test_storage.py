@@ -83,7 +83,7 @@ async def test_application_flow_keeps_its_documents_in_the_store(store, session,
     store and downloaded through its signed link; everything the flow wrote is in the store."""
     import httpx
 
-    from core.asgi import app as asgi_app
+    from server.asgi import app as asgi_app
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi_app), base_url="http://test") as client:
         world = await make_world(client, session)

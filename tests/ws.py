@@ -31,7 +31,7 @@ async def ws_client():
     import httpx
     from httpx_ws.transport import ASGIWebSocketTransport
 
-    from core.asgi import app
+    from server.asgi import app
 
     async with httpx.AsyncClient(transport=ASGIWebSocketTransport(app=app), base_url="http://test") as client:
         yield client

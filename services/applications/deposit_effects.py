@@ -12,12 +12,14 @@ covered other houses is replaced at once by one for those."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidState, together
 from models import Application, Building, Estate, House
-from models.enums import PaymentType
+from models.enums import ApplicationStatus, PaymentType
 from services.access import Viewer
 from services.applications.common import Impact
 from services.applications.registry import handler_of
@@ -72,3 +74,11 @@ async def apply(session: AsyncSession, app: Application, impacts: list[Impact], 
         session.info.setdefault("render_jobs", []).append(await notices.render_documents(session, issued, viewer))
     # Their forms: the one printed on submit or new ones (refund_form.on_approve, after this).
     return history
+
+
+async def impacts_if_approved(session: AsyncSession, app: Any) -> list[Impact]:
+    """How approving the application (a record or row) would change each house's deposit,
+    computed now; nothing for one approved or withdrawn, which changes nothing more."""
+    if app.status in (ApplicationStatus.APPROVED, ApplicationStatus.WITHDRAWN):
+        return []
+    return await plan(session, await session.get(Application, app.id))

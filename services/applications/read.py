@@ -14,7 +14,7 @@ from services.access import Viewer
 from services.records import (
     ApplicationEventRecord, ApplicationRecord, DocumentRecord, JobRecord, select_record, to_record,
 )
-from services.tree import Page, keyset_page, like_pattern
+from services.pagination import Page, keyset_page, like_pattern
 
 
 async def applications_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Any]:

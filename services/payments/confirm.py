@@ -20,8 +20,8 @@ from services import audit, events, jobs
 from services.access import Viewer, require_role
 from services.payments import ledger, receipts
 from services.payments.notices import close
-from services.tree import Page, keyset_page
-from services.records import PaymentRecord
+from services.pagination import Page, keyset_page
+from services.records import PaymentRecord, RefundRecord
 
 CHINA = timezone(timedelta(hours=8))
 TWO = Decimal("0.01")

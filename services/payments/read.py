@@ -8,14 +8,17 @@ from typing import Any, Sequence
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import Reader
+
 from models import Building, DepositStandard, House, NoticeLine, Payment, PaymentNotice, Refund
 from models.enums import NoticeStatus, PayerKind, PaymentType
 from services.access import Viewer
+from services.batches import rows_by_id
 from services.records import (
     select_record,
     DepositStandardRecord, NoticeLineRecord, NoticeRecord, PaymentRecord, RefundRecord, to_record,
 )
-from services.tree import Page, keyset_page
+from services.pagination import Page, keyset_page
 
 
 async def _by(session: AsyncSession, model, record, column, keys: Sequence[Any]) -> list[Any]:
@@ -106,3 +109,17 @@ async def notices_page(session: AsyncSession, viewer: Viewer, *, first: int | No
 async def notice_by_number(session: AsyncSession, viewer: Viewer, number: str) -> Any:
     row = (await session.execute(visible_notices(viewer).where(PaymentNotice.number == number.strip()))).first()
     return None if row is None else to_record(NoticeRecord, row)
+
+
+# by id, for the `node` field
+
+async def payments_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
+    return await rows_by_id(session, select(*Payment.__table__.c), Payment.id, PaymentRecord, ids)
+
+
+async def refunds_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
+    return await rows_by_id(session, select(*Refund.__table__.c), Refund.id, RefundRecord, ids)
+
+
+async def deposit_standards_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
+    return await rows_by_id(session, select(*DepositStandard.__table__.c), DepositStandard.id, DepositStandardRecord, ids)

@@ -18,7 +18,7 @@ from services import audit, jobs
 from services.access import Viewer, require_role
 from services.payments import ledger
 from services.records import RefundRecord
-from services.tree import Page, keyset_page
+from services.pagination import Page, keyset_page
 
 
 async def pending_refunds(session: AsyncSession, houses: Sequence[int]) -> list[InvalidState]:

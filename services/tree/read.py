@@ -1,33 +1,29 @@
 """The estate tree, read side: batched loads for DataLoaders, paginated lists in SQL, totals
-computed in SQL, and the 楼盘表 floor plan. depositDue totals sum ACTIVE houses (a cancelled
+computed in SQL (the 楼盘表 grid is floor_plan.py). depositDue totals sum ACTIVE houses (a cancelled
 house owes nothing); depositPaid and balance sum houses that are not PENDING (a cancelled house
 keeps its money until it is transferred or refunded); houseCount and area count ACTIVE houses."""
 
 from __future__ import annotations
 
-import base64
-import re
-from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
 from decimal import Decimal
 from typing import Any, Sequence
 
-from sqlalchemy import BigInteger, Select, and_, any_, exists, func, literal, or_, select, true
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Select, and_, exists, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import ValidationFailed
+from core.db import Reader
 from models import Bank, Building, Document, Estate, House, LedgerEntry, Organization, Owner, User
 from models.enums import RecordStatus
 from services import pii
 from services.access import Viewer
+from services.batches import grouped, in_keys, rows_by_id
+from services.pagination import Page, keyset_page, like_pattern
 from services.records import (
     BankRecord, BuildingRecord, DocumentRecord, EstateRecord, HouseRecord, LedgerRecord, OrganizationRecord,
     OwnerRecord, UserRecord, to_record,
 )
 
-MAX_PAGE = 100
 ZERO = Decimal("0.00")
 
 HOUSE_COLUMNS = (
@@ -37,12 +33,6 @@ HOUSE_COLUMNS = (
     func.greatest(House.deposit_due - House.deposit_paid, 0).label("unpaid"),
 )
 BUILDING_COLUMNS = (*Building.__table__.columns, Estate.developer_id)
-
-
-def in_keys(column, keys: Sequence[int]):
-    """`column = ANY(:keys)`: one array parameter, whatever the batch size (an IN list binds one
-    parameter per key and is prepared again for each size)."""
-    return column == any_(literal(list(keys), ARRAY(BigInteger)))
 
 
 def house_select() -> Select:
@@ -59,77 +49,62 @@ def _user_columns():
 
 # ---------------------------------------------------------------- batched loads (by key)
 
-async def _by_id(session: AsyncSession, query: Select, id_column, cls: type, ids: Sequence[int]) -> list[Any]:
-    rows = (await session.execute(query.where(in_keys(id_column, ids)))).all()
-    found = {r.id: to_record(cls, r) for r in rows}
-    return [found.get(i) for i in ids]
+async def estates_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
+    return await rows_by_id(session, select(*Estate.__table__.c), Estate.id, EstateRecord, ids)
 
 
-async def estates_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
-    return await _by_id(session, select(*Estate.__table__.c), Estate.id, EstateRecord, ids)
+async def buildings_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
+    return await rows_by_id(session, building_select(), Building.id, BuildingRecord, ids)
 
 
-async def buildings_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
-    return await _by_id(session, building_select(), Building.id, BuildingRecord, ids)
+async def houses_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
+    return await rows_by_id(session, house_select(), House.id, HouseRecord, ids)
 
 
-async def houses_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
-    return await _by_id(session, house_select(), House.id, HouseRecord, ids)
+async def organizations_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
+    return await rows_by_id(session, select(*Organization.__table__.c), Organization.id, OrganizationRecord, ids)
 
 
-async def organizations_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
-    return await _by_id(session, select(*Organization.__table__.c), Organization.id, OrganizationRecord, ids)
+async def banks_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
+    return await rows_by_id(session, select(*Bank.__table__.c), Bank.id, BankRecord, ids)
 
 
-async def banks_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
-    return await _by_id(session, select(*Bank.__table__.c), Bank.id, BankRecord, ids)
+async def users_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
+    return await rows_by_id(session, select(*_user_columns()), User.id, UserRecord, ids)
 
 
-async def users_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
-    return await _by_id(session, select(*_user_columns()), User.id, UserRecord, ids)
-
-
-async def _grouped(session: AsyncSession, query: Select, key: str, cls: type, keys: Sequence[int]) -> list[list[Any]]:
-    groups: dict[int, list[Any]] = defaultdict(list)
-    result = await session.execute(query)
-    at = list(result.keys()).index(key)  # by position: Row._mapping builds a mapping per row
-    for row in result.all():
-        groups[row[at]].append(cls(*row))
-    return [groups.get(k, []) for k in keys]
-
-
-async def buildings_by_estate(session: AsyncSession, estate_ids: Sequence[int]) -> list[list[Any]]:
+async def buildings_by_estate(session: Reader, estate_ids: Sequence[int]) -> list[list[Any]]:
     q = building_select().where(in_keys(Building.estate_id, estate_ids)).order_by(Building.id)
-    return await _grouped(session, q, "estate_id", BuildingRecord, estate_ids)
+    return await grouped(session, q, "estate_id", BuildingRecord, estate_ids)
 
 
-async def houses_by_building(session: AsyncSession, building_ids: Sequence[int]) -> list[list[Any]]:
+async def houses_by_building(session: Reader, building_ids: Sequence[int]) -> list[list[Any]]:
     q = house_select().where(in_keys(House.building_id, building_ids)).order_by(House.id)
-    return await _grouped(session, q, "building_id", HouseRecord, building_ids)
+    return await grouped(session, q, "building_id", HouseRecord, building_ids)
 
 
-async def owners_by_house(session: AsyncSession, house_ids: Sequence[int]) -> list[list[Any]]:
+async def owners_by_house(session: Reader, house_ids: Sequence[int]) -> list[list[Any]]:
     q = select(*Owner.__table__.c).where(in_keys(Owner.house_id, house_ids)).order_by(Owner.house_id, Owner.position, Owner.id)
-    return await _grouped(session, q, "house_id", OwnerRecord, house_ids)
+    return await grouped(session, q, "house_id", OwnerRecord, house_ids)
 
 
-async def users_by_organization(session: AsyncSession, org_ids: Sequence[int]) -> list[list[Any]]:
+async def users_by_organization(session: Reader, org_ids: Sequence[int]) -> list[list[Any]]:
     q = select(*_user_columns()).where(in_keys(User.organization_id, org_ids)).order_by(User.id)
-    return await _grouped(session, q, "organization_id", UserRecord, org_ids)
+    return await grouped(session, q, "organization_id", UserRecord, org_ids)
 
 
-async def attachments_by_organization(session: AsyncSession, org_ids: Sequence[int]) -> list[list[Any]]:
+async def attachments_by_organization(session: Reader, org_ids: Sequence[int]) -> list[list[Any]]:
     q = (
         select(*Document.__table__.c)
         .where(in_keys(Document.organization_id, org_ids), Document.registration_kind.is_not(None))
         .order_by(Document.id)
     )
-    return await _grouped(session, q, "organization_id", DocumentRecord, org_ids)
+    return await grouped(session, q, "organization_id", DocumentRecord, org_ids)
 
 
-async def ledger_by_house(session: AsyncSession, house_ids: Sequence[int]) -> list[list[Any]]:
+async def ledger_by_house(session: Reader, house_ids: Sequence[int]) -> list[list[Any]]:
     q = select(*LedgerEntry.__table__.c).where(in_keys(LedgerEntry.house_id, house_ids)).order_by(LedgerEntry.house_id, LedgerEntry.id)
-    return await _grouped(session, q, "house_id", LedgerRecord, house_ids)
+    return await grouped(session, q, "house_id", LedgerRecord, house_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +128,7 @@ def _totals_columns():
     )
 
 
-async def _totals(session: AsyncSession, key_column, keys: Sequence[int]) -> list[Totals]:
+async def _totals(session: Reader, key_column, keys: Sequence[int]) -> list[Totals]:
     q = (
         select(key_column.label("key"), *_totals_columns())
         .select_from(House)
@@ -166,68 +141,15 @@ async def _totals(session: AsyncSession, key_column, keys: Sequence[int]) -> lis
     return [found.get(k, Totals()) for k in keys]
 
 
-async def building_totals(session: AsyncSession, building_ids: Sequence[int]) -> list[Totals]:
+async def building_totals(session: Reader, building_ids: Sequence[int]) -> list[Totals]:
     return await _totals(session, Building.id, building_ids)
 
 
-async def estate_totals(session: AsyncSession, estate_ids: Sequence[int]) -> list[Totals]:
+async def estate_totals(session: Reader, estate_ids: Sequence[int]) -> list[Totals]:
     return await _totals(session, Building.estate_id, estate_ids)
 
 
 # ---------------------------------------------------------------- pages
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    cursors: list[str]
-    has_next: bool
-    has_previous: bool
-    total_count: int
-
-
-def encode_cursor(pk: int) -> str:
-    return base64.urlsafe_b64encode(f"after:{pk}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, pk = raw.partition(":")
-        if prefix == "after" and pk.isdigit():
-            return int(pk)
-    except (ValueError, UnicodeDecodeError):
-        pass
-    raise ValidationFailed("分页游标无效", field="after")
-
-
-def page_size(first: int | None) -> int:
-    if first is None:
-        return 20
-    if not 0 <= first <= MAX_PAGE:
-        raise ValidationFailed(f"每页条数应在 0 到 {MAX_PAGE} 之间", field="first")
-    return first
-
-
-async def keyset_page(session: AsyncSession, query: Select, id_column, cls: type, *, first: int | None,
-                      after: str | None) -> Page:
-    """A Relay page in SQL: `id > after` ordered by id, one row more than asked to know
-    whether there is a next page, and the total of the filtered query."""
-    size = page_size(first)
-    after_id = decode_cursor(after)
-    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    paged = query.order_by(id_column).limit(size + 1)
-    if after_id is not None:
-        paged = paged.where(id_column > after_id)
-    rows = (await session.execute(paged)).all()
-    items = [to_record(cls, r) for r in rows[:size]]
-    return Page(items, [encode_cursor(i.id) for i in items], len(rows) > size, after_id is not None, total or 0)
-
-
-def like_pattern(text: str) -> str:
-    return "%" + re.sub(r"([\\%_])", r"\\\1", text.strip()) + "%"
-
 
 def _visible_estates(viewer: Viewer):
     return Estate.developer_id == viewer.organization_id if not viewer.is_staff else true()
@@ -302,39 +224,3 @@ async def estates_of_organization_page(session: AsyncSession, viewer: Viewer, or
 
 async def all_banks(session: AsyncSession) -> list[Any]:
     return [to_record(BankRecord, r) for r in (await session.execute(select(*Bank.__table__.c).order_by(Bank.code))).all()]
-
-
-# ---------------------------------------------------------------- 楼盘表
-
-@lru_cache(maxsize=4096)
-def natural_key(text: str | None) -> tuple:
-    """'2单元' after '1单元', '1001' after '201': digits compare as numbers."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part)
-                 for part in re.findall(r"\d+|\D+", text or ""))
-
-
-@dataclass(frozen=True)
-class FloorPlanRow:
-    floor: int
-    houses: list[Any]
-
-
-@dataclass(frozen=True)
-class FloorPlan:
-    units: list[str]
-    floors: list[FloorPlanRow]
-
-
-def floor_plan(houses: Sequence[Any]) -> FloorPlan:
-    """楼盘表: floors from the top down; on each floor houses by unit then room number, so the
-    grid reads left to right as in the manual's selection screens. Cancelled houses are left out."""
-    live = [h for h in houses if h.status != RecordStatus.CANCELLED]
-    units = sorted({h.unit or "" for h in live}, key=natural_key)
-    by_floor: dict[int, list[Any]] = defaultdict(list)
-    for h in live:
-        by_floor[h.floor].append(h)
-    rows = [
-        FloorPlanRow(floor, sorted(by_floor[floor], key=lambda h: (natural_key(h.unit), natural_key(h.room_number))))
-        for floor in sorted(by_floor, reverse=True)
-    ]
-    return FloorPlan(units=units, floors=rows)

@@ -1,6 +1,6 @@
 """The ASGI application: GraphQL (HTTP, multipart uploads, graphql-transport-ws) at /graphql
 with the offline GraphiQL, signed file downloads, health, readiness and metrics, and the
-developer portal at / (core/portal.py)."""
+developer portal at / (server/portal.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 from urllib.parse import quote
 
+from arq.constants import health_check_key_suffix
 from graphql import GraphQLError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -20,17 +21,15 @@ from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from cross_web import HTTPException
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
-from core import gc_policy, graphiql, tracing
-from core.portal import portal
+from core import gc_policy, tracing
 from core.config import get_settings
-from core.console_operations import catalogue
 from core.db import dispose_engine, get_engine, get_sessionmaker
 from core.errors import Unauthenticated
 from core.logs import configure_logging, request_id_var
@@ -38,13 +37,17 @@ from core.metrics import HTTP_REQUESTS
 from core.media import GRAPHQL_RESPONSE, JSON, negotiate
 from core.outage import OUTAGE_MESSAGE, is_outage, wants_graphql_response
 from core.redis import close_redis, get_redis
-from schema import schema
-from schema.context import Context, Loaders
-from services import auth
-from services.documents import url_is_valid
-from services.documents_read import document_by_id
-from services.token_cache import cache as token_cache
 from core.storage import close_storage, get_storage
+from schema import schema
+from schema.context import Context
+from server import graphiql
+from server.console_operations import catalogue
+from server.portal import portal
+from services import auth
+from services.documents import document_by_id, url_is_valid
+from services.jobs import close_pool
+from services.templates import HOUSE_TEMPLATE_NAME, XLSX, house_template_bytes
+from services.token_cache import cache as token_cache
 
 log = logging.getLogger("wxfund.http")
 
@@ -70,7 +73,7 @@ class SocketHandler(BaseGraphQLTransportWSHandler):
                 await self.websocket.close(code=4401, reason="Unauthorized")
                 return
             self.context.viewer = viewer
-        self.context.loaders = Loaders(self.context.sessions)  # per operation, as per HTTP request
+        self.context.renew_loaders()  # per operation, as per HTTP request
         await super().run_operation(operation)
 
 
@@ -215,8 +218,6 @@ async def readyz(_: Request) -> Response:
     # Reported, not required: this process serves without a worker (jobs wait in the queue).
     worker = "unknown"
     if checks["redis"] == "ok":
-        from arq.constants import health_check_key_suffix
-
         alive = await get_redis().exists(get_settings().queue_name + health_check_key_suffix)
         worker = "ok" if alive else "missing"
     return JSONResponse({"status": "ok" if ready else "unavailable", **checks, "worker": worker},
@@ -224,7 +225,7 @@ async def readyz(_: Request) -> Response:
 
 
 async def console_operations(_: Request) -> Response:
-    """The ready operations of GraphiQL's 业务操作 pane (core/console_operations.py)."""
+    """The ready operations of GraphiQL's 业务操作 pane (server/console_operations.py)."""
     return JSONResponse(catalogue())
 
 
@@ -258,10 +259,6 @@ async def download(request: Request) -> Response:
 
 async def house_template(_: Request) -> Response:
     """The import template for 采集 and 补充 (also Query.importTemplate)."""
-    from services.templates import HOUSE_TEMPLATE_NAME, XLSX, house_template_bytes
-
-    from urllib.parse import quote
-
     return Response(house_template_bytes(), media_type=XLSX, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(HOUSE_TEMPLATE_NAME)}"})
 
@@ -358,7 +355,7 @@ class RequestTooLarge(Exception):
     pass
 
 
-# GraphiQL loads only its own files from this origin (core/static); React sets inline styles.
+# GraphiQL loads only its own files from this origin (server/static); React sets inline styles.
 GRAPHIQL_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
                    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
                    "form-action 'self'; frame-ancestors 'none'")
@@ -387,8 +384,6 @@ async def lifespan(_app):
         with suppress(asyncio.TimeoutError):
             await token_cache.listening(timeout=5)
     yield
-    from services.jobs import close_pool
-
     await token_cache.close()
     await close_pool()
     await dispose_engine()
@@ -414,8 +409,6 @@ def create_app() -> Starlette:
         ],
         lifespan=lifespan,
     )
-    from starlette.routing import WebSocketRoute
-
     app.router.routes.append(WebSocketRoute("/graphql", graphql_app))
     # Frontends on other origins (CORS_ORIGINS): preflight answered, bearer tokens allowed; no
     # cookies are used, so no credentials.

@@ -11,8 +11,14 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 from core.config import get_settings
+from core.db import dispose_engine, get_sessionmaker
+from core.embedded import ensure_servers
+from core.logs import configure_logging
+from core.migrate import upgrade
+from services.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo_data
 
 log = logging.getLogger("wxfund.launcher")
 
@@ -63,8 +69,6 @@ class Child:
 
 
 def _print_logins(host: str, port: int) -> None:
-    from services.demo import DEMO_LOGINS, DEMO_PASSWORD
-
     lines = [
         "",
         "维修资金 developer platform is running",
@@ -81,8 +85,6 @@ def _print_logins(host: str, port: int) -> None:
 
 
 def _wait_until_up(host: str, port: int, api: subprocess.Popen, seconds: float = 60) -> None:
-    import urllib.request
-
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and api.poll() is None:
         try:
@@ -93,19 +95,12 @@ def _wait_until_up(host: str, port: int, api: subprocess.Popen, seconds: float =
 
 
 async def _load_demo() -> None:
-    from core.db import dispose_engine, get_sessionmaker
-    from services.demo import load_demo_data
-
     async with get_sessionmaker()() as session:
         await load_demo_data(session)
     await dispose_engine()
 
 
 def serve() -> int:
-    from core.embedded import ensure_servers
-    from core.logs import configure_logging
-    from core.migrate import upgrade
-
     configure_logging(get_settings().log_level)
     ensure_servers(get_settings().data_dir)
     get_settings.cache_clear()
@@ -118,7 +113,7 @@ def serve() -> int:
     workers = int(os.environ.get("WORKERS", "1"))
     env = dict(os.environ)
     backoff = float(os.environ.get("LAUNCHER_BACKOFF_SECONDS", "1"))
-    api = Child("api", [sys.executable, "-m", "uvicorn", "core.asgi:app", "--host", host, "--port", str(port),
+    api = Child("api", [sys.executable, "-m", "uvicorn", "server.asgi:app", "--host", host, "--port", str(port),
                         "--workers", str(web), "--no-access-log", "--ws", "websockets-sansio"], env, backoff)
     children = [api, *[Child("worker", [sys.executable, "-m", "jobs.worker"], env, backoff) for _ in range(workers)]]
     stop = {"now": False}

@@ -55,7 +55,7 @@ def _method(definition, info_class):
     return resolve
 
 
-def speed_up(schema: GraphQLSchema, info_class=None) -> int:
+def install_direct_resolvers(schema: GraphQLSchema, info_class=None) -> int:
     changed = 0
     for type_ in schema.type_map.values():
         if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__") or type_.name in (

@@ -1,5 +1,5 @@
 """The clerks' console: ready, commented GraphQL operations for every task of the fund
-office's roles, shown in GraphiQL's 业务操作 pane (core/static/graphiql-init.js reads them from
+office's roles, shown in GraphiQL's 业务操作 pane (server/static/graphiql-init.js reads them from
 /graphiql/operations.json). tests/test_console.py validates each against the schema."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Administration commands: `python -m core.cli --help`."""
+"""Administration commands: `python -m server.cli --help`."""
 
 from __future__ import annotations
 
@@ -6,17 +6,23 @@ import argparse
 import asyncio
 import getpass
 import sys
+from pathlib import Path
 
 from core.config import get_settings
 from core.db import dispose_engine, get_sessionmaker
+from core.embedded import ensure_servers
 from core.errors import AppError
+from core.migrate import upgrade
+from core.storage import close_storage
 from models.enums import Role
-from services.backup import BackupError
+from services.backup import BackupError, backup, restore
+from services.payments.banks import BankData, create_bank
+from services.demo import load_demo_data
+from services.pii_rotation import reseal
+from services.users import bank_id_by_code, create_staff_user
 
 
 async def _create_user(args) -> None:
-    from services.users import bank_id_by_code, create_staff_user
-
     password = args.password or getpass.getpass("password: ")
     async with get_sessionmaker()() as session:
         user = await create_staff_user(session, username=args.username, password=password, name=args.name,
@@ -25,8 +31,6 @@ async def _create_user(args) -> None:
 
 
 async def _create_bank(args) -> None:
-    from services.payments.banks import BankData, create_bank
-
     async with get_sessionmaker()() as session:
         bank = await create_bank(session, None, BankData(code=args.code, name=args.name, account_name=args.account_name,
                                                          account_number=args.account_number, is_default=args.default))
@@ -34,40 +38,28 @@ async def _create_bank(args) -> None:
 
 
 async def _demo(_args) -> None:
-    from services.demo import load_demo_data
-
     async with get_sessionmaker()() as session:
         print("demo data loaded" if await load_demo_data(session) else "demo data already present")
 
 
 async def _rotate_pii(args) -> None:
-    from services.pii_rotation import reseal
-
     total = await reseal(get_sessionmaker(), batch=args.batch,
                          progress=lambda what, n: print(f"{what}: {n} rows resealed", flush=True))
     print(f"done: {total} rows resealed under key {get_settings().pii_keys[0][0]}")
 
 
 async def _backup(args) -> None:
-    from pathlib import Path
-
-    from services.backup import backup
-
     summary = await backup(Path(args.dest))
     print(f"backup written to {summary.path}: the database and {summary.documents} documents ({summary.bytes} bytes)")
 
 
 async def _restore(args) -> None:
-    from pathlib import Path
-
-    from services.backup import restore
-
     summary = await restore(Path(args.src))
     print(f"restored {summary.path}: the database and {summary.documents} documents ({summary.bytes} bytes)")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m core.cli", description="wxfund administration")
+    parser = argparse.ArgumentParser(prog="python -m server.cli", description="wxfund administration")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply the database migrations")
     sub.add_parser("demo", help="load the demo data (once)")
@@ -90,21 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     rs.add_argument("src", help="a folder written by backup")
     args = parser.parse_args(argv)
     if not get_settings().database_url:
-        from core.embedded import ensure_servers
-
         ensure_servers(get_settings().data_dir)
         get_settings.cache_clear()
     if args.command == "migrate":
-        from core.migrate import upgrade
-
         upgrade()
         return 0
     handler = {"demo": _demo, "create-user": _create_user, "create-bank": _create_bank,
                "rotate-pii": _rotate_pii, "backup": _backup, "restore": _restore}[args.command]
 
     async def run() -> None:
-        from core.storage import close_storage
-
         try:
             await handler(args)
         finally:

@@ -1,4 +1,4 @@
-"""schema/fast_fields.py: the direct resolvers and the leaf-field executor give exactly what
+"""schema/execution.py: the direct resolvers and the leaf-field executor give exactly what
 Strawberry's own resolvers and graphql-core's executor give, data and errors alike."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from core.ids import encode_id
 from schema import schema as app_schema
 from schema.context import Context
-from schema.fast_fields import FastExecutionContext, speed_up
+from schema.execution import FastExecutionContext, install_direct_resolvers
 from services import auth
 from tests.api import gql
 from tests.factories import login, make_bank, make_estate, make_org
@@ -78,7 +78,7 @@ class Query:
 
 def small_schema():
     s = strawberry.Schema(Query)
-    speed_up(s._schema, s.config.info_class)
+    install_direct_resolvers(s._schema, s.config.info_class)
     return s
 
 
@@ -122,7 +122,7 @@ async def test_estate_tree_is_the_same_with_either_executor(client, session, mon
     query = TREE.replace("query($id: ID!)", "query").replace("$id", f'"{encode_id("Estate", estate)}"')
     from schema import build_schema
 
-    untouched = build_schema()  # Strawberry's own resolvers: speed_up not applied
+    untouched = build_schema()  # Strawberry's own resolvers: install_direct_resolvers not applied
     results = []
     for s, executor in ((app_schema, FastExecutionContext), (app_schema, StrawberryGraphQLCoreExecutionContext),
                         (untouched, StrawberryGraphQLCoreExecutionContext)):

@@ -1,4 +1,4 @@
-"""Installs the GraphiQL page's browser assets (React, ReactDOM, GraphiQL) into core/static/vendor,
+"""Installs the GraphiQL page's browser assets (React, ReactDOM, GraphiQL) into server/static/vendor,
 so GraphiQL at /graphql works with no internet access. Run by `python3 dev.py serve|test` before
 the virtualenv exists, hence STANDARD LIBRARY ONLY.
 
@@ -29,7 +29,7 @@ MANIFEST = VENDOR / "manifest.json"
 REGISTRY = "https://registry.npmjs.org"
 TIMEOUT = 60  # seconds, per request
 
-# name: (version, integrity, {path in the tarball's package/: file name in core/static/vendor})
+# name: (version, integrity, {path in the tarball's package/: file name in server/static/vendor})
 PACKAGES: dict[str, tuple[str, str, dict[str, str]]] = {
     "react": (
         "18.3.1",

@@ -1,6 +1,6 @@
 // GraphiQL for /graphql on this origin, made the fund office's console: the 业务操作 pane has a
 // login box (it puts the token in the Headers editor and says when the login has expired) and
-// ready, commented operations for every task of each role (core/console_operations.py, served
+// ready, commented operations for every task of each role (server/console_operations.py, served
 // at /graphiql/operations.json); a click opens one in a new tab. Everything is local.
 (function () {
   "use strict";
@@ -9,8 +9,8 @@
     root.className = "missing";
     root.innerHTML =
       "<h1>维修资金 GraphiQL</h1>" +
-      "<p>GraphiQL 的前端资源未安装（core/static/vendor）。请在有网络时运行 <code>python3 dev.py serve</code> 安装；GraphQL 接口 <code>/graphql</code> 仍可正常使用。</p>" +
-      "<p>The GraphiQL assets are missing (core/static/vendor). Run <code>python3 dev.py serve</code> with network access to install them; the GraphQL API at <code>/graphql</code> works regardless.</p>";
+      "<p>GraphiQL 的前端资源未安装（server/static/vendor）。请在有网络时运行 <code>python3 dev.py serve</code> 安装；GraphQL 接口 <code>/graphql</code> 仍可正常使用。</p>" +
+      "<p>The GraphiQL assets are missing (server/static/vendor). Run <code>python3 dev.py serve</code> with network access to install them; the GraphQL API at <code>/graphql</code> works regardless.</p>";
     return;
   }
   var h = React.createElement;

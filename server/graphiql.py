@@ -1,5 +1,5 @@
 """GraphiQL served by the service itself, so it works with no internet access. Its assets
-(React, GraphiQL) are installed into core/static/vendor by `python3 dev.py` (see dev.py)."""
+(React, GraphiQL) are installed into server/static/vendor by `python3 dev.py` (see dev.py)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,36 @@
+"""Batched reads by key, as DataLoaders ask for them: one statement for a whole batch of ids,
+answered in the order of the keys (None, or an empty group, where nothing matched)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Sequence
+
+from sqlalchemy import BigInteger, Select, any_, literal
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from core.db import Reader
+from services.records import to_record
+
+
+def in_keys(column, keys: Sequence[int]):
+    """`column = ANY(:keys)`: one array parameter, whatever the batch size (an IN list binds one
+    parameter per key and is prepared again for each size)."""
+    return column == any_(literal(list(keys), ARRAY(BigInteger)))
+
+
+async def rows_by_id(session: Reader, query: Select, id_column, cls: type, ids: Sequence[int]) -> list[Any]:
+    """One record per id (None where there is no row)."""
+    rows = (await session.execute(query.where(in_keys(id_column, ids)))).all()
+    found = {r.id: to_record(cls, r) for r in rows}
+    return [found.get(i) for i in ids]
+
+
+async def grouped(session: Reader, query: Select, key: str, cls: type, keys: Sequence[int]) -> list[list[Any]]:
+    """The records of `query` grouped by the column `key`, one list per key in `keys`."""
+    groups: dict[int, list[Any]] = defaultdict(list)
+    result = await session.execute(query)
+    at = list(result.keys()).index(key)  # by position: Row._mapping builds a mapping per row
+    for row in result.all():
+        groups[row[at]].append(cls(*row))
+    return [groups.get(k, []) for k in keys]
