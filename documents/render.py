@@ -31,6 +31,11 @@ import segno
 
 from core import gc_policy
 
+try:  # the font's package; its absence is reported by _locate_font, clearly
+    import pylopdf_fonts_zh_cn
+except ImportError:  # pragma: no cover - only on a broken install
+    pylopdf_fonts_zh_cn = None
+
 log = logging.getLogger(__name__)
 
 # The one font: noto-cjk's Sans/SubsetOTF/SC/NotoSansSC-Regular.otf (revision f8d15753…), whose
@@ -50,10 +55,8 @@ class FontMissing(RuntimeError):
 
 
 def _locate_font() -> Path:
-    try:
-        import pylopdf_fonts_zh_cn
-    except ImportError as exc:  # pragma: no cover - only on a broken install
-        raise FontMissing(f"the font package {FONT_PACKAGE} is not installed (pip install -e .)") from exc
+    if pylopdf_fonts_zh_cn is None:  # pragma: no cover - only on a broken install
+        raise FontMissing(f"the font package {FONT_PACKAGE} is not installed (pip install -e .)")
     return Path(pylopdf_fonts_zh_cn.sans_path()).resolve()
 
 
@@ -143,7 +146,7 @@ def _prepared():
     global _state
     if _state is None:
         weasyprint = _weasy()
-        from weasyprint.text.fonts import FontConfiguration
+        from weasyprint.text.fonts import FontConfiguration  # late, with weasyprint (see _weasy)
 
         font_bytes()  # refuse to start with a font that is not the pinned one
         config = FontConfiguration()

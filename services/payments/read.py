@@ -9,7 +9,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Reader
-
 from models import Building, DepositStandard, House, NoticeLine, Payment, PaymentNotice, Refund
 from models.enums import NoticeStatus, PayerKind, PaymentType
 from services.access import Viewer
