@@ -1,5 +1,6 @@
 """arq job functions: each takes a job id and calls the service that does the work. A failure
-that escapes a service marks the job FAILED (with no internal detail) and is logged."""
+that escapes a service marks the job FAILED (with no internal detail) and is logged; a run that
+lost its lease (`jobs.Superseded`) ends quietly, having written nothing."""
 
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ async def _guarded(job_id: int, work: Callable[[int], Awaitable[None]]) -> None:
     try:
         async with jobs.heartbeat(job_id):
             await work(job_id)
+    except jobs.Superseded as exc:
+        # Paused past its lease (not dead): another run owns the job; this one's work rolled back.
+        log.warning("job %s: attempt %s was taken over by another run; its work is discarded", job_id, exc.attempt)
     except Exception as exc:
         if lost_connection(exc):
             log.warning("job %s lost its connection (%s); tried again", job_id, type(exc).__name__)

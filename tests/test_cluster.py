@@ -134,6 +134,16 @@ async def _job_row(session, job_id: int) -> Job:
     return await session.get(Job, job_id)
 
 
+async def _worker_mid_import(session, logs, job_id: int) -> int:
+    """Waits until the import is RUNNING with rows already read; which worker runs it."""
+    row = await _job_row(session, job_id)
+    while row.status == JobStatus.QUEUED or (row.status == JobStatus.RUNNING and row.processed == 0):
+        await asyncio.sleep(0.02)
+        row = await _job_row(session, job_id)
+    assert row.status == JobStatus.RUNNING and row.attempts == 1, (row.status, row.attempts)
+    return _worker_running(logs, job_id)
+
+
 def _worker_running(logs, job_id: int) -> int:
     """Which worker arq handed the job to: arq logs `→ job-<id>-…:import_houses(…)` as it starts one."""
     takers = [i for i, log in enumerate(logs)
@@ -185,12 +195,7 @@ async def test_two_apis_two_workers_a_killed_worker_and_every_total_adds_up(sess
                     _notices_flow(cluster, dev, bank_token, buildings))
 
                 # Mid-import: RUNNING with rows already read; the worker arq handed it to is killed.
-                row = await _job_row(session, big_id)
-                while row.status == JobStatus.QUEUED or (row.status == JobStatus.RUNNING and row.processed == 0):
-                    await asyncio.sleep(0.02)
-                    row = await _job_row(session, big_id)
-                assert row.status == JobStatus.RUNNING and row.attempts == 1, (row.status, row.attempts)
-                victim = _worker_running(logs, big_id)
+                victim = await _worker_mid_import(session, logs, big_id)
                 stop(workers[victim], signal.SIGKILL)
                 cut_off = set((await session.scalars(select(Job.id).where(Job.status == JobStatus.RUNNING))).all())
 
@@ -234,6 +239,60 @@ async def test_two_apis_two_workers_a_killed_worker_and_every_total_adds_up(sess
     for tree, houses in zip(totals, [24, 20, 20, 20]):  # the seeded estate's, then each approved collection's
         _tree_adds_up(tree, houses)
     await _notices_paid_are_payments(session, flows[3])
+
+
+async def test_a_worker_paused_past_its_lease_does_not_finish_the_job_again(session, tmp_path):
+    """A worker stopped (SIGSTOP: a long pause, a frozen VM) mid-import for longer than the
+    heartbeat's lease: the other worker runs the job again. When the paused one wakes, its run
+    must not commit too: the job ends once, its houses written once."""
+    await make_bank(session)
+    org = await make_org(session)
+    logs = [tmp_path / "worker-0.log", tmp_path / "worker-1.log"]
+    workers = [start_worker(log=logs[0], **FAST), start_worker(log=logs[1], **FAST)]
+    port = free_port()
+    with running(*workers), running(start_api(port)):
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            dev = await login(client, org.admin_username)
+            app = (await gql(client, COLLECT, _collection("暂停花园"), token=dev)).ok()["createEstateCollection"]
+            job = (await gql(client, IMPORT, {"id": app["id"], "file": None}, token=dev, files={
+                "variables.file": ("big.xlsx", workbook(BIG_ROWS), XLSX)})).ok()["importHouses"]["id"]
+        job_id, app_id = decode_id(job, "Job"), decode_id(app["id"], "Application")
+        paused = await _worker_mid_import(session, logs, job_id)
+        workers[paused].send_signal(signal.SIGSTOP)
+        try:  # until the sweeper took the job back and the other worker started it again
+            await _until(lambda: _job_is(session, job_id, attempts=2))
+        finally:
+            workers[paused].send_signal(signal.SIGCONT)
+        await _until(lambda: _job_is(session, job_id, status=JobStatus.SUCCEEDED), step=0.02)
+        first_end = (await _job_row(session, job_id)).finished_at
+        houses = set((await session.scalars(select(House.id).where(House.application_id == app_id))).all())
+
+        async def both_runs_ended():  # the paused one's and the other's, as arq logs them
+            return _runs_ended(logs, job_id) == 2
+        await _until(both_runs_ended)
+    row = await _job_row(session, job_id)
+    assert (row.status, row.attempts, row.finished_at) == (JobStatus.SUCCEEDED, 2, first_end)
+    assert len(houses) == 6000
+    assert set((await session.scalars(select(House.id).where(House.application_id == app_id))).all()) == houses
+    assert "taken over by another run" in logs[paused].read_text()  # the paused run reached its end, and yielded
+
+
+async def _until(check, timeout: float = 90, step: float = 0.05) -> None:
+    async def poll():
+        while not await check():
+            await asyncio.sleep(step)
+    await asyncio.wait_for(poll(), timeout)
+
+
+async def _job_is(session, job_id: int, *, attempts: int | None = None, status: JobStatus | None = None) -> bool:
+    row = await _job_row(session, job_id)
+    assert row.status != JobStatus.FAILED, row.message
+    return (attempts is None or row.attempts >= attempts) and (status is None or row.status == status)
+
+
+def _runs_ended(logs, job_id: int) -> int:
+    """How many runs of the job arq saw end (`← job-<id>-…`), on every worker."""
+    return sum(1 for log in logs for line in log.read_text().splitlines() if f"← job-{job_id}-" in line)
 
 
 # ---------------------------------------------------------------- the scenario's flows
