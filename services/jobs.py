@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from typing import Any, AsyncIterator
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
+from arq.constants import in_progress_key_prefix
 from redis.exceptions import RedisError
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -93,12 +95,18 @@ def liveness() -> Liveness:
                     sweep=float(env("JOB_SWEEP_SECONDS", "10")), max_attempts=int(env("JOB_MAX_ATTEMPTS", "3")))
 
 
-async def enqueue(job_id: int, kind: JobKind) -> None:
+async def enqueue(job_id: int, kind: JobKind, *, sweeping: bool = False) -> None:
     """After the job row is committed. arq's job id makes a second enqueue of the same row a
     no-op; it names the row's creation time too, so a database recreated or restored beside an
     old Redis (ids starting again at 1) never finds its new jobs refused as duplicates, and the
     attempt, so a job queued again after its worker died is a new arq job. Redis being away is
-    not the caller's failure: the row stays QUEUED and the sweeper queues it when Redis is back."""
+    not the caller's failure: the row stays QUEUED and the sweeper queues it when Redis is back.
+
+    From the sweeper (`sweeping`, a row QUEUED for the stale time): if a worker holds that
+    delivery in progress, it took the job and died before starting it (a live worker starts a
+    job at once), and arq keeps the delivery from every other worker until its timeout
+    (JOB_TIMEOUT_SECONDS): the job is delivered again under a new id. Should the old delivery
+    ever run, `start` finds the job taken or finished and does nothing."""
     async with get_sessionmaker()() as session:
         row = (await session.execute(select(Job.created_at, Job.attempts).where(Job.id == job_id))).first()
     stamp = int(row.created_at.timestamp() * 1_000_000) if row else 0
@@ -106,6 +114,9 @@ async def enqueue(job_id: int, kind: JobKind) -> None:
     arq_id = f"job-{job_id}-{stamp}{suffix}"
     try:
         pool = await get_pool()
+        if sweeping and await pool.exists(in_progress_key_prefix + arq_id):
+            log.warning("job %s was taken by a worker that died before starting it; delivered again", job_id)
+            arq_id += f"-r{time.time_ns() // 1_000_000}"
         await tracing.remember_context(pool, arq_id)
         await pool.enqueue_job(FUNCTIONS[kind], job_id, _job_id=arq_id, _queue_name=get_settings().queue_name)
     except (RedisError, OSError) as exc:
@@ -272,7 +283,7 @@ async def sweep() -> int:
         await publish(job)
     for job in found:
         if job.status == JobStatus.QUEUED:
-            await enqueue(job.id, job.kind)
+            await enqueue(job.id, job.kind, sweeping=True)
     return len(dead)
 
 
