@@ -208,7 +208,8 @@ async def test_two_apis_two_workers_a_killed_worker_and_every_total_adds_up(sess
                 for app, status, process in changes:  # each change heard on the other process
                     await listeners[cluster.other(process)].until_heard({(app, status)})
             await _until_no_job_is_live(session)
-            assert workers[1 - victim].poll() is None  # the survivor did the rest
+            assert workers[1 - victim].poll() is None  # the survivor did the rest, the killed import too
+            assert f"← job-{big_id}-" in logs[1 - victim].read_text()
             totals = [(await cluster.ok(1, TOTALS, {"id": encode_id("Estate", e)}, token=dev))["estate"]
                       for e in [estate] + [decode_id(f["estate"], "Estate") for f in flows[:3]]]
         finally:
