@@ -315,6 +315,37 @@ async def test_a_job_whose_worker_died_before_starting_it_runs_on_another(sessio
     assert await _count(session, House, House.application_id == decode_id(app["id"], "Application")) == 20
 
 
+async def test_a_worker_stopped_by_sigterm_hands_its_job_back_at_once(session, tmp_path):
+    """A worker told to stop (SIGTERM: a deploy, a scale-down) cancels the jobs it runs; each
+    goes back in the queue as the worker exits, for another worker to run, rather than waiting
+    for the sweeper to find its heartbeat silent (JOB_STALE_SECONDS, 30 s by default: here 600,
+    so only the hand-back can have queued it)."""
+    await make_bank(session)
+    org = await make_org(session)
+    slow_sweep = FAST | {"JOB_STALE_SECONDS": "600"}
+    port = free_port()
+    with running(start_api(port)):
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            dev = await login(client, org.admin_username)
+            app = (await gql(client, COLLECT, _collection("停机花园"), token=dev)).ok()["createEstateCollection"]
+            job = (await gql(client, IMPORT, {"id": app["id"], "file": None}, token=dev, files={
+                "variables.file": ("big.xlsx", workbook(BIG_ROWS), XLSX)})).ok()["importHouses"]["id"]
+        job_id = decode_id(job, "Job")
+        first = start_worker(log=tmp_path / "first.log", **slow_sweep)
+        with running(first):
+            await _worker_mid_import(session, [tmp_path / "first.log"], job_id)
+            first.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(first.wait, 60)
+        row = await _job_row(session, job_id)
+        assert (row.status, row.attempts) == (JobStatus.QUEUED, 1), (row.status, row.message)
+        assert "已重新排队" in row.message
+        with running(start_worker(**slow_sweep)):
+            await _until(lambda: _job_is(session, job_id, status=JobStatus.SUCCEEDED))
+    row = await _job_row(session, job_id)
+    assert (row.status, row.attempts) == (JobStatus.SUCCEEDED, 2)
+    assert await _count(session, House, House.application_id == decode_id(app["id"], "Application")) == 6000
+
+
 async def _until(check, timeout: float = 90, step: float = 0.05) -> None:
     async def poll():
         while not await check():
