@@ -1,8 +1,10 @@
 """arq job functions: each takes a job id and calls the service that does the work. A failure
-that escapes a service marks the job FAILED (with no internal detail) and is logged."""
+that escapes a service marks the job FAILED (with no internal detail) and is logged; a run that
+lost its lease (`jobs.Superseded`) ends quietly, having written nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -26,11 +28,23 @@ async def _guarded(job_id: int, work: Callable[[int], Awaitable[None]]) -> None:
     """Runs the work with its heartbeat. A run that lost its database or Redis connection is
     not the job's failure (its transaction rolled back, nothing half-written): a running job
     goes back in the queue, and a job whose start did not get through is tried again by arq in
-    a moment (or, the database still away, by the sweeper later). Anything else marks the job
-    FAILED."""
+    a moment (or, the database still away, by the sweeper later). A cancelled run (the worker
+    stopping) hands its job back to the queue. Anything else marks the job FAILED."""
     try:
         async with jobs.heartbeat(job_id):
             await work(job_id)
+    except jobs.Superseded as exc:
+        # Paused past its lease (not dead): another run owns the job; this one's work rolled back.
+        log.warning("job %s: attempt %s was taken over by another run; its work is discarded", job_id, exc.attempt)
+    except asyncio.CancelledError:
+        # The worker is stopping (SIGTERM) or arq's timeout cut the run: its transaction rolls
+        # back, and the job goes back in the queue now rather than once the sweeper finds its
+        # heartbeat silent. arq waits for this before the worker exits.
+        try:
+            await jobs.requeue(job_id, why="后台处理被中止")
+        except Exception as exc:  # the sweeper does it later
+            log.warning("job %s not handed back (%s)", job_id, type(exc).__name__)
+        raise
     except Exception as exc:
         if lost_connection(exc):
             log.warning("job %s lost its connection (%s); tried again", job_id, type(exc).__name__)

@@ -4,20 +4,26 @@ a job that already finished, and a job's work commits together with its SUCCEEDE
 
 Liveness: a running job's worker writes `heartbeat_at` every few seconds (`heartbeat`); a
 sweeper in every worker (`sweep`) queues again a RUNNING job whose heartbeat stopped (its worker
-died), or fails it once its attempts are used up, and queues again a QUEUED job that Redis lost."""
+died), or fails it once its attempts are used up, and queues again a QUEUED job that Redis lost.
+The heartbeat is a lease: a run whose job was taken back (its worker paused, not dead) finds at
+its end that the row names another attempt, and rolls back instead of ending the job again
+(`Superseded`)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
+import time
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
+from arq.constants import in_progress_key_prefix
 from redis.exceptions import RedisError
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,12 +95,18 @@ def liveness() -> Liveness:
                     sweep=float(env("JOB_SWEEP_SECONDS", "10")), max_attempts=int(env("JOB_MAX_ATTEMPTS", "3")))
 
 
-async def enqueue(job_id: int, kind: JobKind) -> None:
+async def enqueue(job_id: int, kind: JobKind, *, sweeping: bool = False) -> None:
     """After the job row is committed. arq's job id makes a second enqueue of the same row a
     no-op; it names the row's creation time too, so a database recreated or restored beside an
     old Redis (ids starting again at 1) never finds its new jobs refused as duplicates, and the
     attempt, so a job queued again after its worker died is a new arq job. Redis being away is
-    not the caller's failure: the row stays QUEUED and the sweeper queues it when Redis is back."""
+    not the caller's failure: the row stays QUEUED and the sweeper queues it when Redis is back.
+
+    From the sweeper (`sweeping`, a row QUEUED for the stale time): if a worker holds that
+    delivery in progress, it took the job and died before starting it (a live worker starts a
+    job at once), and arq keeps the delivery from every other worker until its timeout
+    (JOB_TIMEOUT_SECONDS): the job is delivered again under a new id. Should the old delivery
+    ever run, `start` finds the job taken or finished and does nothing."""
     async with get_sessionmaker()() as session:
         row = (await session.execute(select(Job.created_at, Job.attempts).where(Job.id == job_id))).first()
     stamp = int(row.created_at.timestamp() * 1_000_000) if row else 0
@@ -102,6 +114,9 @@ async def enqueue(job_id: int, kind: JobKind) -> None:
     arq_id = f"job-{job_id}-{stamp}{suffix}"
     try:
         pool = await get_pool()
+        if sweeping and await pool.exists(in_progress_key_prefix + arq_id):
+            log.warning("job %s was taken by a worker that died before starting it; delivered again", job_id)
+            arq_id += f"-r{time.time_ns() // 1_000_000}"
         await tracing.remember_context(pool, arq_id)
         await pool.enqueue_job(FUNCTIONS[kind], job_id, _job_id=arq_id, _queue_name=get_settings().queue_name)
     except (RedisError, OSError) as exc:
@@ -116,6 +131,29 @@ async def publish(job: Job) -> None:
 
 
 _beating: dict[int, int] = {}  # job id → the attempt this process runs (for `heartbeat`)
+# (job id, attempt) of the run in this task (each arq job runs in a task of its own): what its
+# end checks the job row against.
+_this_run: ContextVar[tuple[int, int] | None] = ContextVar("job_run", default=None)
+
+
+class Superseded(Exception):
+    """This run's job was taken back by the sweeper (its heartbeat was silent for the stale time)
+    and is queued or run again elsewhere: nothing of this run may commit."""
+
+    def __init__(self, job_id: int, attempt: int):
+        super().__init__(f"job {job_id}: attempt {attempt} was superseded")
+        self.job_id, self.attempt = job_id, attempt
+
+
+def still_ours(job: Job) -> None:
+    """Raises Superseded unless `job` (a row locked FOR UPDATE in the transaction about to end
+    the run) is RUNNING the attempt this task started. Outside a run (no `start` in this task)
+    there is nothing to compare."""
+    run = _this_run.get()
+    if run is None or run[0] != job.id:
+        return
+    if job.status != JobStatus.RUNNING or job.attempts != run[1]:
+        raise Superseded(job.id, run[1])
 
 
 async def start(job_id: int) -> Job | None:
@@ -123,7 +161,10 @@ async def start(job_id: int) -> Job | None:
     runs it (a repeated delivery). A deadlock with the transaction that made the job (approval
     locks the application, then its refunds take key-share locks on their form's job) is tried
     again: PostgreSQL chose this side, and nothing was written."""
-    return await retrying_deadlocks(lambda: _start(job_id))
+    job = await retrying_deadlocks(lambda: _start(job_id))
+    if job is not None:
+        _this_run.set((job.id, job.attempts))
+    return job
 
 
 async def _start(job_id: int) -> Job | None:
@@ -207,6 +248,10 @@ async def requeue(job_id: int, *, why: str) -> bool:
         job = await session.scalar(select(Job).where(Job.id == job_id).with_for_update())
         if job is None or job.status != JobStatus.RUNNING:
             return False
+        try:
+            still_ours(job)
+        except Superseded:
+            return True  # another run owns the job now: nothing of this one's to undo
         _lost_worker(job, liveness(), why)
         await session.commit()
     await publish(job)
@@ -238,7 +283,7 @@ async def sweep() -> int:
         await publish(job)
     for job in found:
         if job.status == JobStatus.QUEUED:
-            await enqueue(job.id, job.kind)
+            await enqueue(job.id, job.kind, sweeping=True)
     return len(dead)
 
 
@@ -259,9 +304,10 @@ async def report(job_id: int, *, processed: int, total: int | None, message: str
     from core.db import get_reader
 
     progress = min(processed / total, 1.0) if total else 0.0
+    mine = [Job.attempts == run[1]] if (run := _this_run.get()) and run[0] == job_id else []  # not a superseded run's
     async with get_reader().connect() as connection:
         updated = await connection.execute(
-            update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING)
+            update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING, *mine)
             .values(processed=processed, total=total, progress=progress, message=message or Job.message)
             .returning(Job.message))
         row = updated.first()
@@ -272,7 +318,10 @@ async def report(job_id: int, *, processed: int, total: int | None, message: str
 
 
 def succeed(job: Job, *, message: str | None = None, result_document_id: int | None = None) -> None:
-    """Sets the job SUCCEEDED inside the caller's transaction (commit with the work, then publish)."""
+    """Sets the job SUCCEEDED inside the caller's transaction (commit with the work, then publish).
+    `job` is the row locked FOR UPDATE; a superseded run raises (`still_ours`), so its work rolls
+    back with it."""
+    still_ours(job)
     job.status = JobStatus.SUCCEEDED
     job.progress = 1.0
     if job.total is not None:
@@ -293,6 +342,7 @@ async def succeed_with_file(job_id: int, *, kind, filename: str, content_type: s
         running = await session.get_one(Job, job_id, with_for_update=True)
         if running.status != JobStatus.RUNNING:
             return
+        still_ours(running)
         suffix = "." + filename.rsplit(".", 1)[-1] if "." in filename else ""
         doc = await documents.store(session, kind=kind, filename=filename, content_type=content_type, data=data,
                                     organization_id=running.organization_id, created_by_id=running.created_by_id, suffix=suffix)
@@ -304,9 +354,16 @@ async def succeed_with_file(job_id: int, *, kind, filename: str, content_type: s
 
 
 async def fail(job_id: int, *, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+    """Ends the job FAILED, unless it SUCCEEDED already or this task's run of it was superseded
+    (the run now under way decides)."""
     async with get_sessionmaker()() as session:
         job = await session.scalar(select(Job).where(Job.id == job_id).with_for_update())
         if job is None or job.status == JobStatus.SUCCEEDED:
+            return
+        try:
+            still_ours(job)
+        except Superseded:
+            log.warning("job %s: a superseded run's failure is dropped (%s)", job_id, message)
             return
         job.status = JobStatus.FAILED
         job.message = message

@@ -29,10 +29,21 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def start_api(port: int, **env: str) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.asgi:app", "--host", "127.0.0.1", "--port", str(port),
-                             "--no-access-log", "--ws", "websockets-sansio", "--log-level", "warning"],
-                            cwd=ROOT, env=_env(**env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+@contextmanager
+def _output(log: Path | None):
+    """Where a process's output goes: `log` (a file the test reads), or nowhere."""
+    if log is None:
+        yield subprocess.DEVNULL
+    else:
+        with open(log, "w") as out:
+            yield out
+
+
+def start_api(port: int, *, log: Path | None = None, **env: str) -> subprocess.Popen:
+    with _output(log) as out:
+        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.asgi:app", "--host", "127.0.0.1", "--port", str(port),
+                                 "--no-access-log", "--ws", "websockets-sansio", "--log-level", "warning"],
+                                cwd=ROOT, env=_env(**env), stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -44,9 +55,11 @@ def start_api(port: int, **env: str) -> subprocess.Popen:
     raise RuntimeError("API did not start")
 
 
-def start_worker(**env: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "jobs.worker"], cwd=ROOT, env=_env(**env),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def start_worker(*, log: Path | None = None, **env: str) -> subprocess.Popen:
+    """`python -m jobs.worker`; with `log`, its JSON log lines (LOG_LEVEL in `env`) go there."""
+    with _output(log) as out:
+        return subprocess.Popen([sys.executable, "-m", "jobs.worker"], cwd=ROOT, env=_env(**env),
+                                stdout=out, stderr=subprocess.STDOUT)
 
 
 def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
