@@ -16,7 +16,7 @@ import operator
 
 from typing import Any
 
-from graphql import GraphQLNonNull, GraphQLObjectType, GraphQLSchema, Undefined, is_leaf_type
+from graphql import GraphQLEnumType, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, Undefined, is_leaf_type
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -55,8 +55,29 @@ def _method(definition, info_class):
     return resolve
 
 
+def _enum_output(type_: Any):
+    """Strawberry's enum output coercion, by a dict: its own loops over the enum's values for
+    every value it writes (40 000 of them in a 10 000-house tree, 6 % of the request). Anything
+    but a member of the enum's class goes the way it went."""
+    members = {member: name for member in type_.wrapped_cls for name, value in type_.values.items()
+               if member.value == value.value}
+    cls, slow = type_.wrapped_cls, type_.coerce_output_value
+
+    def coerce_output_value(output_value: Any) -> Any:
+        if type(output_value) is cls:
+            name = members.get(output_value)
+            if name is not None:
+                return name
+        return slow(output_value)
+
+    return coerce_output_value
+
+
 def speed_up(schema: GraphQLSchema, info_class=None) -> int:
     changed = 0
+    for type_ in schema.type_map.values():
+        if isinstance(type_, GraphQLEnumType) and getattr(type_, "wrapped_cls", None) is not None:
+            type_.coerce_output_value = type_.serialize = _enum_output(type_)
     for type_ in schema.type_map.values():
         if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__") or type_.name in (
                 "Query", "Mutation", "Subscription"):

@@ -13,6 +13,7 @@ a bank user sees them masked (mask_id_number, mask_phone)."""
 from __future__ import annotations
 
 import base64
+import binascii
 import hmac
 import os
 from functools import lru_cache
@@ -71,8 +72,13 @@ def reveal(token: str, field: str) -> str:
     if not token.startswith(PREFIX):
         raise ValueError("not a sealed value")
     key_id, _, body = token[len(PREFIX):].partition(":")
-    raw = base64.urlsafe_b64decode(body)
+    # binascii on a translated copy: base64.urlsafe_b64decode's checks and conversions were a
+    # third of a reveal, and a tree of 10 000 owners reveals 20 000 numbers.
+    raw = binascii.a2b_base64(body.encode().translate(_FROM_URLSAFE) + b"=" * (-len(body) % 4))
     return _keys().aeads[key_id].decrypt(raw[:12], raw[12:], field.encode()).decode()
+
+
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 
 
 def digest(value: str, field: str) -> str:
