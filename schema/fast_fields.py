@@ -137,6 +137,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._leaf_plans: dict[tuple, tuple] = {}
+        self._object_items: dict[tuple, tuple] = {}
         # The result cap (schema/cost.py): the bounds it was costed with may be older than the data.
         self._items_left = get_settings().max_query_objects
 
@@ -146,6 +147,54 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if self._items_left < 0:
                 raise QueryTooComplex("查询结果的对象数超过上限，请分页或拆分查询")
         return super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
+
+    def complete_list_item_value(self, item, complete_results, item_type, field_details_list, info, item_path,
+                                 position_context):
+        """An object in a list (a house of a building, an owner of a house) goes straight to
+        execute_fields with the list's collected sub-selection: what complete_value,
+        complete_object_value and collect_and_execute_subfields would do for it, without their
+        dispatch (20 000 objects in a 10 000-house tree). Nulls, errors, abstract types,
+        is_type_of refusals, awaitables and @defer take graphql-core's way."""
+        key = (item_type, id(field_details_list))
+        cached = self._object_items.get(key)
+        if cached is None:
+            cached = self._object_items[key] = (field_details_list, self._object_item_plan(item_type, field_details_list))
+        plan = cached[1]
+        if plan is None or position_context is not None or item is None or isinstance(item, Exception):
+            return super().complete_list_item_value(item, complete_results, item_type, field_details_list, info,
+                                                    item_path, position_context)
+        object_type, grouped_field_set = plan
+        if object_type.is_type_of is not None and object_type.is_type_of(item, info) is not True:
+            return super().complete_list_item_value(item, complete_results, item_type, field_details_list, info,
+                                                    item_path, position_context)
+        try:
+            completed = self.execute_fields(object_type, item, item_path, grouped_field_set, None)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+            complete_results.append(None)
+            return False
+        if not self.is_awaitable(completed):
+            complete_results.append(completed)
+            return False
+
+        async def await_completed() -> Any:
+            try:
+                return await completed
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                return None
+
+        complete_results.append(await_completed())
+        return True
+
+    def _object_item_plan(self, item_type, field_details_list) -> tuple | None:
+        """(object type, its grouped sub-fields) for a list of a concrete object type with no
+        @defer below it, else None."""
+        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if not isinstance(object_type, GraphQLObjectType):
+            return None
+        grouped_field_set, new_defer_usages, _forbidden = self.collect_subfields(object_type, field_details_list)
+        return None if new_defer_usages else (object_type, grouped_field_set)
 
     def execute_fields(self, parent_type, source_value, path, grouped_field_set, position_context):
         key = (parent_type, id(grouped_field_set))
