@@ -16,7 +16,7 @@ import operator
 
 from typing import Any
 
-from graphql import GraphQLEnumType, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, Undefined, is_leaf_type
+from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, Undefined, is_leaf_type
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -52,7 +52,22 @@ def _method(definition, info_class):
     else:
         def resolve(source, raw_info):
             return fn(source, info_class(_raw_info=raw_info, _field=definition))
+
+        if (objects := getattr(fn, "objects_in_context", None)) is not None:
+            resolve.objects_in_context = objects
     return resolve
+
+
+def objects_in_context(read):
+    """Marks a `def field(self, info)` resolver of a list of objects with `read(source, context)`:
+    the same list when it can be had at once (already loaded, the viewer may see it all), else
+    None. FastExecutionContext then completes the list without a ResolveInfo or the field's
+    completion dispatch; on None it calls the resolver as usual."""
+    def mark(fn):
+        fn.objects_in_context = read
+        return fn
+
+    return mark
 
 
 def _enum_output(type_: Any):
@@ -122,6 +137,13 @@ def _leaf_plan(executor: Any, parent_type: GraphQLObjectType, grouped_field_set:
             if is_leaf_type(leaf):
                 fast = (read, leaf.coerce_output_value, non_null)
                 any_fast = True
+        objects = getattr(resolve, "objects_in_context", None)
+        if objects is not None and not field.args and not node.arguments and (
+                middleware is None or middleware.get_field_resolver(resolve) is resolve):
+            type_ = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+            if isinstance(type_, GraphQLList):
+                fast = (objects, type_.of_type)
+                any_fast = True
         entries.append((key, details, fast))
     return entries if any_fast else None
 
@@ -187,6 +209,34 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         complete_results.append(await_completed())
         return True
 
+    def _complete_objects(self, item_type, field_details_list, path, objects) -> list | None:
+        """The completed list of `objects` (House.owners) when each is plainly of the item type
+        and completes at once without an error; else None, and the field goes graphql-core's way
+        from the start (reads have no side effects, so nothing is done twice that matters)."""
+        key = (item_type, id(field_details_list))
+        cached = self._object_items.get(key)
+        if cached is None:
+            cached = self._object_items[key] = (field_details_list, self._object_item_plan(item_type, field_details_list))
+        plan = cached[1]
+        if plan is None or not isinstance(objects, (list, tuple)) or len(objects) > self._items_left:
+            return None
+        object_type, grouped_field_set = plan
+        is_type_of, is_awaitable, execute_fields = object_type.is_type_of, self.is_awaitable, self.execute_fields
+        completed = []
+        try:
+            for index, item in enumerate(objects):
+                if item is None or (is_type_of is not None and is_type_of(item, None) is not True):
+                    return None
+                value = execute_fields(object_type, item, path.add_key(index, None), grouped_field_set, None)
+                completed.append(value)
+                if is_awaitable(value):
+                    self.settle_in_background([v for v in completed if is_awaitable(v)])
+                    return None
+        except Exception:
+            return None
+        self._items_left -= len(objects)
+        return completed
+
     def _object_item_plan(self, item_type, field_details_list) -> tuple | None:
         """(object type, its grouped sub-fields) for a list of a concrete object type with no
         @defer below it, else None."""
@@ -211,7 +261,15 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         awaitable_fields: list[str] = []
         try:
             for response_name, details, fast in plan:
-                if fast is not None:
+                if fast is not None and len(fast) == 2:
+                    objects = fast[0](source_value, self.context_value)
+                    if objects is not None:
+                        completed = self._complete_objects(fast[1], details, Path(path, response_name, parent_type.name),
+                                                           objects)
+                        if completed is not None:
+                            results[response_name] = completed
+                            continue
+                elif fast is not None:
                     read, coerce, non_null = fast
                     try:
                         value = read(source_value)
