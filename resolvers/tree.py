@@ -173,6 +173,15 @@ async def houses(info, *, filter, first, after):
         )
 
 
+def visible_owners(house, context) -> list[Any] | None:
+    """House.owners at once: the owners its loader attached, when the viewer may see them in
+    full; else None (the resolver then loads them or masks them for a bank)."""
+    viewer = context.viewer
+    if house.owner_list is None or viewer is None or not viewer.can_see_org(house.developer_id):
+        return None
+    return house.owner_list
+
+
 async def masked_owners(info, house, owners) -> list[Any]:
     """A bank sees the owners of a house on one of its owner-paid notices (its payers), their
     numbers masked; no one else outside the developer and staff sees owners."""

@@ -16,7 +16,7 @@ import operator
 
 from typing import Any
 
-from graphql import GraphQLNonNull, GraphQLObjectType, GraphQLSchema, Undefined, is_leaf_type
+from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, Undefined, is_leaf_type
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -52,11 +52,47 @@ def _method(definition, info_class):
     else:
         def resolve(source, raw_info):
             return fn(source, info_class(_raw_info=raw_info, _field=definition))
+
+        if (objects := getattr(fn, "objects_in_context", None)) is not None:
+            resolve.objects_in_context = objects
     return resolve
+
+
+def objects_in_context(read):
+    """Marks a `def field(self, info)` resolver of a list of objects with `read(source, context)`:
+    the same list when it can be had at once (already loaded, the viewer may see it all), else
+    None. FastExecutionContext then completes the list without a ResolveInfo or the field's
+    completion dispatch; on None it calls the resolver as usual."""
+    def mark(fn):
+        fn.objects_in_context = read
+        return fn
+
+    return mark
+
+
+def _enum_output(type_: Any):
+    """Strawberry's enum output coercion, by a dict: its own loops over the enum's values for
+    every value it writes (40 000 of them in a 10 000-house tree, 6 % of the request). Anything
+    but a member of the enum's class goes the way it went."""
+    members = {member: name for member in type_.wrapped_cls for name, value in type_.values.items()
+               if member.value == value.value}
+    cls, slow = type_.wrapped_cls, type_.coerce_output_value
+
+    def coerce_output_value(output_value: Any) -> Any:
+        if type(output_value) is cls:
+            name = members.get(output_value)
+            if name is not None:
+                return name
+        return slow(output_value)
+
+    return coerce_output_value
 
 
 def install_direct_resolvers(schema: GraphQLSchema, info_class=None) -> int:
     changed = 0
+    for type_ in schema.type_map.values():
+        if isinstance(type_, GraphQLEnumType) and getattr(type_, "wrapped_cls", None) is not None:
+            type_.coerce_output_value = type_.serialize = _enum_output(type_)
     for type_ in schema.type_map.values():
         if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__") or type_.name in (
                 "Query", "Mutation", "Subscription"):
@@ -101,6 +137,13 @@ def _leaf_plan(executor: Any, parent_type: GraphQLObjectType, grouped_field_set:
             if is_leaf_type(leaf):
                 fast = (read, leaf.coerce_output_value, non_null)
                 any_fast = True
+        objects = getattr(resolve, "objects_in_context", None)
+        if objects is not None and not field.args and not node.arguments and (
+                middleware is None or middleware.get_field_resolver(resolve) is resolve):
+            type_ = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+            if isinstance(type_, GraphQLList):
+                fast = (objects, type_.of_type)
+                any_fast = True
         entries.append((key, details, fast))
     return entries if any_fast else None
 
@@ -116,6 +159,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._leaf_plans: dict[tuple, tuple] = {}
+        self._object_items: dict[tuple, tuple] = {}
         # The result cap (schema/cost.py): the bounds it was costed with may be older than the data.
         self._items_left = get_settings().max_query_objects
 
@@ -125,6 +169,82 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if self._items_left < 0:
                 raise QueryTooComplex("查询结果的对象数超过上限，请分页或拆分查询")
         return super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
+
+    def complete_list_item_value(self, item, complete_results, item_type, field_details_list, info, item_path,
+                                 position_context):
+        """An object in a list (a house of a building, an owner of a house) goes straight to
+        execute_fields with the list's collected sub-selection: what complete_value,
+        complete_object_value and collect_and_execute_subfields would do for it, without their
+        dispatch (20 000 objects in a 10 000-house tree). Nulls, errors, abstract types,
+        is_type_of refusals, awaitables and @defer take graphql-core's way."""
+        key = (item_type, id(field_details_list))
+        cached = self._object_items.get(key)
+        if cached is None:
+            cached = self._object_items[key] = (field_details_list, self._object_item_plan(item_type, field_details_list))
+        plan = cached[1]
+        if plan is None or position_context is not None or item is None or isinstance(item, Exception):
+            return super().complete_list_item_value(item, complete_results, item_type, field_details_list, info,
+                                                    item_path, position_context)
+        object_type, grouped_field_set = plan
+        if object_type.is_type_of is not None and object_type.is_type_of(item, info) is not True:
+            return super().complete_list_item_value(item, complete_results, item_type, field_details_list, info,
+                                                    item_path, position_context)
+        try:
+            completed = self.execute_fields(object_type, item, item_path, grouped_field_set, None)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+            complete_results.append(None)
+            return False
+        if not self.is_awaitable(completed):
+            complete_results.append(completed)
+            return False
+
+        async def await_completed() -> Any:
+            try:
+                return await completed
+            except Exception as raw_error:
+                self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                return None
+
+        complete_results.append(await_completed())
+        return True
+
+    def _complete_objects(self, item_type, field_details_list, path, objects) -> list | None:
+        """The completed list of `objects` (House.owners) when each is plainly of the item type
+        and completes at once without an error; else None, and the field goes graphql-core's way
+        from the start (reads have no side effects, so nothing is done twice that matters)."""
+        key = (item_type, id(field_details_list))
+        cached = self._object_items.get(key)
+        if cached is None:
+            cached = self._object_items[key] = (field_details_list, self._object_item_plan(item_type, field_details_list))
+        plan = cached[1]
+        if plan is None or not isinstance(objects, (list, tuple)) or len(objects) > self._items_left:
+            return None
+        object_type, grouped_field_set = plan
+        is_type_of, is_awaitable, execute_fields = object_type.is_type_of, self.is_awaitable, self.execute_fields
+        completed = []
+        try:
+            for index, item in enumerate(objects):
+                if item is None or (is_type_of is not None and is_type_of(item, None) is not True):
+                    return None
+                value = execute_fields(object_type, item, path.add_key(index, None), grouped_field_set, None)
+                completed.append(value)
+                if is_awaitable(value):
+                    self.settle_in_background([v for v in completed if is_awaitable(v)])
+                    return None
+        except Exception:
+            return None
+        self._items_left -= len(objects)
+        return completed
+
+    def _object_item_plan(self, item_type, field_details_list) -> tuple | None:
+        """(object type, its grouped sub-fields) for a list of a concrete object type with no
+        @defer below it, else None."""
+        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if not isinstance(object_type, GraphQLObjectType):
+            return None
+        grouped_field_set, new_defer_usages, _forbidden = self.collect_subfields(object_type, field_details_list)
+        return None if new_defer_usages else (object_type, grouped_field_set)
 
     def execute_fields(self, parent_type, source_value, path, grouped_field_set, position_context):
         key = (parent_type, id(grouped_field_set))
@@ -141,7 +261,15 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         awaitable_fields: list[str] = []
         try:
             for response_name, details, fast in plan:
-                if fast is not None:
+                if fast is not None and len(fast) == 2:
+                    objects = fast[0](source_value, self.context_value)
+                    if objects is not None:
+                        completed = self._complete_objects(fast[1], details, Path(path, response_name, parent_type.name),
+                                                           objects)
+                        if completed is not None:
+                            results[response_name] = completed
+                            continue
+                elif fast is not None:
                     read, coerce, non_null = fast
                     try:
                         value = read(source_value)

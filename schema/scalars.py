@@ -24,6 +24,12 @@ def parse_decimal(value: object) -> Decimal:
 
 def format_decimal(value: Decimal) -> str:
     """Money and areas with exactly two decimals; finer values (rates, shares) with up to six."""
+    if type(value) is Decimal:
+        # Money read from a numeric(…, 2) column already has two places, and its str is the
+        # answer (a tree of 10 000 houses formats 60 000 of them): quantize only the others.
+        text = str(value)
+        if text[-3:-2] == "." and "E" not in text:
+            return text
     value = Decimal(value)
     if value == value.quantize(TWO_PLACES):
         return str(value.quantize(TWO_PLACES))

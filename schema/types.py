@@ -14,6 +14,7 @@ from core.ids import encode_id
 from resolvers import accounts as account_resolvers
 from resolvers import applications as application_resolvers
 from resolvers import tree as tree_resolvers
+from schema.execution import objects_in_context
 from schema.enums import (
     AccountStatus, BuildingStructure, DepositTiming, DocumentKind, HouseUsage, IdType, LedgerKind, RecordStatus,
     RegistrationFileKind, Role, SalesStatus, UserStatus,
@@ -305,6 +306,7 @@ class House(Node):
         return await info.context.loaders.building_by_id.load(self.building_id)
 
     @strawberry.field
+    @objects_in_context(tree_resolvers.visible_owners)
     def owners(self, info: Info) -> list[Owner]:
         """Attached when the house came with its building's houses; else through the loader
         (a sync resolver may return the loader's awaitable). In full for the developer and staff;

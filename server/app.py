@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any
 from urllib.parse import quote
 
+import orjson
 from arq.constants import health_check_key_suffix
 from graphql import GraphQLError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -98,6 +99,20 @@ class GraphQLApp(GraphQL):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return graphiql.page()
+
+    def create_response(self, response_data, sub_response: Response) -> Response:
+        """The body encoded by orjson, straight to UTF-8 bytes: json.dumps spent about 65 ms of a
+        5.5 MB estate tree (and escaped every Chinese character to six bytes); orjson takes a
+        tenth of that. Same JSON values; keys that are not strings become strings as json.dumps
+        makes them. WebSocket messages keep Strawberry's encode_json (text frames)."""
+        response = Response(orjson.dumps(response_data, option=orjson.OPT_NON_STR_KEYS), status_code=200,
+                            media_type="application/json")
+        response.headers.raw.extend(sub_response.headers.raw)
+        if sub_response.background:
+            response.background = sub_response.background
+        if sub_response.status_code:
+            response.status_code = sub_response.status_code
+        return response
 
     async def parse_multipart(self, request):
         try:

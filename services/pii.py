@@ -13,7 +13,7 @@ a bank user sees them masked (mask_id_number, mask_phone)."""
 from __future__ import annotations
 
 import base64
-import hashlib
+import binascii
 import hmac
 import os
 from functools import lru_cache
@@ -72,21 +72,36 @@ def reveal(token: str, field: str) -> str:
     if not token.startswith(PREFIX):
         raise ValueError("not a sealed value")
     key_id, _, body = token[len(PREFIX):].partition(":")
-    raw = base64.urlsafe_b64decode(body)
+    # binascii on a translated copy: base64.urlsafe_b64decode's checks and conversions were a
+    # third of a reveal, and a tree of 10 000 owners reveals 20 000 numbers.
+    raw = binascii.a2b_base64(body.encode().translate(_FROM_URLSAFE) + b"=" * (-len(body) % 4))
     return _keys().aeads[key_id].decrypt(raw[:12], raw[12:], field.encode()).decode()
+
+
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 
 
 def digest(value: str, field: str) -> str:
     """The keyed hash that matching and deduplication compare (hex, 64 characters), of the
     number as validation writes it: NFKC-folded, an ID number's letters upper case."""
     canonical = normalise(value).upper() if field == ID_NUMBER else normalise(value)
-    return hmac.new(_keys().hash_key, f"{field}\0{canonical}".encode(), hashlib.sha256).hexdigest()
+    # hmac.digest: OpenSSL's one-shot HMAC, without an HMAC object per call (imports hash
+    # two numbers for every owner of 100 000 rows).
+    return hmac.digest(_keys().hash_key, f"{field}\0{canonical}".encode(), "sha256").hex()
+
+
+SEALED_COLUMNS = ("id_number", "id_number_hash", "phone", "phone_hash")
+
+
+def sealed_values(id_number: str, phone: str) -> tuple[str, str, str, str]:
+    """The four stored columns of an owner's plain ID number and phone, in SEALED_COLUMNS' order
+    (the bulk writers COPY them as they are)."""
+    return seal(id_number, ID_NUMBER), digest(id_number, ID_NUMBER), seal(phone, PHONE), digest(phone, PHONE)
 
 
 def sealed_columns(id_number: str, phone: str) -> dict[str, str]:
     """The four stored columns of an owner's plain ID number and phone."""
-    return {"id_number": seal(id_number, ID_NUMBER), "id_number_hash": digest(id_number, ID_NUMBER),
-            "phone": seal(phone, PHONE), "phone_hash": digest(phone, PHONE)}
+    return dict(zip(SEALED_COLUMNS, sealed_values(id_number, phone)))
 
 
 def stored_from_snapshot(owner: dict) -> dict[str, str]:

@@ -468,7 +468,7 @@ async def _ledgers_add_up(session) -> None:
 
 
 def _tree_adds_up(estate: dict, houses: int) -> None:
-    """The estate's and each building's totals are their houses' sums, by services/tree.py's
+    """The estate's and each building's totals are their houses' sums, by services/tree/read.py's
     rules: dues and counts of ACTIVE houses, paid and balance of houses not PENDING."""
     rules = {"depositDue": ("ACTIVE",), "depositPaid": ("ACTIVE", "CANCELLED"), "balance": ("ACTIVE", "CANCELLED")}
     all_houses = [h for b in estate["buildings"] for h in b["houses"]]

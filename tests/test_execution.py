@@ -75,6 +75,18 @@ class Query:
     def strict(self) -> list[Item] | None:
         return ROWS[:2]  # type: ignore[return-value]
 
+    @strawberry.field
+    def gaps(self) -> list[Item | None]:
+        return [ROWS[0], None, ROWS[4]]  # type: ignore[return-value]
+
+    @strawberry.field
+    def strict_gaps(self) -> list[Item] | None:
+        return [ROWS[0], None]  # type: ignore[return-value]
+
+    @strawberry.field
+    def foreign(self) -> list[Item] | None:
+        return [ROWS[0], "not an item"]  # type: ignore[return-value]
+
 
 def small_schema():
     s = strawberry.Schema(Query)
@@ -85,6 +97,9 @@ def small_schema():
 QUERY = """{
   items { name note colour weight count label echo later alias: name again: count ... on Item { count } }
   strict { name count }
+  gaps { name count }
+  strictGaps { name }
+  foreign { name }
 }"""
 
 
@@ -109,6 +124,10 @@ async def test_leaf_executor_matches_graphql_core_on_good_and_bad_values():
     assert data["items"][0] == {"name": "a", "note": None, "colour": "RED", "weight": "1.50", "count": 1,
                                 "label": "a:1", "echo": ">a", "later": 2, "alias": "a", "again": 1}
     assert data["items"][1] is None and data["items"][2] is None and data["strict"] is None
+    # Objects in lists (the executor's own path for them): nulls where the list allows them,
+    # the whole list null where it does not.
+    assert data["gaps"] == [{"name": "a", "count": 1}, None, {"name": "e", "count": 5}]
+    assert data["strictGaps"] is None and ("strictGaps", 1) in {path for _, path, _ in errors}
     assert {path for _, path, _ in errors} >= {("items", 1, "name"), ("items", 2, "colour"), ("strict", 1, "name")}
 
 

@@ -17,7 +17,7 @@ from models import Bank, Building, Document, Estate, House, LedgerEntry, Organiz
 from models.enums import RecordStatus
 from services import pii
 from services.access import Viewer
-from services.batches import grouped, in_keys, rows_by_id
+from services.batches import KEYS, any_key, by_id, grouped_by
 from services.pagination import Page, keyset_page, like_pattern
 from services.records import (
     BankRecord, BuildingRecord, DocumentRecord, EstateRecord, HouseRecord, LedgerRecord, OrganizationRecord,
@@ -49,62 +49,70 @@ def _user_columns():
 
 # ---------------------------------------------------------------- batched loads (by key)
 
+_ESTATES = select(*Estate.__table__.c).where(any_key(Estate.id))
+_BUILDINGS = building_select().where(any_key(Building.id))
+_HOUSES = house_select().where(any_key(House.id))
+_ORGANIZATIONS = select(*Organization.__table__.c).where(any_key(Organization.id))
+_BANKS = select(*Bank.__table__.c).where(any_key(Bank.id))
+_USERS = select(*_user_columns()).where(any_key(User.id))
+_BUILDINGS_BY_ESTATE = building_select().where(any_key(Building.estate_id)).order_by(Building.id)
+_HOUSES_BY_BUILDING = house_select().where(any_key(House.building_id)).order_by(House.id)
+_OWNERS_BY_HOUSE = (select(*Owner.__table__.c).where(any_key(Owner.house_id))
+                    .order_by(Owner.house_id, Owner.position, Owner.id))
+_USERS_BY_ORGANIZATION = select(*_user_columns()).where(any_key(User.organization_id)).order_by(User.id)
+_ATTACHMENTS_BY_ORGANIZATION = (select(*Document.__table__.c)
+                                .where(any_key(Document.organization_id), Document.registration_kind.is_not(None))
+                                .order_by(Document.id))
+_LEDGER_BY_HOUSE = (select(*LedgerEntry.__table__.c).where(any_key(LedgerEntry.house_id))
+                    .order_by(LedgerEntry.house_id, LedgerEntry.id))
+
+
 async def estates_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
-    return await rows_by_id(session, select(*Estate.__table__.c), Estate.id, EstateRecord, ids)
+    return await by_id(session, _ESTATES, EstateRecord, ids)
 
 
 async def buildings_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
-    return await rows_by_id(session, building_select(), Building.id, BuildingRecord, ids)
+    return await by_id(session, _BUILDINGS, BuildingRecord, ids)
 
 
 async def houses_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
-    return await rows_by_id(session, house_select(), House.id, HouseRecord, ids)
+    return await by_id(session, _HOUSES, HouseRecord, ids)
 
 
 async def organizations_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
-    return await rows_by_id(session, select(*Organization.__table__.c), Organization.id, OrganizationRecord, ids)
+    return await by_id(session, _ORGANIZATIONS, OrganizationRecord, ids)
 
 
 async def banks_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
-    return await rows_by_id(session, select(*Bank.__table__.c), Bank.id, BankRecord, ids)
+    return await by_id(session, _BANKS, BankRecord, ids)
 
 
 async def users_by_id(session: Reader, ids: Sequence[int]) -> list[Any]:
-    return await rows_by_id(session, select(*_user_columns()), User.id, UserRecord, ids)
+    return await by_id(session, _USERS, UserRecord, ids)
 
 
 async def buildings_by_estate(session: Reader, estate_ids: Sequence[int]) -> list[list[Any]]:
-    q = building_select().where(in_keys(Building.estate_id, estate_ids)).order_by(Building.id)
-    return await grouped(session, q, "estate_id", BuildingRecord, estate_ids)
+    return await grouped_by(session, _BUILDINGS_BY_ESTATE, "estate_id", BuildingRecord, estate_ids)
 
 
 async def houses_by_building(session: Reader, building_ids: Sequence[int]) -> list[list[Any]]:
-    q = house_select().where(in_keys(House.building_id, building_ids)).order_by(House.id)
-    return await grouped(session, q, "building_id", HouseRecord, building_ids)
+    return await grouped_by(session, _HOUSES_BY_BUILDING, "building_id", HouseRecord, building_ids)
 
 
 async def owners_by_house(session: Reader, house_ids: Sequence[int]) -> list[list[Any]]:
-    q = select(*Owner.__table__.c).where(in_keys(Owner.house_id, house_ids)).order_by(Owner.house_id, Owner.position, Owner.id)
-    return await grouped(session, q, "house_id", OwnerRecord, house_ids)
+    return await grouped_by(session, _OWNERS_BY_HOUSE, "house_id", OwnerRecord, house_ids)
 
 
 async def users_by_organization(session: Reader, org_ids: Sequence[int]) -> list[list[Any]]:
-    q = select(*_user_columns()).where(in_keys(User.organization_id, org_ids)).order_by(User.id)
-    return await grouped(session, q, "organization_id", UserRecord, org_ids)
+    return await grouped_by(session, _USERS_BY_ORGANIZATION, "organization_id", UserRecord, org_ids)
 
 
 async def attachments_by_organization(session: Reader, org_ids: Sequence[int]) -> list[list[Any]]:
-    q = (
-        select(*Document.__table__.c)
-        .where(in_keys(Document.organization_id, org_ids), Document.registration_kind.is_not(None))
-        .order_by(Document.id)
-    )
-    return await grouped(session, q, "organization_id", DocumentRecord, org_ids)
+    return await grouped_by(session, _ATTACHMENTS_BY_ORGANIZATION, "organization_id", DocumentRecord, org_ids)
 
 
 async def ledger_by_house(session: Reader, house_ids: Sequence[int]) -> list[list[Any]]:
-    q = select(*LedgerEntry.__table__.c).where(in_keys(LedgerEntry.house_id, house_ids)).order_by(LedgerEntry.house_id, LedgerEntry.id)
-    return await grouped(session, q, "house_id", LedgerRecord, house_ids)
+    return await grouped_by(session, _LEDGER_BY_HOUSE, "house_id", LedgerRecord, house_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,25 +136,32 @@ def _totals_columns():
     )
 
 
-async def _totals(session: Reader, key_column, keys: Sequence[int]) -> list[Totals]:
-    q = (
+def _totals_select(key_column) -> Select:
+    return (
         select(key_column.label("key"), *_totals_columns())
         .select_from(House)
         .join(Building, Building.id == House.building_id)
-        .where(in_keys(key_column, keys))
+        .where(any_key(key_column))
         .group_by(key_column)
     )
+
+
+_BUILDING_TOTALS = _totals_select(Building.id)
+_ESTATE_TOTALS = _totals_select(Building.estate_id)
+
+
+async def _totals(session: Reader, statement: Select, keys: Sequence[int]) -> list[Totals]:
     found = {r.key: Totals(r.house_count, r.total_building_area, r.deposit_due, r.deposit_paid, r.balance)
-             for r in (await session.execute(q)).all()}
+             for r in (await session.execute(statement, {KEYS: list(keys)})).all()}
     return [found.get(k, Totals()) for k in keys]
 
 
 async def building_totals(session: Reader, building_ids: Sequence[int]) -> list[Totals]:
-    return await _totals(session, Building.id, building_ids)
+    return await _totals(session, _BUILDING_TOTALS, building_ids)
 
 
 async def estate_totals(session: Reader, estate_ids: Sequence[int]) -> list[Totals]:
-    return await _totals(session, Building.estate_id, estate_ids)
+    return await _totals(session, _ESTATE_TOTALS, estate_ids)
 
 
 # ---------------------------------------------------------------- pages
