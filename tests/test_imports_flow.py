@@ -61,7 +61,7 @@ async def test_estate_collection_end_to_end(session, worker):
         # are read from the houses (none is stored yet), and submit stores exactly those.
         from models import ApplicationHouse
         from services.applications import read
-        from services.applications.houses import current_snapshots
+        from services.houses.snapshots import current_snapshots
         from core.ids import decode_id
 
         app_id = decode_id(app["id"], "Application")

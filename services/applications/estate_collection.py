@@ -15,7 +15,7 @@ from models import Application, ApplicationHouse, Bank, Building, Estate, House
 from models.enums import DISTRICTS, ApplicationType, DepositTiming, RecordStatus
 from services import audit, banks, codes
 from services.access import Viewer
-from services.applications import houses as H
+from services.houses import snapshots as H
 from services.applications import lifecycle
 from services.validators import as_typed, normalise
 

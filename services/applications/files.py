@@ -19,7 +19,7 @@ from models import Application, ApplicationHouse, Building, Document, Estate, Ho
 from models.enums import APPLICATION_LABELS, ApplicationType, DocumentKind, JobKind, JobStatus
 from services import documents, jobs, pii
 from services.access import Viewer
-from services.applications import houses as H
+from services.houses import snapshots as H
 from services.applications import lifecycle
 
 log = logging.getLogger("wxfund.applications")

@@ -18,7 +18,7 @@ from models.enums import (
 )
 from services import pii
 from services.access import Viewer
-from services.applications import houses as H
+from services.houses import snapshots as H
 from services.applications import lifecycle
 from services.applications.estate_collection import _clean, _editable, active_estate_of_viewer
 from services.validators import as_typed, normalise, valid_credit_code, valid_mobile, valid_resident_id

@@ -222,7 +222,7 @@ async def submit(session: AsyncSession, viewer: Viewer, app_id: int | None, refu
     if problems:
         raise together(problems)
     await acquire_locks(session, app, targets)
-    from services.applications.houses import freeze_created
+    from services.houses.snapshots import freeze_created
 
     await freeze_created(session, app)
     app.submitted_at = datetime.now(timezone.utc)
@@ -290,7 +290,7 @@ async def approve(session: AsyncSession, viewer: Viewer, app_id: int | None, com
     if app.status != S.ACCEPTED:
         raise InvalidState(f"业务单当前为{STATUS_LABELS[app.status]}，只有已受理的业务单可以审核通过")
     from services.applications import deposit_effects, refund_form
-    from services.applications.houses import stretch_buildings
+    from services.houses.snapshots import stretch_buildings
 
     await stretch_buildings(session, app)  # the buildings as the houses make them, for the standards
     impacts = await deposit_effects.plan(session, app)  # from the data before the change

@@ -16,7 +16,7 @@ from models import Application, ApplicationHouse, Building, Document, House
 from models.enums import ApplicationType, DepositTiming, LedgerKind, RecordStatus
 from services import ledger, money
 from services.access import Viewer
-from services.applications import houses as H
+from services.houses import snapshots as H
 from services.applications import lifecycle
 from services.applications.estate_collection import _clean, _editable, active_estate_of_viewer
 
