@@ -37,7 +37,7 @@ async def startup(ctx) -> None:
 
     use_pre_ping()
 
-    for module in ("python_calamine", "openpyxl", "services.workbook", "services.pdf", "weasyprint"):
+    for module in ("python_calamine", "openpyxl", "sheets.house_reader", "sheets.house_writer", "services.pdf", "weasyprint"):
         importlib.import_module(module)
     from sqlalchemy import text
 

@@ -16,6 +16,7 @@ from schema.enums import (
 from schema.types import Building, Document, Estate, House, Node, Organization, Owner, User, _connection, _is
 from services import records
 from services.applications import read
+from services.houses import fields
 
 
 @strawberry.type
@@ -95,16 +96,9 @@ class HouseSnapshot:
 def snapshot(data: dict[str, Any] | None, prefix: str) -> HouseSnapshot | None:
     if data is None:
         return None
-    from models import enums
-
     return HouseSnapshot(
-        code=data.get("code"), building_name=data["buildingName"], unit=data.get("unit"), floor=data["floor"],
-        room_number=data["roomNumber"], address=data["address"], usage=enums.HouseUsage(data["usage"]),
-        layout=data.get("layout"),  # absent from snapshots taken before 户型 existed (migration 0011)
-        has_elevator=data["hasElevator"], building_area=Decimal(data["buildingArea"]),
-        inner_area=None if data.get("innerArea") is None else Decimal(data["innerArea"]),
-        price=None if data.get("price") is None else Decimal(data["price"]),
-        real_estate_unit_number=data.get("realEstateUnitNumber"), sales_status=enums.SalesStatus(data["salesStatus"]),
+        code=data.get("code"), building_name=data["buildingName"],
+        **{"layout": None, **fields.snapshot_values(data)},  # no 户型 in snapshots taken before it existed
         owners=[SnapshotOwner(encode_id("SnapshotOwner", 0) + f"-{prefix}-{i}", o) for i, o in enumerate(data.get("owners") or [])],
     )
 

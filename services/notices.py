@@ -29,6 +29,7 @@ from models.enums import (
 )
 from services import audit, jobs, pii
 from services.access import Viewer
+from services.houses import fields
 from services.applications.lifecycle import next_number
 
 NOTICE_LOCKS = (ApplicationType.HOUSE_INFO_CHANGE, ApplicationType.HOUSE_SPLIT_MERGE, ApplicationType.HOUSE_CANCELLATION)
@@ -139,7 +140,7 @@ async def _commit_and_render(session: AsyncSession, notices: list[PaymentNotice]
 
 
 def _location(building: Building, house: House) -> str:
-    return f"{building.name}{house.unit or ''}{house.room_number}"
+    return fields.location(building.name, house.unit, house.room_number)
 
 
 async def _standard_names(session: AsyncSession, houses: Sequence[House]) -> dict[int, str | None]:

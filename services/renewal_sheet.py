@@ -43,7 +43,7 @@ class AmountRow:
 def write(rows: Iterable[RenewalRow]) -> bytes:
     """The sheet with the default amounts: text stored as text, amounts as numbers shown 0.00,
     the header row frozen."""
-    from services.workbook import typed_cells
+    from sheets.house_writer import typed_cells
 
     wb = Workbook()
     ws = wb.active

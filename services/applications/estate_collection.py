@@ -16,6 +16,7 @@ from models.enums import DISTRICTS, ApplicationType, DepositTiming, RecordStatus
 from services import audit, banks, codes
 from services.access import Viewer
 from services.houses import snapshots as H
+from services.houses.fields import BuildingFields
 from services.applications import lifecycle
 from services.validators import as_typed, normalise
 
@@ -249,17 +250,15 @@ class CreatingWriter:
         await H.link_created(self.session, self.app, [h for h, _ in created], start=len(self.rows))
         self.rows.extend(rows)
 
-    async def finish(self, stated: dict[tuple[str, str], Any]) -> None:
-        from services.workbook import BUILDING_ADDRESS, BUILT_YEAR, STRUCTURE
-
+    async def finish(self, buildings: dict[str, BuildingFields]) -> None:
         if not self.created:
             return
         values = []
         for name, building_id in self.created.items():
             above, below = H.floors_of(self.floors[name])
-            values.append({"b_id": building_id, "address": stated.get((name, BUILDING_ADDRESS)) or None,
-                           "built_year": stated.get((name, BUILT_YEAR)), "structure": stated.get((name, STRUCTURE)),
-                           "above": above, "below": below})
+            stated = buildings.get(name, BuildingFields())
+            values.append({"b_id": building_id, "address": stated.address, "built_year": stated.built_year,
+                           "structure": stated.structure, "above": above, "below": below})
         table = Building.__table__
         await self.session.execute(
             update(table).where(table.c.id == bindparam("b_id")).values(

@@ -1,0 +1,374 @@
+"""房屋 the house's vocabulary: every house and building column with its Chinese label, limits and
+validator, the Chinese labels of its enums, its location text, and the conversions between its
+snapshot (the camelCase dict an application records), its sheet row (`HouseRow`) and its table
+columns. Each rule is stated here once; the sheet reader (sheets/), the info and ownership
+changes, the exports, the 申请表 and the GraphQL snapshot type all call it.
+
+Pure: no database session and no sheet format. Validators take values already read (a cell's
+text or number is sheets/cells.py's business) and raise `Invalid` with a row-error code and a
+Chinese message; the sheet turns it into a row error, the API into VALIDATION_FAILED.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Iterable, Sequence
+
+from models.enums import BuildingStructure, DepositTiming, HouseUsage, IdType, SalesStatus
+from services import pii
+from services.validators import valid_credit_code, valid_mobile, valid_resident_id
+
+# ---------------------------------------------------------------- columns (the sheet's labels)
+
+CODE = "房屋编号"
+BUILDING = "楼幢名称"
+BUILT_YEAR = "建成年代"
+STRUCTURE = "建筑结构"
+BUILDING_ADDRESS = "楼幢地址"
+UNIT = "单元"
+FLOOR = "楼层"
+ROOM = "房号"
+ADDRESS = "房屋坐落"
+USAGE = "房屋用途"
+LAYOUT = "户型"
+ELEVATOR = "电梯"
+AREA = "建筑面积"
+INNER_AREA = "套内面积"
+PRICE = "房款"
+SALES = "销售状态"
+UNIT_NUMBER = "不动产单元号"
+OWNER_NAME = "业主姓名"
+ID_TYPE = "证件类型"
+ID_NUMBER = "证件号码"
+PHONE = "手机号码"
+
+HOUSE_COLUMNS: list[str] = [
+    CODE, BUILDING, BUILT_YEAR, STRUCTURE, BUILDING_ADDRESS, UNIT, FLOOR, ROOM, ADDRESS, USAGE, LAYOUT,
+    ELEVATOR, AREA, INNER_AREA, PRICE, SALES, UNIT_NUMBER, OWNER_NAME, ID_TYPE, ID_NUMBER, PHONE,
+]
+TEMPLATE_COLUMNS: list[str] = HOUSE_COLUMNS[1:]
+REQUIRED_COLUMNS: tuple[str, ...] = (BUILDING, FLOOR, ROOM, ADDRESS, USAGE, ELEVATOR, AREA, SALES)
+OWNER_COLUMNS: tuple[str, ...] = (OWNER_NAME, ID_TYPE, ID_NUMBER, PHONE)
+# The columns that describe the house itself: rows of one house repeat them identically.
+HOUSE_FIELD_COLUMNS: tuple[str, ...] = tuple(c for c in HOUSE_COLUMNS if c not in OWNER_COLUMNS)
+BUILDING_COLUMNS: tuple[str, ...] = (BUILT_YEAR, STRUCTURE, BUILDING_ADDRESS)  # must agree within a building
+
+# ---------------------------------------------------------------- enum labels
+
+USAGE_LABELS: dict[str, HouseUsage] = {
+    "住宅": HouseUsage.RESIDENTIAL, "商业": HouseUsage.COMMERCIAL, "办公": HouseUsage.OFFICE,
+    "车库": HouseUsage.GARAGE, "车位": HouseUsage.PARKING_SPACE, "储藏": HouseUsage.STORAGE, "其他": HouseUsage.OTHER,
+}
+STRUCTURE_LABELS: dict[str, BuildingStructure] = {
+    "钢混": BuildingStructure.REINFORCED_CONCRETE, "混合": BuildingStructure.MIXED, "框架": BuildingStructure.FRAME,
+    "框剪": BuildingStructure.FRAME_SHEAR_WALL, "钢结构": BuildingStructure.STEEL,
+    "砖木": BuildingStructure.BRICK_WOOD, "其他": BuildingStructure.OTHER,
+}
+SALES_LABELS: dict[str, SalesStatus] = {"已售": SalesStatus.SOLD, "未售": SalesStatus.UNSOLD}
+ELEVATOR_LABELS: dict[str, bool] = {"有": True, "无": False}
+ELEVATOR_ALIASES: dict[str, bool] = {**ELEVATOR_LABELS, "是": True, "否": False}
+ID_TYPE_LABELS: dict[str, IdType] = {
+    "居民身份证": IdType.RESIDENT_ID, "护照": IdType.PASSPORT, "港澳居民来往内地通行证": IdType.HK_MACAO_PERMIT,
+    "台湾居民来往大陆通行证": IdType.TAIWAN_PERMIT, "外国人永久居留身份证": IdType.FOREIGN_PERMANENT_RESIDENT_ID,
+    "统一社会信用代码": IdType.CREDIT_CODE, "其他": IdType.OTHER,
+}
+ID_TYPE_ALIASES: dict[str, IdType] = {**ID_TYPE_LABELS, "身份证": IdType.RESIDENT_ID}
+DEPOSIT_TIMING_LABELS: dict[str, DepositTiming] = {
+    "网签备案前": DepositTiming.BEFORE_CONTRACT_FILING, "首次登记前": DepositTiming.BEFORE_INITIAL_REGISTRATION,
+    "交付前": DepositTiming.BEFORE_HANDOVER,
+}
+
+USAGE_NAMES = {v: k for k, v in USAGE_LABELS.items()}
+STRUCTURE_NAMES = {v: k for k, v in STRUCTURE_LABELS.items()}
+SALES_NAMES = {v: k for k, v in SALES_LABELS.items()}
+ELEVATOR_NAMES = {v: k for k, v in ELEVATOR_LABELS.items()}
+ID_TYPE_NAMES = {v: k for k, v in ID_TYPE_LABELS.items()}
+DEPOSIT_TIMING_NAMES = {v: k for k, v in DEPOSIT_TIMING_LABELS.items()}
+
+# A snapshot value (an enum's raw value, or a bool) → its Chinese label, for printed forms.
+VALUE_NAMES: dict[Any, str] = {
+    **{k.value: v for k, v in USAGE_NAMES.items()}, **{k.value: v for k, v in SALES_NAMES.items()},
+    **{k.value: v for k, v in STRUCTURE_NAMES.items()}, **{k.value: v for k, v in DEPOSIT_TIMING_NAMES.items()},
+    **ELEVATOR_NAMES,
+}
+
+# ---------------------------------------------------------------- limits (as models/estate.py's columns)
+
+NAME_MAX = 100
+ADDRESS_MAX = 300
+UNIT_MAX = 20
+ROOM_MAX = 20
+LAYOUT_MAX = 20
+CODE_MAX = 24
+ID_NUMBER_MIN, ID_NUMBER_MAX = 3, 40
+UNIT_NUMBER_LENGTH = 28
+FLOOR_MIN, FLOOR_MAX = -5, 200  # no floor 0: above ground counts from 1, below from -1
+AREA_MAX = Decimal("100000")
+# NUMERIC(14, 2) holds 999 999 999 999.99; the info change allowed whole yuan up to 999 999 999 999
+# and the import the cents above it. One ceiling, the stricter.
+PRICE_MAX = Decimal("999999999999")
+YEAR_MIN = 1900
+OWNERS_MAX = 50
+CENT = Decimal("0.01")
+
+
+class Invalid(Exception):
+    """A value that breaks a rule: `code` as the sheet's row errors name it, `message` in Chinese."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# ---------------------------------------------------------------- validators
+
+def check_text(text: str, label: str, limit: int) -> str:
+    if len(text) > limit:
+        raise Invalid("TOO_LONG", f"{label}不能超过 {limit} 个字（当前 {len(text)} 个）")
+    return text
+
+
+def check_floor(floor: int) -> int:
+    if not FLOOR_MIN <= floor <= FLOOR_MAX or floor == 0:
+        raise Invalid("OUT_OF_RANGE", f"楼层「{floor}」应在 {FLOOR_MIN} 至 {FLOOR_MAX} 之间且不为 0（地下层用负数，如 -1）")
+    return floor
+
+
+def check_two_decimals(d: Decimal, label: str, low: Decimal, high: Decimal, *, low_open: bool,
+                       shown: str | None = None) -> Decimal:
+    """An amount or area in range with at most two decimals, as stored (two places; "-0" is 0.00)."""
+    shown = str(d) if shown is None else shown
+    if d < low or (low_open and d == low) or d > high:
+        bound = f"大于 {low}" if low_open else f"不小于 {low}"
+        raise Invalid("OUT_OF_RANGE", f"{label}「{shown}」超出范围，应{bound}且不超过 {high}")
+    q = d.quantize(CENT)
+    if q != d:
+        raise Invalid("BAD_NUMBER", f"{label}「{shown}」最多保留两位小数")
+    return q.copy_abs() if q.is_zero() else q
+
+
+def check_area(d: Decimal, label: str = AREA, shown: str | None = None) -> Decimal:
+    return check_two_decimals(d, label, Decimal(0), AREA_MAX, low_open=True, shown=shown)
+
+
+def check_price(d: Decimal, shown: str | None = None) -> Decimal:
+    return check_two_decimals(d, PRICE, Decimal(0), PRICE_MAX, low_open=False, shown=shown)
+
+
+def check_inner_area(inner: Decimal | None, area: Decimal) -> None:
+    if inner is not None and inner > area:
+        raise Invalid("OUT_OF_RANGE", f"套内面积（{inner}）不能大于建筑面积（{area}）")
+
+
+def check_unit_number(folded: str) -> str:
+    """不动产单元号, NFKC-folded: 28 characters, spaces dropped."""
+    s = folded.replace(" ", "")
+    if len(s) != UNIT_NUMBER_LENGTH:
+        raise Invalid("TOO_LONG" if len(s) > UNIT_NUMBER_LENGTH else "BAD_VALUE",
+                      f"不动产单元号应为 {UNIT_NUMBER_LENGTH} 位（当前 {len(s)} 位）")
+    return s
+
+
+def check_owner_name(name: str) -> str:
+    if not name:
+        raise Invalid("REQUIRED", "业主姓名不能为空")
+    return check_text(name, OWNER_NAME, NAME_MAX)
+
+
+def check_id_number(id_type: IdType, folded: str, *, shown: str | None = None) -> str:
+    """An owner's 证件号码 (NFKC-folded) as stored: a 居民身份证 with its check digit and birth date,
+    a 统一社会信用代码 with its check character, other papers 3 to 40 characters (upper case but
+    for 其他, kept as written). The message masks the number: row errors are stored."""
+    number: str | None = folded
+    what = "有效的证件号码（3 至 40 位）"
+    if id_type is IdType.RESIDENT_ID:
+        number, what = valid_resident_id(folded), "有效的居民身份证号"
+    elif id_type is IdType.CREDIT_CODE:
+        number, what = valid_credit_code(folded), "有效的统一社会信用代码"
+    elif not ID_NUMBER_MIN <= len(folded) <= ID_NUMBER_MAX:
+        number = None
+    elif id_type is not IdType.OTHER:
+        number = folded.upper()
+    if number is None:
+        raise Invalid("BAD_ID_NUMBER", f"证件号码「{pii.mask_id_number(folded if shown is None else shown)}」不是{what}")
+    return number
+
+
+def check_phone(folded: str, *, shown: str | None = None) -> str:
+    phone = valid_mobile(folded)
+    if phone is None:
+        # masked as a bank sees it: row errors are stored, and a mistyped number is still someone's
+        raise Invalid("BAD_PHONE", f"手机号码「{pii.mask_phone(folded if shown is None else shown)}」不是有效的 11 位手机号")
+    return phone
+
+
+def check_owner_count(count: int, sales_status: SalesStatus | str) -> None:
+    if count and SalesStatus(sales_status) is SalesStatus.UNSOLD:
+        raise Invalid("BAD_VALUE", "销售状态为未售的房屋不能填写业主")
+    if count > OWNERS_MAX:
+        raise Invalid("BAD_VALUE", f"一套房屋的业主最多 {OWNERS_MAX} 人（当前 {count} 人）")
+
+
+def repeated_owner(owners: Iterable[tuple[Any, str]]) -> tuple[int, int] | None:
+    """(first, repeat) positions of the first owner whose (证件类型, 证件号码) an earlier one has."""
+    seen: dict[tuple[Any, str], int] = {}
+    for i, who in enumerate(owners):
+        if who in seen:
+            return seen[who], i
+        seen[who] = i
+    return None
+
+
+def check_share(share: Decimal | None) -> None:
+    """One owner's 份额: a fraction in (0, 1], or none."""
+    if share is not None and not Decimal(0) < share <= Decimal(1):
+        raise Invalid("OUT_OF_RANGE", "份额应大于 0 且不超过 1")
+
+
+def check_shares(shares: Sequence[Decimal | None]) -> None:
+    """A house's 份额: all given or none, each in (0, 1], summing to 1."""
+    for share in shares:
+        check_share(share)
+    given = [s for s in shares if s is not None]
+    if given and len(given) != len(shares):
+        raise Invalid("REQUIRED", "份额应全部填写或全部不填")
+    if given and sum(given, Decimal(0)) != Decimal(1):
+        raise Invalid("BAD_VALUE", "各业主份额之和应为 1")
+
+
+# ---------------------------------------------------------------- location text
+
+def location(building_name: str, unit: str | None, room_number: str) -> str:
+    """Where a house is, as notices and refund forms print it: 1栋1单元101."""
+    return f"{building_name}{unit or ''}{room_number}"
+
+
+def place_text(unit: str | None, floor: int, room_number: str) -> str:
+    """单元+楼层+房号 as messages name it: 1单元3层301房."""
+    return f"{unit or ''}{floor}层{room_number}房"
+
+
+# ---------------------------------------------------------------- the sheet row
+
+@dataclass(frozen=True)
+class OwnerRow:
+    name: str
+    id_type: IdType
+    id_number: str
+    phone: str
+
+
+@dataclass
+class HouseRow:
+    """One house as a sheet holds it; `row` is the 1-based sheet row of its first line. Building
+    columns left empty on a row take the value stated on another row of the same building."""
+
+    row: int
+    code: str | None
+    building_name: str
+    built_year: int | None
+    structure: BuildingStructure | None
+    building_address: str | None
+    unit: str | None
+    floor: int
+    room_number: str
+    address: str
+    usage: HouseUsage
+    has_elevator: bool
+    building_area: Decimal
+    inner_area: Decimal | None
+    price: Decimal | None
+    sales_status: SalesStatus
+    real_estate_unit_number: str | None
+    owners: list[OwnerRow] = field(default_factory=list)
+    layout: str | None = None  # 户型
+    # False when the sheet has no 户型 column (a template or export made before it existed): an
+    # info change then keeps each house's 户型 rather than clearing it.
+    layout_read: bool = field(default=True, compare=False)
+
+
+@dataclass(frozen=True)
+class BuildingFields:
+    """The building columns a sheet states for one building (the first row that states each)."""
+
+    built_year: int | None = None
+    structure: BuildingStructure | None = None
+    address: str | None = None
+
+
+# ---------------------------------------------------------------- the snapshot
+
+# The snapshot's house values, key → column of models.House (and attribute of HouseRow). A
+# snapshot is HouseSnapshot's fields in camelCase, amounts as text, enums as their raw values,
+# owners' papers sealed.
+SNAPSHOT_FIELDS = {
+    "unit": "unit", "floor": "floor", "roomNumber": "room_number", "address": "address", "usage": "usage",
+    "layout": "layout", "hasElevator": "has_elevator", "buildingArea": "building_area", "innerArea": "inner_area",
+    "price": "price", "realEstateUnitNumber": "real_estate_unit_number", "salesStatus": "sales_status",
+}
+# The values that are not held as they are: key → the type they are read back as.
+SNAPSHOT_TYPES: dict[str, Any] = {
+    "usage": HouseUsage, "salesStatus": SalesStatus, "buildingArea": Decimal, "innerArea": Decimal, "price": Decimal,
+}
+SNAPSHOT_AMOUNTS = frozenset(k for k, kind in SNAPSHOT_TYPES.items() if kind is Decimal)  # held as text
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "value") and not isinstance(value, (int, str)):
+        return value.value
+    return value
+
+
+def owner_snapshot(owner: Any) -> dict[str, Any]:
+    """A stored owner (its papers already sealed) as the snapshot holds it."""
+    return {"name": owner.name, "idType": _plain(owner.id_type), "idNumber": owner.id_number, "phone": owner.phone,
+            "share": _plain(getattr(owner, "share", None))}
+
+
+def house_snapshot(house: Any, building_name: str, owners: Iterable[Any]) -> dict[str, Any]:
+    """A stored house (models.House) with its building's name and stored owners."""
+    snap = {key: _plain(getattr(house, column)) for key, column in SNAPSHOT_FIELDS.items()}
+    snap["code"] = getattr(house, "code", None)
+    snap["buildingName"] = building_name
+    snap["owners"] = [owner_snapshot(o) for o in owners]
+    return snap
+
+
+def import_snapshot(row: HouseRow, code: str | None = None) -> dict[str, Any]:
+    """house_snapshot of a sheet row (an info change's or a split/merge's), its owners' papers sealed."""
+    snap = {key: _plain(getattr(row, column)) for key, column in SNAPSHOT_FIELDS.items()}
+    snap["code"] = code
+    snap["buildingName"] = row.building_name
+    snap["owners"] = [{"name": o.name, "idType": o.id_type.value, "idNumber": pii.seal(o.id_number, pii.ID_NUMBER),
+                       "phone": pii.seal(o.phone, pii.PHONE), "share": _plain(getattr(o, "share", None))}
+                      for o in row.owners]
+    return snap
+
+
+def snapshot_values(snap: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot's house values as Python values, by column name of models.House. A value the
+    snapshot does not hold (one taken before its column existed, such as 户型 before migration
+    0012) is left out: applied to a house, it leaves the house's own."""
+    values = {}
+    for key, column in SNAPSHOT_FIELDS.items():
+        if key in snap:
+            value, kind = snap[key], SNAPSHOT_TYPES.get(key)
+            values[column] = kind(value) if kind is not None and value is not None else value
+    return values
+
+
+def snapshot_row(snap: dict[str, Any], row: int) -> HouseRow:
+    """A snapshot as a sheet row (exports), owners' papers opened: the export is for the window.
+    `builtYear`, `structure` and `buildingAddress`, when the snapshot carries them, are its building's."""
+    return HouseRow(
+        row=row, code=snap.get("code"), building_name=snap["buildingName"], built_year=snap.get("builtYear"),
+        structure=BuildingStructure(snap["structure"]) if snap.get("structure") else None,
+        building_address=snap.get("buildingAddress"), **snapshot_values(snap),
+        owners=[OwnerRow(name=o["name"], id_type=IdType(o["idType"]), id_number=pii.reveal(o["idNumber"], pii.ID_NUMBER),
+                         phone=pii.reveal(o["phone"], pii.PHONE))
+                for o in snap["owners"]],
+    )

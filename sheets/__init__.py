@@ -1,0 +1,1 @@
+"""Workbook file formats: pure, no database."""
