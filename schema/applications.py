@@ -98,7 +98,8 @@ def snapshot(data: dict[str, Any] | None, prefix: str) -> HouseSnapshot | None:
         return None
     return HouseSnapshot(
         code=data.get("code"), building_name=data["buildingName"],
-        **{"layout": None, **fields.snapshot_values(data)},  # no 户型 in snapshots taken before it existed
+        # a value a snapshot does not hold (taken before its column existed, as 户型) is null
+        **{**dict.fromkeys(fields.SNAPSHOT_FIELDS.values()), **fields.snapshot_values(data)},
         owners=[SnapshotOwner(encode_id("SnapshotOwner", 0) + f"-{prefix}-{i}", o) for i, o in enumerate(data.get("owners") or [])],
     )
 

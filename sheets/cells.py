@@ -15,11 +15,10 @@ from typing import Any
 
 from models.enums import BuildingStructure, HouseUsage, IdType, SalesStatus
 from services.houses.fields import (
-    ADDRESS, ADDRESS_MAX, AREA, BUILDING, BUILDING_ADDRESS, BUILT_YEAR, CODE, CODE_MAX, ELEVATOR, ELEVATOR_ALIASES,
-    ELEVATOR_LABELS, FLOOR, ID_NUMBER, ID_NUMBER_MAX, ID_TYPE, ID_TYPE_ALIASES, ID_TYPE_LABELS, INNER_AREA, LAYOUT,
-    LAYOUT_MAX, NAME_MAX, OWNER_NAME, PHONE, PRICE, ROOM, ROOM_MAX, SALES, SALES_LABELS, STRUCTURE, STRUCTURE_LABELS,
-    UNIT, UNIT_MAX, UNIT_NUMBER, USAGE, USAGE_LABELS, YEAR_MIN, Invalid, check_area, check_floor, check_phone,
-    check_price, check_text, check_unit_number,
+    AREA, BUILT_YEAR, COLUMNS, ELEVATOR, ELEVATOR_ALIASES, ELEVATOR_LABELS, FLOOR, ID_TYPE,
+    ID_TYPE_ALIASES, ID_TYPE_LABELS, INNER_AREA, PHONE, PRICE, SALES, SALES_LABELS, STRUCTURE, STRUCTURE_LABELS,
+    UNIT_NUMBER, USAGE, USAGE_LABELS, YEAR_MIN, Column, Invalid, check_area, check_floor, check_phone, check_price,
+    check_text, check_unit_number,
 )
 
 MONEY_FORMAT = "0.00"  # amounts and areas: a number shown with two decimals
@@ -116,14 +115,6 @@ def limited(value: Any, column: str, limit: int, *, fold: bool) -> str:
     return check_text(folded(value) if fold else text(value), column, limit)
 
 
-def parse_code(v: Any) -> str:
-    return limited(v, CODE, CODE_MAX, fold=True)
-
-
-def parse_building(v: Any) -> str:
-    return limited(v, BUILDING, NAME_MAX, fold=False)  # a name: as typed, like the API stores it
-
-
 def parse_year(v: Any) -> int:
     if isinstance(v, (date, datetime)):
         year = v.year
@@ -141,34 +132,14 @@ def parse_structure(v: Any) -> BuildingStructure:
     return label(v, STRUCTURE, STRUCTURE_LABELS, STRUCTURE_LABELS)
 
 
-def parse_building_address(v: Any) -> str:
-    return limited(v, BUILDING_ADDRESS, ADDRESS_MAX, fold=False)
-
-
-def parse_unit(v: Any) -> str:
-    return limited(v, UNIT, UNIT_MAX, fold=True)
-
-
 def parse_floor(v: Any) -> int:
     if v.__class__ is str and not NUMBER_TEXT.fullmatch(folded(v).replace("−", "-")):
         raise Invalid("BAD_NUMBER", f"楼层「{shown(v)}」应为整数，地下层用负数，如 -1")
     return check_floor(integer(v, FLOOR))
 
 
-def parse_room(v: Any) -> str:
-    return limited(v, ROOM, ROOM_MAX, fold=True)
-
-
-def parse_address(v: Any) -> str:
-    return limited(v, ADDRESS, ADDRESS_MAX, fold=False)
-
-
 def parse_usage(v: Any) -> HouseUsage:
     return label(v, USAGE, USAGE_LABELS, USAGE_LABELS)
-
-
-def parse_layout(v: Any) -> str:
-    return limited(v, LAYOUT, LAYOUT_MAX, fold=False)  # free text (三房两厅): as typed
 
 
 def parse_elevator(v: Any) -> bool:
@@ -197,37 +168,30 @@ def parse_unit_number(v: Any) -> str:
     return check_unit_number(folded(v))
 
 
-def parse_owner_name(v: Any) -> str:
-    return limited(v, OWNER_NAME, NAME_MAX, fold=False)
-
-
 def parse_id_type(v: Any) -> IdType:
     return label(v, ID_TYPE, ID_TYPE_ALIASES, ID_TYPE_LABELS)
-
-
-def parse_id_number(v: Any) -> str:
-    """Folded and within 40 characters; the rules of its 证件类型 are checked with the row."""
-    return limited(v, ID_NUMBER, ID_NUMBER_MAX, fold=True)
 
 
 def parse_phone(v: Any) -> str:
     return check_phone(folded(v), shown=shown(v))
 
 
+def _text_parser(column: Column) -> Callable[[Any], str]:
+    fold = column.kind == "code"  # codes and numbers are folded; names and addresses kept as typed
+    return lambda v: limited(v, column.label, column.limit, fold=fold)
+
+
+# The columns whose values are not plain text within a limit; every other column is read as such.
+_SPECIAL: dict[str, Callable[[Any], Any]] = {
+    BUILT_YEAR: parse_year, STRUCTURE: parse_structure, FLOOR: parse_floor, USAGE: parse_usage,
+    ELEVATOR: parse_elevator, AREA: parse_area, INNER_AREA: parse_inner_area, PRICE: parse_price, SALES: parse_sales,
+    UNIT_NUMBER: parse_unit_number, ID_TYPE: parse_id_type, PHONE: parse_phone,
+}
+PARSERS: dict[str, Callable[[Any], Any]] = {c.label: _SPECIAL.get(c.label) or _text_parser(c) for c in COLUMNS}
+# Columns whose values repeat from row to row: each distinct cell value is parsed once.
+CACHED_COLUMNS = frozenset(c.label for c in COLUMNS if c.repeats)
 # Text columns read without calling their parser when a cell is a plain str: (limit, folded).
 TEXT_LIMITS: dict[str, tuple[int, bool]] = {
-    CODE: (CODE_MAX, True), ROOM: (ROOM_MAX, True), ADDRESS: (ADDRESS_MAX, False), OWNER_NAME: (NAME_MAX, False),
-    ID_NUMBER: (ID_NUMBER_MAX, True),
+    c.label: (c.limit, c.kind == "code") for c in COLUMNS
+    if c.kind in ("text", "code") and c.limit and not c.repeats and c.label not in _SPECIAL
 }
-
-PARSERS: dict[str, Callable[[Any], Any]] = {
-    CODE: parse_code, BUILDING: parse_building, BUILT_YEAR: parse_year, STRUCTURE: parse_structure,
-    BUILDING_ADDRESS: parse_building_address, UNIT: parse_unit, FLOOR: parse_floor, ROOM: parse_room,
-    ADDRESS: parse_address, USAGE: parse_usage, LAYOUT: parse_layout, ELEVATOR: parse_elevator, AREA: parse_area,
-    INNER_AREA: parse_inner_area, PRICE: parse_price, SALES: parse_sales, UNIT_NUMBER: parse_unit_number,
-    OWNER_NAME: parse_owner_name, ID_TYPE: parse_id_type, ID_NUMBER: parse_id_number, PHONE: parse_phone,
-}
-
-# Columns whose values repeat from row to row: each distinct cell value is parsed once.
-CACHED_COLUMNS = frozenset({BUILDING, BUILT_YEAR, STRUCTURE, BUILDING_ADDRESS, UNIT, FLOOR, USAGE, LAYOUT, ELEVATOR,
-                            AREA, INNER_AREA, PRICE, SALES, ID_TYPE})

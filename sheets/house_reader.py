@@ -30,10 +30,10 @@ from core import gc_policy
 from core.errors import FileRejected
 from models.enums import IdType, SalesStatus
 from services.houses.fields import (
-    AREA, BUILDING, BUILDING_ADDRESS, BUILDING_COLUMNS, BUILT_YEAR, CODE, ELEVATOR, FLOOR, HOUSE_COLUMNS,
-    HOUSE_FIELD_COLUMNS, ID_NUMBER, ID_TYPE, INNER_AREA, LAYOUT, OWNER_COLUMNS, OWNER_NAME, OWNERS_MAX, PHONE, PRICE,
-    REQUIRED_COLUMNS, ROOM, SALES, STRUCTURE, STRUCTURE_NAMES, UNIT, UNIT_NUMBER, USAGE, ADDRESS, BuildingFields,
-    HouseRow, Invalid, OwnerRow, check_id_number, check_inner_area, check_owner_count,
+    AREA, BUILDING, BUILDING_ADDRESS, BUILDING_COLUMNS, BUILT_YEAR, CODE, COLUMNS, FLOOR, HOUSE_COLUMNS,
+    HOUSE_FIELD_COLUMNS, ID_NUMBER, ID_TYPE, INNER_AREA, LAYOUT, OWNER_COLUMNS, OWNER_NAME, OWNERS_MAX, PHONE,
+    REQUIRED_COLUMNS, ROOM, SALES, STRUCTURE, STRUCTURE_NAMES, UNIT, BuildingFields, HouseRow, Invalid, OwnerRow,
+    check_id_number, check_inner_area, check_owner_count,
 )
 # The untrusted-file guard, until it moves to sheets/guard.py (another branch of issue 8).
 from services.workbook import DAMAGED, _check_file as check_file, _reject as reject
@@ -318,9 +318,37 @@ def _holds(items: list, marker: object) -> bool:
     return any(map(operator.is_, items, itertools.repeat(marker, len(items))))
 
 
+def _parse(parse: Callable[[Any], Any], value: Any) -> Any:
+    try:
+        return parse(value)
+    except Invalid as bad:
+        return bad
+
+
+def _parse_cell(value: Any, entry: tuple) -> Any:
+    """A cell that is not empty, parsed (an `Invalid` when it is bad): through the column's cache
+    of parsed values, or its plain-text shortcut. A bool is never looked up in a cache (True
+    would find the value of the number 1)."""
+    label, col, parse, required, cache, limit, folded = entry
+    if cache is not None and value.__class__ is not bool:
+        parsed = cache.get(value, _MISS)
+        if parsed is _MISS:
+            parsed = _parse(parse, value)
+            if len(cache) < CACHE_MAX:
+                cache[value] = parsed
+        return parsed
+    if limit and value.__class__ is str:
+        # limited() without the calls: folding only changes non-ASCII text
+        text = value.strip(STRIP)
+        if len(text) <= limit and (not folded or text.isascii()):
+            return text
+    return _parse(parse, value)
+
+
 def _parse_column(table: list[list], entry: tuple, trouble: set[int]) -> list:
     """One column's values for the rows where it reads plainly (a cached value that parsed, a
-    plain text, or empty and optional); the positions of the other rows go into `trouble`."""
+    plain text, or empty and optional); the positions of the other rows go into `trouble`.
+    Whole columns at once, through C-level map() where they can: the import's hot path."""
     label, col, parse, required, cache, limit, folded = entry
     if not table:
         return []
@@ -335,25 +363,17 @@ def _parse_column(table: list[list], entry: tuple, trouble: set[int]) -> list:
         if _holds(out, _MISS):
             for pos, value in enumerate(cells):
                 if out[pos] is _MISS:
-                    parsed = cache.get(value, _MISS)
-                    if parsed is not _MISS:
-                        out[pos] = parsed
-                        continue
-                    if value is None or (value.__class__ is str and not value.strip(STRIP)):
-                        parsed = _EMPTY
+                    if blank(value):
+                        out[pos] = _EMPTY
+                        if len(cache) < CACHE_MAX:
+                            cache[value] = _EMPTY
                     else:
-                        try:
-                            parsed = parse(value)
-                        except Invalid as bad:
-                            parsed = bad
-                    if len(cache) < CACHE_MAX:
-                        cache[value] = parsed
-                    out[pos] = parsed
+                        out[pos] = _parse_cell(value, entry)
     elif limit and kinds <= {str}:
         stripped = [value.strip(STRIP) for value in cells]
         if max(map(len, stripped)) <= limit and (not folded or "".join(stripped).isascii()):
             out = [text or _EMPTY for text in stripped]
-    if out is None:
+    if out is None:  # inline, not _parse_cell(): it runs on every cell of such a column
         out = []
         append = out.append
         for value in cells:
@@ -378,49 +398,25 @@ def _parse_column(table: list[list], entry: tuple, trouble: set[int]) -> list:
 
 
 def _parse_line(row: int, cells: list, columns: dict[str, int], plan: list, house_columns: list[str]) -> _Line | None:
-    """The row parsed, or None for a blank row."""
+    """A row one cell at a time (a row `_parse_column` found trouble in), with its errors named;
+    None for a blank row."""
     width = len(cells)
     values: dict[str, Any] = {}
     missing: list[str] = []
     errors: list[RowError] = []
     filled = False
-    strip = STRIP
-    for label, col, parse, required, cache, limit, folded in plan:
+    for entry in plan:
+        label, col = entry[0], entry[1]
         value = cells[col] if col < width else None
-        cls = value.__class__
-        if cls is str:
-            if not value or ((value[0] in strip or value[-1] in strip) and not value.strip(strip)):
-                value = None
-        if value is None:
-            if required:
+        if blank(value):
+            if entry[3]:  # required
                 missing.append(label)
                 values[label] = _BAD
             else:
                 values[label] = None
             continue
         filled = True
-        if cache is not None and cls is not bool:
-            parsed = cache.get(value, _MISS)
-            if parsed is _MISS:
-                try:
-                    parsed = parse(value)
-                except Invalid as bad:
-                    parsed = bad
-                if len(cache) < CACHE_MAX:
-                    cache[value] = parsed
-        elif limit and cls is str:
-            # _limited without the calls: folding only changes non-ASCII text
-            parsed = value.strip(strip)
-            if len(parsed) > limit or (folded and not parsed.isascii()):
-                try:
-                    parsed = parse(value)
-                except Invalid as bad:
-                    parsed = bad
-        else:
-            try:
-                parsed = parse(value)
-            except Invalid as bad:
-                parsed = bad
+        parsed = _parse_cell(value, entry)
         if parsed.__class__ is Invalid:
             errors.append(RowError(row, label, parsed.code, parsed.message))
             parsed = _BAD
@@ -596,18 +592,12 @@ def _house(group: list[_Line], stated: dict[tuple[str, str], Any], with_code: bo
         built_year=year,
         structure=structure,
         building_address=building_address or None,
-        unit=v.get(UNIT) or None,
-        floor=v[FLOOR],
-        room_number=v[ROOM],
-        address=v[ADDRESS],
-        usage=v[USAGE],
-        layout=v.get(LAYOUT) or None,
         layout_read=LAYOUT in group[0].columns,
-        has_elevator=v[ELEVATOR],
-        building_area=v[AREA],
-        inner_area=v.get(INNER_AREA),
-        price=v.get(PRICE),
-        sales_status=v[SALES],
-        real_estate_unit_number=v.get(UNIT_NUMBER) or None,
         owners=[line.owner for line in group if line.owner is not None],
+        **{attr: (get(label) or None) if text else get(label) for label, attr, text in _HOUSE_VALUES},
     )
+
+
+# The house's own columns as HouseRow takes them: (label, attribute, whether an empty text is None).
+_HOUSE_VALUES = [(c.label, c.attr, c.kind in ("text", "code")) for c in COLUMNS
+                 if c.label in HOUSE_FIELD_COLUMNS and c.label not in (CODE, BUILDING, *BUILDING_COLUMNS)]

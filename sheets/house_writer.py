@@ -8,6 +8,7 @@ other workbook the service writes."""
 from __future__ import annotations
 
 import io
+import operator
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -22,12 +23,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from services.houses.fields import (
-    ADDRESS, ADDRESS_MAX, AREA, AREA_MAX, BUILDING, BUILDING_ADDRESS, BUILT_YEAR, CENT, CODE, ELEVATOR, ELEVATOR_LABELS,
-    ELEVATOR_NAMES, FLOOR, FLOOR_MAX, FLOOR_MIN, HOUSE_COLUMNS, ID_NUMBER, ID_NUMBER_MAX, ID_NUMBER_MIN, ID_TYPE,
-    ID_TYPE_LABELS, ID_TYPE_NAMES, INNER_AREA, LAYOUT, LAYOUT_MAX, NAME_MAX, OWNER_COLUMNS, OWNER_NAME, OWNERS_MAX,
-    PHONE, PRICE, PRICE_MAX, REQUIRED_COLUMNS, ROOM, ROOM_MAX, SALES, SALES_LABELS, SALES_NAMES, STRUCTURE,
-    STRUCTURE_LABELS, STRUCTURE_NAMES, TEMPLATE_COLUMNS, UNIT, UNIT_MAX, UNIT_NUMBER, UNIT_NUMBER_LENGTH, USAGE,
-    USAGE_LABELS, USAGE_NAMES, YEAR_MIN, HouseRow,
+    BUILT_YEAR, CENT, COLUMNS, FLOOR, HOUSE_COLUMNS, OWNER_COLUMNS, REQUIRED_COLUMNS, TEMPLATE_COLUMNS, Column,
+    HouseRow,
 )
 from sheets.cells import MONEY_FORMAT
 from sheets.house_reader import MAX_ROWS
@@ -35,42 +32,11 @@ from sheets.house_reader import MAX_ROWS
 __all__ = ["house_template", "typed_cells", "write_house_sheet"]
 
 TITLE_FONT_SIZE = 14
-WIDTHS = {
-    CODE: 16, BUILDING: 12, BUILT_YEAR: 10, STRUCTURE: 10, BUILDING_ADDRESS: 28, UNIT: 8, FLOOR: 7, ROOM: 9,
-    ADDRESS: 36, USAGE: 10, LAYOUT: 12, ELEVATOR: 7, AREA: 11, INNER_AREA: 11, PRICE: 14, SALES: 10, UNIT_NUMBER: 32,
-    OWNER_NAME: 12, ID_TYPE: 24, ID_NUMBER: 22, PHONE: 14,
-}
-TEXT_COLUMNS = {CODE, BUILDING, BUILDING_ADDRESS, UNIT, ROOM, ADDRESS, LAYOUT, UNIT_NUMBER, OWNER_NAME, ID_NUMBER, PHONE}
-DECIMAL_COLUMNS = {AREA, INNER_AREA, PRICE}
-CHOICES = {
-    STRUCTURE: list(STRUCTURE_LABELS), USAGE: list(USAGE_LABELS), ELEVATOR: list(ELEVATOR_LABELS),
-    SALES: list(SALES_LABELS), ID_TYPE: list(ID_TYPE_LABELS),
-}
-RULES: dict[str, str] = {
-    CODE: "系统导出时填写，用于拆分合并、信息变更时对应原房屋；新增的房屋（拆分合并后的房屋）留空；采集、补充模板中没有此列",
-    BUILDING: f"如 1栋；名称相同的房屋属于同一楼幢；不超过 {NAME_MAX} 个字",
-    BUILT_YEAR: f"年份，如 2024；{YEAR_MIN} 年至今；同一楼幢须一致",
-    STRUCTURE: "、".join(STRUCTURE_LABELS) + "；同一楼幢须一致",
-    BUILDING_ADDRESS: f"楼幢的地址；同一楼幢须一致；不超过 {ADDRESS_MAX} 个字",
-    UNIT: f"如 1单元 或 1；不超过 {UNIT_MAX} 个字",
-    FLOOR: f"整数，地下层用负数（如 -1），{FLOOR_MIN} 至 {FLOOR_MAX}，没有 0 层",
-    ROOM: f"如 101；同一楼幢内 单元+楼层+房号 不能重复；不超过 {ROOM_MAX} 个字",
-    ADDRESS: f"房屋的完整地址；不超过 {ADDRESS_MAX} 个字",
-    USAGE: "、".join(USAGE_LABELS),
-    LAYOUT: f"如 三房两厅；按原样保存；不超过 {LAYOUT_MAX} 个字",
-    ELEVATOR: "有 或 无（也可填 是 或 否）",
-    AREA: f"平方米，大于 0，不超过 {AREA_MAX}，最多两位小数",
-    INNER_AREA: "平方米，大于 0，不大于建筑面积，最多两位小数",
-    PRICE: f"元，不小于 0，不超过 {PRICE_MAX}，最多两位小数",
-    SALES: "已售 或 未售；未售房屋不填业主",
-    UNIT_NUMBER: f"{UNIT_NUMBER_LENGTH} 位",
-    OWNER_NAME: f"业主四列（姓名、证件类型、证件号码、手机号码）要么都填，要么都不填；不超过 {NAME_MAX} 个字；"
-                f"一套房屋最多 {OWNERS_MAX} 位业主",
-    ID_TYPE: "、".join(ID_TYPE_LABELS) + "（居民身份证也可填 身份证）",
-    ID_NUMBER: f"居民身份证号须校验位正确，统一社会信用代码须 18 位且校验正确，其他证件 {ID_NUMBER_MIN} 至 {ID_NUMBER_MAX} 位；"
-                "请以文本格式填写，避免长数字被截断",
-    PHONE: "11 位手机号",
-}
+WIDTHS = {c.label: c.width for c in COLUMNS}
+TEXT_COLUMNS = {c.label for c in COLUMNS if c.kind in ("text", "code")}  # written in text format, kept as typed
+DECIMAL_COLUMNS = {c.label for c in COLUMNS if c.kind == "decimal"}
+CHOICES = {c.label: list(c.choices) for c in COLUMNS if c.choices}
+RULES = {c.label: c.rule for c in COLUMNS}
 NOTES = [
     "一行填写一套房屋的一位业主；有多位业主的房屋，每位业主占一行，各行的房屋信息须完全相同并相邻。",
     "表头（第 2 行）的列名不能修改，列的顺序可以调整，可以增加其他列（导入时忽略）。",
@@ -194,27 +160,42 @@ def house_template() -> bytes:
     return _deterministic(out.getvalue())
 
 
+def _text(value: str | None) -> str | None:
+    return _safe(value) if value else None
+
+
+def _money(value: Decimal | None) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(CENT)
+
+
+def _cell_value(column: Column) -> Callable[[Any], Any] | None:
+    """How a column's value is written: text made safe, amounts to two places, a label's value as
+    its label; None for a number written as it is."""
+    if column.names:
+        return column.names.get
+    if column.kind in ("text", "code"):
+        return _text
+    return _money if column.kind == "decimal" else None
+
+
+_HOUSE_PART = [c for c in COLUMNS if c.label not in OWNER_COLUMNS]
+_OWNER_PART = [c for c in COLUMNS if c.label in OWNER_COLUMNS]
+_house_values = operator.attrgetter(*(c.attr for c in _HOUSE_PART))
+_owner_values = operator.attrgetter(*(c.attr for c in _OWNER_PART))
+_HOUSE_WRITES = [_cell_value(c) for c in _HOUSE_PART]
+_OWNER_WRITES = [_cell_value(c) for c in _OWNER_PART]
+
+
 def _export_rows(houses: Iterable[HouseRow]) -> Iterator[list[Any]]:
-    """The export's cell values, row by row: str, int, Decimal (two places) or None."""
-    def text(value: str | None) -> str | None:
-        return _safe(value) if value else None
-
-    def money(value: Decimal | None) -> Decimal | None:
-        return None if value is None else Decimal(value).quantize(CENT)
-
+    """The export's cell values, row by row in HOUSE_COLUMNS order: str, int, Decimal (two places)
+    or None. A house's columns lead every row of its owners."""
     for house in houses:
-        front = [
-            text(house.code), text(house.building_name), house.built_year,
-            STRUCTURE_NAMES.get(house.structure) if house.structure else None,
-            text(house.building_address), text(house.unit), house.floor, text(house.room_number), text(house.address),
-            USAGE_NAMES[house.usage], text(house.layout), ELEVATOR_NAMES[bool(house.has_elevator)], money(house.building_area),
-            money(house.inner_area), money(house.price), SALES_NAMES[house.sales_status],
-            text(house.real_estate_unit_number),
-        ]
+        front = [value if write is None else write(value) for write, value in zip(_HOUSE_WRITES, _house_values(house))]
         if not house.owners:
             yield front
         for owner in house.owners:
-            yield front + [text(owner.name), ID_TYPE_NAMES[owner.id_type], text(owner.id_number), text(owner.phone)]
+            yield front + [value if write is None else write(value)
+                           for write, value in zip(_OWNER_WRITES, _owner_values(owner))]
 
 
 def _export_workbook(title: str | None, *, prototype: bool):

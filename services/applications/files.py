@@ -321,9 +321,6 @@ async def remove_attachment(session: AsyncSession, viewer: Viewer, app_id: int |
 
 # ---------------------------------------------------------------- the 申请表
 
-COLUMNS = {"buildingName": "楼幢", "unit": "单元", "floor": "楼层", "roomNumber": "房号", "address": "坐落",
-           "usage": "用途", "layout": "户型", "hasElevator": "电梯", "buildingArea": "建筑面积", "innerArea": "套内面积",
-           "salesStatus": "销售状态", "owners": "业主"}
 BUILDING_COLUMNS = {"name": "楼幢名称", "address": "楼幢地址", "builtYear": "建成年代", "structure": "建筑结构"}
 
 
@@ -347,17 +344,12 @@ def _owner_cells(owners: list[dict[str, Any]] | None) -> dict[str, str]:
     return {label: "\n".join(text(key, o) for o in owners or []) for key, label in OWNER_COLUMNS.items()}
 
 
-# Free text is printed as typed: a 户型 or 坐落 that happens to read like an enum value ("OTHER")
-# is not a label to translate.
-_AS_TYPED = frozenset({"buildingName", "address", "layout", "name"})
-
-
 def _cell(key: str, value: Any) -> str:
     if key == "owners":
         return "、".join(o["name"] for o in value or [])
     if value is None:
         return ""
-    if key in _AS_TYPED:
+    if key in fields.FORM_AS_TYPED:
         return str(value)
     return fields.VALUE_NAMES.get(value, str(value)) if not isinstance(value, int) or isinstance(value, bool) else str(value)
 
@@ -384,7 +376,7 @@ async def form_data(session: AsyncSession, app: Application):
         rows = await H.with_created_snapshots(session, (await session.execute(
             H.linked_select().where(ApplicationHouse.application_id == app.id).order_by(ApplicationHouse.position))).all())
         ownership = app.type == ApplicationType.OWNERSHIP_CHANGE
-        shown = OWNERSHIP_COLUMNS if ownership else COLUMNS
+        shown = OWNERSHIP_COLUMNS if ownership else fields.FORM_COLUMNS
         columns = list(shown.values()) + (list(OWNER_COLUMNS.values()) if ownership else [])
 
         def side(snap):

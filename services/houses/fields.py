@@ -43,17 +43,6 @@ ID_TYPE = "证件类型"
 ID_NUMBER = "证件号码"
 PHONE = "手机号码"
 
-HOUSE_COLUMNS: list[str] = [
-    CODE, BUILDING, BUILT_YEAR, STRUCTURE, BUILDING_ADDRESS, UNIT, FLOOR, ROOM, ADDRESS, USAGE, LAYOUT,
-    ELEVATOR, AREA, INNER_AREA, PRICE, SALES, UNIT_NUMBER, OWNER_NAME, ID_TYPE, ID_NUMBER, PHONE,
-]
-TEMPLATE_COLUMNS: list[str] = HOUSE_COLUMNS[1:]
-REQUIRED_COLUMNS: tuple[str, ...] = (BUILDING, FLOOR, ROOM, ADDRESS, USAGE, ELEVATOR, AREA, SALES)
-OWNER_COLUMNS: tuple[str, ...] = (OWNER_NAME, ID_TYPE, ID_NUMBER, PHONE)
-# The columns that describe the house itself: rows of one house repeat them identically.
-HOUSE_FIELD_COLUMNS: tuple[str, ...] = tuple(c for c in HOUSE_COLUMNS if c not in OWNER_COLUMNS)
-BUILDING_COLUMNS: tuple[str, ...] = (BUILT_YEAR, STRUCTURE, BUILDING_ADDRESS)  # must agree within a building
-
 # ---------------------------------------------------------------- enum labels
 
 USAGE_LABELS: dict[str, HouseUsage] = {
@@ -111,6 +100,79 @@ PRICE_MAX = Decimal("999999999999")
 YEAR_MIN = 1900
 OWNERS_MAX = 50
 CENT = Decimal("0.01")
+
+
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the house sheet: its label (the header), what it holds, its width in the
+    template and exports, and its line on the template's 填写说明 sheet."""
+
+    label: str
+    attr: str  # the attribute of HouseRow it fills (of OwnerRow for the owner columns)
+    kind: str  # "text" (kept as typed), "code" (NFKC-folded text), "int", "decimal" or "label" (a drop-down)
+    width: int
+    rule: str
+    limit: int = 0  # text and code: at most this many characters
+    required: bool = False
+    repeats: bool = False  # values repeat row after row: the reader parses each distinct value once
+    names: dict[Any, str] = field(default_factory=dict)  # label: value → its label, in drop-down order
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return tuple(self.names.values())
+
+
+# The house sheet in its order (the export's; the template leaves out 房屋编号).
+COLUMNS: tuple[Column, ...] = (
+    Column(CODE, "code", "code", 16, "系统导出时填写，用于拆分合并、信息变更时对应原房屋；新增的房屋（拆分合并后的房屋）留空；"
+                             "采集、补充模板中没有此列", limit=CODE_MAX),
+    Column(BUILDING, "building_name", "text", 12, f"如 1栋；名称相同的房屋属于同一楼幢；不超过 {NAME_MAX} 个字", limit=NAME_MAX,
+           required=True, repeats=True),
+    Column(BUILT_YEAR, "built_year", "int", 10, f"年份，如 2024；{YEAR_MIN} 年至今；同一楼幢须一致", repeats=True),
+    Column(STRUCTURE, "structure", "label", 10, "、".join(STRUCTURE_LABELS) + "；同一楼幢须一致", repeats=True,
+           names=STRUCTURE_NAMES),
+    Column(BUILDING_ADDRESS, "building_address", "text", 28, f"楼幢的地址；同一楼幢须一致；不超过 {ADDRESS_MAX} 个字", limit=ADDRESS_MAX,
+           repeats=True),
+    Column(UNIT, "unit", "code", 8, f"如 1单元 或 1；不超过 {UNIT_MAX} 个字", limit=UNIT_MAX, repeats=True),
+    Column(FLOOR, "floor", "int", 7, f"整数，地下层用负数（如 -1），{FLOOR_MIN} 至 {FLOOR_MAX}，没有 0 层", required=True,
+           repeats=True),
+    Column(ROOM, "room_number", "code", 9, f"如 101；同一楼幢内 单元+楼层+房号 不能重复；不超过 {ROOM_MAX} 个字", limit=ROOM_MAX,
+           required=True),
+    Column(ADDRESS, "address", "text", 36, f"房屋的完整地址；不超过 {ADDRESS_MAX} 个字", limit=ADDRESS_MAX, required=True),
+    Column(USAGE, "usage", "label", 10, "、".join(USAGE_LABELS), required=True, repeats=True, names=USAGE_NAMES),
+    Column(LAYOUT, "layout", "text", 12, f"如 三房两厅；按原样保存；不超过 {LAYOUT_MAX} 个字", limit=LAYOUT_MAX, repeats=True),
+    Column(ELEVATOR, "has_elevator", "label", 7, "有 或 无（也可填 是 或 否）", required=True, repeats=True,
+           names=ELEVATOR_NAMES),
+    Column(AREA, "building_area", "decimal", 11, f"平方米，大于 0，不超过 {AREA_MAX}，最多两位小数", required=True, repeats=True),
+    Column(INNER_AREA, "inner_area", "decimal", 11, "平方米，大于 0，不大于建筑面积，最多两位小数", repeats=True),
+    Column(PRICE, "price", "decimal", 14, f"元，不小于 0，不超过 {PRICE_MAX}，最多两位小数", repeats=True),
+    Column(SALES, "sales_status", "label", 10, "已售 或 未售；未售房屋不填业主", required=True, repeats=True, names=SALES_NAMES),
+    Column(UNIT_NUMBER, "real_estate_unit_number", "code", 32, f"{UNIT_NUMBER_LENGTH} 位"),
+    Column(OWNER_NAME, "name", "text", 12, f"业主四列（姓名、证件类型、证件号码、手机号码）要么都填，要么都不填；不超过 {NAME_MAX} 个字；"
+                                   f"一套房屋最多 {OWNERS_MAX} 位业主", limit=NAME_MAX),
+    Column(ID_TYPE, "id_type", "label", 24, "、".join(ID_TYPE_LABELS) + "（居民身份证也可填 身份证）", repeats=True,
+           names=ID_TYPE_NAMES),
+    Column(ID_NUMBER, "id_number", "code", 22, f"居民身份证号须校验位正确，统一社会信用代码须 18 位且校验正确，其他证件 {ID_NUMBER_MIN} 至 "
+                                  f"{ID_NUMBER_MAX} 位；请以文本格式填写，避免长数字被截断", limit=ID_NUMBER_MAX),
+    Column(PHONE, "phone", "code", 14, "11 位手机号"),
+)
+COLUMN_OF: dict[str, Column] = {c.label: c for c in COLUMNS}
+HOUSE_COLUMNS: list[str] = [c.label for c in COLUMNS]
+TEMPLATE_COLUMNS: list[str] = HOUSE_COLUMNS[1:]
+REQUIRED_COLUMNS: tuple[str, ...] = tuple(c.label for c in COLUMNS if c.required)
+OWNER_COLUMNS: tuple[str, ...] = (OWNER_NAME, ID_TYPE, ID_NUMBER, PHONE)
+# The columns that describe the house itself: rows of one house repeat them identically.
+HOUSE_FIELD_COLUMNS: tuple[str, ...] = tuple(c for c in HOUSE_COLUMNS if c not in OWNER_COLUMNS)
+BUILDING_COLUMNS: tuple[str, ...] = (BUILT_YEAR, STRUCTURE, BUILDING_ADDRESS)  # must agree within a building
+
+# The 申请表's columns for a house: snapshot key → heading, in print order. Free text is printed
+# as typed (a 户型 or 坐落 that reads like an enum value, "OTHER", is not a label to translate).
+FORM_COLUMNS = {"buildingName": "楼幢", "unit": "单元", "floor": "楼层", "roomNumber": "房号", "address": "坐落",
+                "usage": "用途", "layout": "户型", "hasElevator": "电梯", "buildingArea": "建筑面积",
+                "innerArea": "套内面积", "salesStatus": "销售状态", "owners": "业主"}
+FORM_AS_TYPED = frozenset({"buildingName", "address", "layout", "name"})
 
 
 class Invalid(Exception):
@@ -313,6 +375,7 @@ SNAPSHOT_TYPES: dict[str, Any] = {
     "usage": HouseUsage, "salesStatus": SalesStatus, "buildingArea": Decimal, "innerArea": Decimal, "price": Decimal,
 }
 SNAPSHOT_AMOUNTS = frozenset(k for k, kind in SNAPSHOT_TYPES.items() if kind is Decimal)  # held as text
+SNAPSHOT_ENUMS = frozenset(k for k, kind in SNAPSHOT_TYPES.items() if kind is not Decimal)  # held as raw values
 
 
 def _plain(value: Any) -> Any:

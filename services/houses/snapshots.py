@@ -4,6 +4,7 @@ services/houses/fields.py's), PENDING rows created by an application, and openin
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any, Iterable, NamedTuple, Sequence
@@ -257,6 +258,18 @@ def floors_of(floors: Iterable[int]) -> tuple[int, int]:
     return above, below
 
 
+_ROW_VALUES = operator.attrgetter(*fields.SNAPSHOT_FIELDS.values())  # a HouseRow's house values, in that order
+_ENUM_POSITIONS = [i for i, key in enumerate(fields.SNAPSHOT_FIELDS) if key in fields.SNAPSHOT_ENUMS]
+
+
+def _house_values(row: Any) -> list[Any]:
+    """A sheet row's values for the house's columns (fields.SNAPSHOT_FIELDS), enums by value."""
+    values = list(_ROW_VALUES(row))
+    for i in _ENUM_POSITIONS:
+        values[i] = values[i].value
+    return values
+
+
 async def insert_houses(session: AsyncSession, app: Application, rows: Sequence[Any], building_ids: Sequence[int],
                         deposit_timing: DepositTiming) -> list[tuple[int, str]]:
     """Inserts PENDING houses (with their owners) for imported rows, row i into building_ids[i],
@@ -268,12 +281,10 @@ async def insert_houses(session: AsyncSession, app: Application, rows: Sequence[
     house_codes = await codes.house_codes(session, len(rows))
     house_ids = await bulk.next_ids(session, "houses", len(rows))
     await bulk.copy(session, "houses", (
-        "id", "code", "building_id", "unit", "floor", "room_number", "address", "usage", "layout", "has_elevator",
-        "building_area", "inner_area", "price", "real_estate_unit_number", "sales_status", "deposit_timing", "status", "account_status",
+        "id", "code", "building_id", *fields.SNAPSHOT_FIELDS.values(), "deposit_timing", "status", "account_status",
         "deposit_due", "deposit_paid", "balance", "application_id",
     ), [
-        (h_id, code, b_id, r.unit, r.floor, r.room_number, r.address, r.usage.value, r.layout, r.has_elevator, r.building_area,
-         r.inner_area, r.price, r.real_estate_unit_number, r.sales_status.value, deposit_timing.value,
+        (h_id, code, b_id, *_house_values(r), deposit_timing.value,
          RecordStatus.PENDING.value, AccountStatus.UNOPENED.value, ZERO, ZERO, ZERO, app.id)
         for r, b_id, code, h_id in zip(rows, building_ids, house_codes, house_ids)
     ])
