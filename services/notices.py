@@ -190,8 +190,6 @@ async def issue_building_notices(session: AsyncSession, viewer: Viewer | None, b
 
 async def issue_owner_notices(session: AsyncSession, viewer: Viewer | None, items: Sequence[tuple[int | None, list]]) -> list[PaymentNotice]:
     """代打交款通知单: one per house, for its owners; every owner validated and saved to the house."""
-    from services.applications.house_changes import check_owners
-
     viewer = require_payment_operator(viewer)
     if not items:
         raise ValidationFailed("请选择房屋", field="items")
@@ -209,7 +207,7 @@ async def issue_owner_notices(session: AsyncSession, viewer: Viewer | None, item
         path = f"items.{i}"
         if not owners:
             raise ValidationFailed("请填写业主信息", field=f"{path}.owners")
-        checked = check_owners(owners, SalesStatus.SOLD.value, path)
+        checked = fields.check_owners(owners, SalesStatus.SOLD.value, path)
         _check_lock(locks, house_id, path, owner_notice=True)
         if house_id in taken:
             raise Conflict(f"房屋已在通知单 {taken[house_id]} 上", field=path, noticeNumber=taken[house_id])

@@ -3,8 +3,7 @@ cancellation: chosen houses with their new values, new owners, or nothing (cance
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -24,7 +23,7 @@ from services.houses import snapshots as H
 from services.applications import lifecycle
 from services.houses import fields
 from services.applications.estate_collection import _clean, _editable, active_estate_of_viewer
-from services.validators import as_typed, normalise
+from services.validators import normalise
 
 
 
@@ -61,47 +60,8 @@ class OwnershipItem:
     owners: list[OwnerData] = field(default_factory=list)
 
 
-def check_owners(owners: Sequence[OwnerData], sales_status: str, path: str) -> list[dict[str, Any]]:
-    """Every owner validated by the house's rules (services/houses/fields.py, as the sheet import
-    does): name, 证件号码 by its type, mobile, no owner twice, shares all or none summing to 1;
-    an unsold house has no owners, a house at most fields.OWNERS_MAX."""
-    with _as_validation(f"{path}.owners"):
-        fields.check_owner_count(len(owners), sales_status)
-    result = []
-    seen: list[tuple[Any, str]] = []
-    for i, o in enumerate(owners):
-        p = f"{path}.owners.{i}"
-        with _as_validation(f"{p}.name"):
-            name = fields.check_owner_name(as_typed(o.name))
-        with _as_validation(f"{p}.idNumber"):
-            number = fields.check_id_number(o.id_type, normalise(o.id_number))
-        with _as_validation(f"{p}.phone"):
-            phone = fields.check_phone(normalise(o.phone))
-        with _as_validation(f"{p}.share"):
-            fields.check_share(o.share)
-        seen.append((o.id_type, number))
-        if (twice := fields.repeated_owner(seen)) is not None:
-            raise ValidationFailed(f"业主证件号码与第 {twice[0] + 1} 位业主重复", field=f"{p}.idNumber")
-        # sealed at once: snapshots are stored (services/pii.py)
-        result.append({"name": name, "idType": o.id_type.value, "idNumber": pii.seal(number, pii.ID_NUMBER),
-                       "phone": pii.seal(phone, pii.PHONE),
-                       "share": None if o.share is None else str(o.share)})
-    with _as_validation(f"{path}.owners"):
-        fields.check_shares([o.share for o in owners])
-    return result
-
-
-@contextmanager
-def _as_validation(path: str) -> Iterator[None]:
-    """A broken house rule (fields.Invalid) as the API's VALIDATION_FAILED on `path`."""
-    try:
-        yield
-    except fields.Invalid as bad:
-        raise ValidationFailed(bad.message, field=path) from None
-
-
 def _amount(value: Decimal, path: str, check: Callable[[Decimal], Decimal]) -> str:
-    with _as_validation(path):
+    with fields.as_validation(path):
         return str(check(value))
 
 
@@ -118,7 +78,7 @@ async def _info_after(session: AsyncSession, estate_id: int, item: InfoItem, bef
     if item.unit is not None:
         after["unit"] = _clean(item.unit, f"{path}.unit", fields.UNIT_MAX, required=False, fold=True)
     if item.floor is not None:
-        with _as_validation(f"{path}.floor"):
+        with fields.as_validation(f"{path}.floor"):
             after["floor"] = fields.check_floor(item.floor)
     if item.room_number is not None:
         after["roomNumber"] = _clean(item.room_number, f"{path}.roomNumber", fields.ROOM_MAX, fold=True)
@@ -136,14 +96,14 @@ async def _info_after(session: AsyncSession, estate_id: int, item: InfoItem, bef
         after["innerArea"] = _amount(item.inner_area, f"{path}.innerArea",
                                      lambda d: fields.check_area(d, fields.INNER_AREA))
     if after.get("innerArea") is not None:
-        with _as_validation(f"{path}.innerArea"):
+        with fields.as_validation(f"{path}.innerArea"):
             fields.check_inner_area(Decimal(after["innerArea"]), Decimal(after["buildingArea"]))
     if item.price is not None:
         after["price"] = _amount(item.price, f"{path}.price", fields.check_price)
     if item.real_estate_unit_number is not None:
         value = normalise(item.real_estate_unit_number)
         if value:
-            with _as_validation(f"{path}.realEstateUnitNumber"):
+            with fields.as_validation(f"{path}.realEstateUnitNumber"):
                 value = fields.check_unit_number(value)
         after["realEstateUnitNumber"] = value or None
     if item.sales_status is not None:
@@ -240,7 +200,7 @@ async def save_ownership_change(session: AsyncSession, viewer: Viewer, app_id: i
         result = []
         for i, (item, house) in enumerate(zip(items, houses)):
             before = snaps[house.id]
-            owners = check_owners(item.owners, before["salesStatus"], f"input.items.{i}")
+            owners = fields.check_owners(item.owners, before["salesStatus"], f"input.items.{i}")
             if before["salesStatus"] == SalesStatus.SOLD.value and not owners:
                 raise ValidationFailed("已售房屋至少应有一名业主", field=f"input.items.{i}.owners")
             result.append((house.id, before, {**before, "owners": owners}, None))

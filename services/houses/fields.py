@@ -11,13 +11,16 @@ Chinese message; the sheet turns it into a row error, the API into VALIDATION_FA
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
+from core.errors import ValidationFailed
 from models.enums import BuildingStructure, DepositTiming, HouseUsage, IdType, SalesStatus
 from services import pii
-from services.validators import valid_credit_code, valid_mobile, valid_resident_id
+from services.validators import as_typed, normalise, valid_credit_code, valid_mobile, valid_resident_id
 
 # ---------------------------------------------------------------- columns (the sheet's labels)
 
@@ -298,6 +301,49 @@ def check_shares(shares: Sequence[Decimal | None]) -> None:
         raise Invalid("REQUIRED", "份额应全部填写或全部不填")
     if given and sum(given, Decimal(0)) != Decimal(1):
         raise Invalid("BAD_VALUE", "各业主份额之和应为 1")
+
+
+# ---------------------------------------------------------------- the rules, as the API asks them
+
+def check_owners(owners: Sequence[Any], sales_status: str, path: str) -> list[dict[str, Any]]:
+    """A house's owners as the API gives them (name, id_type, id_number, phone, share), each checked
+    by the rules above, as the sheet import checks them: name, 证件号码 by its type, mobile, no
+    owner twice, shares all or none summing to 1; an unsold house has none, a house at most
+    OWNERS_MAX. Returns them as the snapshot holds them, papers sealed at once (snapshots are
+    stored). A broken rule is VALIDATION_FAILED on the owner's field under `path`."""
+    with as_validation(f"{path}.owners"):
+        check_owner_count(len(owners), sales_status)
+    result = []
+    seen: list[tuple[Any, str]] = []
+    for i, o in enumerate(owners):
+        p = f"{path}.owners.{i}"
+        with as_validation(f"{p}.name"):
+            name = check_owner_name(as_typed(o.name))
+        with as_validation(f"{p}.idNumber"):
+            number = check_id_number(o.id_type, normalise(o.id_number))
+        with as_validation(f"{p}.phone"):
+            phone = check_phone(normalise(o.phone))
+        with as_validation(f"{p}.share"):
+            check_share(o.share)
+        seen.append((o.id_type, number))
+        if (twice := repeated_owner(seen)) is not None:
+            raise ValidationFailed(f"业主证件号码与第 {twice[0] + 1} 位业主重复", field=f"{p}.idNumber")
+        # sealed at once: snapshots are stored (services/pii.py)
+        result.append({"name": name, "idType": o.id_type.value, "idNumber": pii.seal(number, pii.ID_NUMBER),
+                       "phone": pii.seal(phone, pii.PHONE),
+                       "share": None if o.share is None else str(o.share)})
+    with as_validation(f"{path}.owners"):
+        check_shares([o.share for o in owners])
+    return result
+
+
+@contextmanager
+def as_validation(path: str) -> Iterator[None]:
+    """A broken house rule (`Invalid`) as the API's VALIDATION_FAILED on `path`."""
+    try:
+        yield
+    except Invalid as bad:
+        raise ValidationFailed(bad.message, field=path) from None
 
 
 # ---------------------------------------------------------------- location text
