@@ -173,7 +173,7 @@ def parse_id_type(v: Any) -> IdType:
 
 
 def parse_phone(v: Any) -> str:
-    return check_phone(folded(v), shown=shown(v))
+    return check_phone(folded(v))
 
 
 def _text_parser(column: Column) -> Callable[[Any], str]:

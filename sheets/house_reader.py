@@ -37,7 +37,7 @@ from services.houses.fields import (
 )
 # The untrusted-file guard, until it moves to sheets/guard.py (another branch of issue 8).
 from services.workbook import DAMAGED, _check_file as check_file, _reject as reject
-from sheets.cells import CACHED_COLUMNS, PARSERS, STRIP, TEXT_LIMITS, blank, shown, text as cell_text
+from sheets.cells import CACHED_COLUMNS, PARSERS, STRIP, TEXT_LIMITS, blank, text as cell_text
 
 __all__ = ["MAX_ROWS", "HouseSheetStream", "RowError", "read_house_sheet"]
 
@@ -363,12 +363,12 @@ def _parse_column(table: list[list], entry: tuple, trouble: set[int]) -> list:
         if _holds(out, _MISS):
             for pos, value in enumerate(cells):
                 if out[pos] is _MISS:
-                    if blank(value):
-                        out[pos] = _EMPTY
+                    parsed = cache.get(value, _MISS)  # a value first met earlier in this loop
+                    if parsed is _MISS:
+                        parsed = _EMPTY if blank(value) else _parse(parse, value)
                         if len(cache) < CACHE_MAX:
-                            cache[value] = _EMPTY
-                    else:
-                        out[pos] = _parse_cell(value, entry)
+                            cache[value] = parsed
+                    out[pos] = parsed
     elif limit and kinds <= {str}:
         stripped = [value.strip(STRIP) for value in cells]
         if max(map(len, stripped)) <= limit and (not folded or "".join(stripped).isascii()):
@@ -466,10 +466,10 @@ def _parse_owner(line: _Line) -> None:
             line.bad(SALES, bad.code, bad.message)
     id_type, number = values.get(ID_TYPE), values.get(ID_NUMBER)
     if isinstance(id_type, IdType) and isinstance(number, str):
-        raw = line.raw(ID_NUMBER)
         try:
-            values[ID_NUMBER] = check_id_number(id_type, number, shown=shown(raw))
+            values[ID_NUMBER] = check_id_number(id_type, number)
         except Invalid as bad:
+            raw = line.raw(ID_NUMBER)
             hint = "（长数字被表格存成了数值，请把该列设为文本格式后重新填写）" if raw.__class__ in (int, float) else ""
             line.bad(ID_NUMBER, bad.code, bad.message + hint)
             values[ID_NUMBER] = _BAD
@@ -547,7 +547,7 @@ class _Assembler:
                     line.bad(ID_NUMBER, "DUPLICATE", f"同一房屋的业主证件号码与第 {ids[who]} 行重复")
                 else:
                     ids[who] = line.row
-        owners = sum(line.owner is not None for line in group)
+        owners = sum(line.owner is not None for line in group) if len(group) > OWNERS_MAX else 0
         if owners > OWNERS_MAX and group[0].values.get(SALES) is not SalesStatus.UNSOLD:
             try:
                 check_owner_count(owners, SalesStatus.SOLD)

@@ -26,7 +26,6 @@ from services.applications.estate_collection import _clean, _editable, active_es
 from services.validators import normalise
 
 
-
 @dataclass
 class OwnerData:
     name: str

@@ -242,7 +242,7 @@ def check_owner_name(name: str) -> str:
     return check_text(name, OWNER_NAME, NAME_MAX)
 
 
-def check_id_number(id_type: IdType, folded: str, *, shown: str | None = None) -> str:
+def check_id_number(id_type: IdType, folded: str) -> str:
     """An owner's 证件号码 (NFKC-folded) as stored: a 居民身份证 with its check digit and birth date,
     a 统一社会信用代码 with its check character, other papers 3 to 40 characters (upper case but
     for 其他, kept as written). The message masks the number: row errors are stored."""
@@ -257,15 +257,15 @@ def check_id_number(id_type: IdType, folded: str, *, shown: str | None = None) -
     elif id_type is not IdType.OTHER:
         number = folded.upper()
     if number is None:
-        raise Invalid("BAD_ID_NUMBER", f"证件号码「{pii.mask_id_number(folded if shown is None else shown)}」不是{what}")
+        raise Invalid("BAD_ID_NUMBER", f"证件号码「{pii.mask_id_number(folded)}」不是{what}")
     return number
 
 
-def check_phone(folded: str, *, shown: str | None = None) -> str:
+def check_phone(folded: str) -> str:
     phone = valid_mobile(folded)
     if phone is None:
         # masked as a bank sees it: row errors are stored, and a mistyped number is still someone's
-        raise Invalid("BAD_PHONE", f"手机号码「{pii.mask_phone(folded if shown is None else shown)}」不是有效的 11 位手机号")
+        raise Invalid("BAD_PHONE", f"手机号码「{pii.mask_phone(folded)}」不是有效的 11 位手机号")
     return phone
 
 
