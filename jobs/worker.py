@@ -36,7 +36,7 @@ async def startup(ctx) -> None:
     tracing.configure("wxfund-worker")
     use_pre_ping()
 
-    for module in ("python_calamine", "openpyxl", "services.workbook", "documents.application_form",
+    for module in ("python_calamine", "openpyxl", "sheets.house_reader", "sheets.house_writer", "documents.application_form",
                    "documents.payment_notice", "documents.refund_form", "weasyprint"):
         importlib.import_module(module)
     async with get_engine().connect() as connection:

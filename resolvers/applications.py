@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from core.db import retrying_deadlocks
@@ -84,12 +85,14 @@ async def update_supplement(info, id, input):
                            row_id(input.estate_id, "Estate"), input.deposit_timing))
 
 
+# The house values of an info-change item: the input has InfoItem's fields by the same names.
+_INFO_VALUES = tuple(f.name for f in dataclasses.fields(InfoItem) if f.name not in ("house_id", "building_id"))
+
+
 def _info_items(items) -> list[InfoItem]:
     return [InfoItem(house_id=row_id(i.house_id, "House"),
                      building_id=given_row_id(i.building_id, "Building"),
-                     unit=i.unit, floor=i.floor, room_number=i.room_number, address=i.address, usage=i.usage,
-                     layout=i.layout, has_elevator=i.has_elevator, building_area=i.building_area, inner_area=i.inner_area, price=i.price,
-                     real_estate_unit_number=i.real_estate_unit_number, sales_status=i.sales_status) for i in items]
+                     **{name: getattr(i, name) for name in _INFO_VALUES}) for i in items]
 
 
 async def save_info_change(info, id, input):

@@ -17,6 +17,7 @@ from schema.enums import (
 )
 from schema.types import Building, Document, Estate, House, Node, Organization, Owner, User, of_record, relay_connection
 from services import records
+from services.houses import fields
 
 
 @strawberry.type
@@ -95,13 +96,9 @@ def snapshot(data: dict[str, Any] | None, prefix: str) -> HouseSnapshot | None:
     if data is None:
         return None
     return HouseSnapshot(
-        code=data.get("code"), building_name=data["buildingName"], unit=data.get("unit"), floor=data["floor"],
-        room_number=data["roomNumber"], address=data["address"], usage=HouseUsage(data["usage"]),
-        layout=data.get("layout"),  # absent from snapshots taken before 户型 existed (migration 0011)
-        has_elevator=data["hasElevator"], building_area=Decimal(data["buildingArea"]),
-        inner_area=None if data.get("innerArea") is None else Decimal(data["innerArea"]),
-        price=None if data.get("price") is None else Decimal(data["price"]),
-        real_estate_unit_number=data.get("realEstateUnitNumber"), sales_status=SalesStatus(data["salesStatus"]),
+        code=data.get("code"), building_name=data["buildingName"],
+        # a value a snapshot does not hold (taken before its column existed, as 户型) is null
+        **{**dict.fromkeys(fields.SNAPSHOT_FIELDS.values()), **fields.snapshot_values(data)},
         owners=[SnapshotOwner(encode_id("SnapshotOwner", 0) + f"-{prefix}-{i}", o) for i, o in enumerate(data.get("owners") or [])],
     )
 

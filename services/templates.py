@@ -18,7 +18,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @lru_cache(maxsize=1)
 def house_template_bytes() -> bytes:
-    from services.workbook import house_template
+    from sheets.house_writer import house_template
 
     return house_template()
 

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from core.errors import FileRejected
-from services.workbook import typed_cells
+from sheets.house_writer import typed_cells
 from sheets.guard import check_file
 
 COLUMNS = ["房屋编号", "楼幢名称", "单元", "楼层", "房号", "建筑面积", "首期应交", "当前余额", "本次交款金额"]

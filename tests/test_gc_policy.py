@@ -45,17 +45,17 @@ def test_overlapping_holders_in_threads_leave_the_collector_as_it_was():
 
 
 def test_a_workbook_read_never_switches_the_collector_off(monkeypatch):
-    from services import workbook
+    from sheets import house_reader
     from tests.sheets import grid, workbook as make_workbook
 
     states = []
-    real = workbook._assemble
+    real = house_reader._house
 
     def spy(*args, **kwargs):
         states.append(gc.isenabled())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(workbook, "_assemble", spy)
-    result = workbook.read_house_sheet(make_workbook(grid("1栋", 2, 2)), "houses.xlsx")
+    monkeypatch.setattr(house_reader, "_house", spy)
+    result = house_reader.read_house_sheet(make_workbook(grid("1栋", 2, 2)), "houses.xlsx")
     houses, errors = result
-    assert states == [True] and len(houses) == 4 and not errors
+    assert states == [True] * 4 and len(houses) == 4 and not errors

@@ -61,7 +61,7 @@ async def test_estate_collection_end_to_end(session, worker):
         # are read from the houses (none is stored yet), and submit stores exactly those.
         from models import ApplicationHouse
         from services.applications import read
-        from services.applications.houses import current_snapshots
+        from services.houses.snapshots import current_snapshots
         from core.ids import decode_id
 
         app_id = decode_id(app["id"], "Application")
@@ -214,7 +214,7 @@ async def test_houses_written_part_by_part_are_the_sheet_or_nothing(client, sess
     the result is the sheet (owners, order, the building columns stated only on a later row,
     floors over all rows); a bad row in the last part leaves nothing of the parts before it."""
     from models import ApplicationHouse, Building, Owner
-    from services import workbook as wb
+    from sheets import house_reader as wb
 
     import threading
 
@@ -290,7 +290,7 @@ async def test_house_exports_carry_the_building_and_two_decimal_amounts(client, 
     from openpyxl import load_workbook
     from sqlalchemy import update
 
-    from services.workbook import HOUSE_COLUMNS
+    from services.houses.fields import HOUSE_COLUMNS
 
     houses = (await tree(client, world))["buildings"][0]["houses"][:2]
     await session.execute(update(House).where(House.code.in_([h["code"] for h in houses])).values(price=Decimal("880000.5")))

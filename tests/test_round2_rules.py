@@ -117,7 +117,7 @@ async def test_a_taken_unit_floor_room_is_refused_when_created_edited_imported_a
 async def test_a_constraint_the_checks_missed_is_conflict_not_internal(client, session, world, monkeypatch):
     """Were a clash to slip past every check (a race), the database's unique index refuses the
     approval, and the clerk sees CONFLICT."""
-    from services.applications import houses as H
+    from services.houses import snapshots as H
 
     async def nothing_held(*args, **kwargs):
         return {}

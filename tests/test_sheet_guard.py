@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from openpyxl import Workbook
 
 from core.errors import FileRejected
-from services.workbook import HouseSheetStream, read_house_sheet
+from sheets.house_reader import HouseSheetStream, read_house_sheet
 from sheets import guard
 from sheets.guard import MAX_WORKBOOK_BYTES, check_file
 

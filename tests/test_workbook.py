@@ -1,4 +1,4 @@
-"""The house sheet (services/workbook.py): reading files as Excel, WPS and LibreOffice save them,
+"""The house sheet (sheets/house_reader.py, sheets/house_writer.py): reading files as Excel, WPS and LibreOffice save them,
 every row error at once, the template, exports that read back unchanged, and refusing sheets that
 are not the template. Refusing files that are not workbooks or would exhaust the worker (zip, XML
 and cell-range bombs) is tests/test_sheet_guard.py."""
@@ -18,12 +18,12 @@ from openpyxl import Workbook, load_workbook
 
 from core.errors import FileRejected
 from models.enums import BuildingStructure, HouseUsage, IdType, SalesStatus
-from services import workbook as W
+from services.houses.fields import HOUSE_COLUMNS, ID_NUMBER_MIN, PRICE_MAX, HouseRow, OwnerRow
 from services.validators import credit_code_check_char, resident_id_check_char
-from services.workbook import (
-    HOUSE_COLUMNS, HouseRow, OwnerRow, RowError, house_template, read_house_sheet,
-    write_house_sheet,
-)
+from sheets.guard import MAX_WORKBOOK_BYTES
+from sheets import house_reader, house_writer
+from sheets.house_reader import RowError, read_house_sheet
+from sheets.house_writer import house_template, write_house_sheet
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TEMPLATE_COLUMNS = HOUSE_COLUMNS[1:]
@@ -150,7 +150,7 @@ def test_the_template_filled_in_reads_back():
 CJK = "一二三四五六七八九十栋幢座号楼单元路街道区市江门蓬海会山平鹤恩新园苑府庭"
 KEY_TEXT = st.text(alphabet=CJK + "ABCDEFGHJKXYZ0123456789-", min_size=1, max_size=8)
 FREE_TEXT = st.text(alphabet=CJK + "abcxXYZ0123456789（）()#&<>=_ -·", min_size=1, max_size=40).map(str.strip).filter(bool)
-MONEY = st.decimals(min_value=0, max_value=Decimal("999999999999.99"), places=2)
+MONEY = st.decimals(min_value=0, max_value=PRICE_MAX, places=2)
 AREA = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100000"), places=2)
 
 
@@ -167,7 +167,7 @@ def owners(draw, sold: bool) -> list[OwnerRow]:
         elif kind is IdType.CREDIT_CODE:
             number = credit_code(draw(st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=17, max_size=17)))
         else:
-            number = draw(st.text(alphabet="ABCDEFGHJK0123456789", min_size=1, max_size=40))
+            number = draw(st.text(alphabet="ABCDEFGHJK0123456789", min_size=ID_NUMBER_MIN, max_size=40))
         phone = "1" + draw(st.sampled_from("3456789")) + draw(st.text(alphabet="0123456789", min_size=9, max_size=9))
         result.append(OwnerRow(draw(FREE_TEXT), kind, number, phone))
     assume(len({(o.id_type, o.id_number) for o in result}) == len(result))
@@ -189,7 +189,7 @@ def export_houses(draw) -> list[HouseRow]:
     for _ in range(draw(st.integers(1, 12))):
         name = draw(st.sampled_from(sorted(buildings)))
         unit = draw(st.none() | KEY_TEXT)
-        floor = draw(st.integers(-5, 200))
+        floor = draw(st.integers(-5, 200).filter(bool))  # no floor 0 (services/houses/fields.py)
         room = draw(KEY_TEXT)
         code = draw(st.none() | st.text(alphabet="0123456789ABCDEF", min_size=1, max_size=24))
         if (name, unit, floor, room) in keys or (code and code in codes_used):
@@ -242,7 +242,7 @@ def test_the_plain_openpyxl_writer_writes_the_same_content():
                  inner_area=Decimal("0.01"), price=None, sales_status=SalesStatus.UNSOLD, real_estate_unit_number=None),
     ]
     fast = write_house_sheet(houses, title="导出")
-    slow = W._write_with_openpyxl(houses, "导出")
+    slow = house_writer._write_with_openpyxl(houses, "导出")
     expected = numbered(houses, 3)
     assert read_house_sheet(fast, "a.xlsx", with_code=True) == (expected, [])
     assert read_house_sheet(slow, "b.xlsx", with_code=True) == (expected, [])
@@ -473,7 +473,7 @@ ANY_CELL = st.one_of(st.none(), st.text(max_size=30), st.integers(-10**20, 10**2
 @PROPERTY
 @given(st.lists(st.lists(ANY_CELL, min_size=len(TEMPLATE_COLUMNS), max_size=len(TEMPLATE_COLUMNS)), max_size=12))
 def test_arbitrary_cells_never_raise(rows):
-    rows = [[W._ILLEGAL.sub("", v) if isinstance(v, str) else v for v in row] for row in rows]
+    rows = [[house_writer._ILLEGAL.sub("", v) if isinstance(v, str) else v for v in row] for row in rows]
     houses, errors = read_house_sheet(xlsx(rows), "random.xlsx")
     assert all(e.code in ROW_CODES and e.column in TEMPLATE_COLUMNS and 2 <= e.row <= len(rows) + 1 for e in errors)
     bad_rows = {e.row for e in errors}
@@ -500,7 +500,7 @@ def test_the_wrong_template_is_refused():
 
 
 def test_too_many_rows_are_refused(monkeypatch):
-    monkeypatch.setattr(W, "MAX_ROWS", 10)
+    monkeypatch.setattr(house_reader, "MAX_ROWS", 10)
     with pytest.raises(FileRejected, match="上限"):
         read_house_sheet(xlsx([as_row(house_cells(str(100 + i))) for i in range(11)]), "x.xlsx")
     assert len(read_house_sheet(xlsx([as_row(house_cells(str(100 + i))) for i in range(10)]), "x.xlsx")[0]) == 10
@@ -512,7 +512,7 @@ def test_typed_cells_store_text_as_text(text):
     """Issue 12.11: no text a user typed becomes a formula in any workbook the service writes."""
     wb = Workbook()
     ws = wb.active
-    ws.append(W.typed_cells(ws, [text, Decimal("12.5"), 3, None]))
+    ws.append(house_writer.typed_cells(ws, [text, Decimal("12.5"), 3, None]))
     out = io.BytesIO()
     wb.save(out)
     sheet = zipfile.ZipFile(io.BytesIO(out.getvalue())).read("xl/worksheets/sheet1.xml").decode()

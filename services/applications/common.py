@@ -19,6 +19,7 @@ from models import Application, ApplicationEvent, Estate, Lock
 from models.enums import ApplicationStatus, ApplicationType, RecordStatus, Role
 from services import audit, codes, events
 from services.access import Viewer, require_role
+from services.houses.fields import BuildingFields
 from services.validators import as_typed, normalise
 
 EDITABLE = (ApplicationStatus.DRAFT, ApplicationStatus.REJECTED)
@@ -65,7 +66,7 @@ class AppliedAtEnd:
     async def write(self, rows: Sequence[Any]) -> None:
         self.rows.extend(rows)
 
-    async def finish(self, stated: dict[tuple[str, str], Any]) -> None:
+    async def finish(self, buildings: dict[str, BuildingFields]) -> None:
         await self.apply(self.session, self.app, self.rows)
 
 

@@ -16,10 +16,11 @@ from models.enums import DISTRICTS, ApplicationType, DepositTiming, RecordStatus
 from services import audit, codes
 from services.access import Viewer
 from services.applications import common
-from services.applications import houses as H
 from services.applications.common import ZERO, Impact, active_estate_of_viewer, clean_text, editable
 from services.payments import banks, deposits
-from services.workbook import BUILDING_ADDRESS, BUILT_YEAR, STRUCTURE
+from services.houses import snapshots as H
+from services.houses.fields import BuildingFields
+from services.validators import as_typed, normalise
 
 
 @dataclass
@@ -222,15 +223,15 @@ class CreatingWriter:
         await H.link_created(self.session, self.app, [h for h, _ in created], start=len(self.rows))
         self.rows.extend(rows)
 
-    async def finish(self, stated: dict[tuple[str, str], Any]) -> None:
+    async def finish(self, buildings: dict[str, BuildingFields]) -> None:
         if not self.created:
             return
         values = []
         for name, building_id in self.created.items():
             above, below = H.floors_of(self.floors[name])
-            values.append({"b_id": building_id, "address": stated.get((name, BUILDING_ADDRESS)) or None,
-                           "built_year": stated.get((name, BUILT_YEAR)), "structure": stated.get((name, STRUCTURE)),
-                           "above": above, "below": below})
+            stated = buildings.get(name, BuildingFields())
+            values.append({"b_id": building_id, "address": stated.address, "built_year": stated.built_year,
+                           "structure": stated.structure, "above": above, "below": below})
         table = Building.__table__
         await self.session.execute(
             update(table).where(table.c.id == bindparam("b_id")).values(

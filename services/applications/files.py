@@ -19,13 +19,15 @@ from documents.application_form import ApplicationForm, ChangeRow, render_applic
 from models import (
     Application, ApplicationBuilding, ApplicationHouse, Building, Document, Estate, House, Job, Organization, User,
 )
-from models.enums import APPLICATION_LABELS, ApplicationType, DocumentKind, JobKind, JobStatus
+from models.enums import APPLICATION_LABELS, ApplicationType, DocumentKind, IdType, JobKind, JobStatus
 from services import documents, jobs, pii
 from services.access import Viewer, require_tree_reader
 from services.applications import common
-from services.applications import houses as H
 from services.applications.registry import HouseWriter, importer_of
-from services.workbook import HouseSheetStream, write_house_sheet
+from services.houses import fields
+from services.houses import snapshots as H
+from sheets.house_reader import HouseSheetStream
+from sheets.house_writer import write_house_sheet
 
 log = logging.getLogger("wxfund.applications")
 
@@ -130,8 +132,8 @@ async def run_import(job_id: int) -> None:
         task = asyncio.create_task(reporter())
         started = time.perf_counter()
         try:
-            rows, errors, stated = await _read_and_write(writer, data, doc.filename, progress, still_current,
-                                                         with_code=handler.with_code)
+            rows, errors, buildings = await _read_and_write(writer, data, doc.filename, progress, still_current,
+                                                            with_code=handler.with_code)
         except FileRejected as exc:
             task.cancel()
             await session.rollback()
@@ -166,7 +168,7 @@ async def run_import(job_id: int) -> None:
             await jobs.fail(job_id, message=f"发现 {len(errors)} 处错误，未导入任何数据", errors=errors)
             return
         checked = time.perf_counter()
-        await writer.finish(stated)
+        await writer.finish(buildings)
         running = await session.get_one(Job, job_id, with_for_update=True)
         running.total = read_rows[0]
         jobs.succeed(running, message=f"已导入 {total} 套房屋")
@@ -181,7 +183,7 @@ async def _read_and_write(writer: HouseWriter, data: bytes, filename: str, progr
     """The sheet read in a thread, part by part; each part's houses go to `writer` as soon as they
     are read, until a row fails (then nothing will be kept, and the rest is only checked), or
     until `still_current` finds the import overtaken. Returns (houses written, every row error,
-    the building columns the sheet states)."""
+    each building's columns as the sheet states them)."""
     loop = asyncio.get_running_loop()
     stream = HouseSheetStream(data, filename, with_code=with_code, progress=progress)
     parts: asyncio.Queue = asyncio.Queue()
@@ -211,7 +213,7 @@ async def _read_and_write(writer: HouseWriter, data: bytes, filename: str, progr
         reading.add_done_callback(lambda f: f.cancelled() or f.exception())
         raise
     await reading  # FileRejected, raised while reading, comes out here
-    return writer.rows, stream.errors, stream.stated
+    return writer.rows, stream.errors, stream.buildings
 
 
 # ---------------------------------------------------------------- export
@@ -280,32 +282,9 @@ async def run_export(job_id: int) -> None:
         return
     async with get_sessionmaker()() as session:
         snaps = await _export_snapshots(session, job.params)
-    data = await asyncio.to_thread(write_house_sheet, [snapshot_row(s, i + 2) for i, s in enumerate(snaps)])
+    data = await asyncio.to_thread(write_house_sheet, [fields.snapshot_row(s, i + 2) for i, s in enumerate(snaps)])
     await jobs.succeed_with_file(job_id, kind=DocumentKind.HOUSE_EXPORT, filename=f"房屋导出-{job_id}.xlsx",
                                  content_type=XLSX_TYPE, data=data, total=len(snaps), message=f"已导出 {len(snaps)} 套房屋")
-
-
-def snapshot_row(snap: dict[str, Any], row: int):
-    """A HouseSnapshot dict as the workbook module's HouseRow (for exports)."""
-    from decimal import Decimal
-
-    from models.enums import BuildingStructure, HouseUsage, IdType, SalesStatus
-    from services.workbook import HouseRow, OwnerRow
-
-    return HouseRow(
-        row=row, code=snap.get("code"), building_name=snap["buildingName"], built_year=snap.get("builtYear"),
-        structure=BuildingStructure(snap["structure"]) if snap.get("structure") else None,
-        building_address=snap.get("buildingAddress"), unit=snap["unit"], floor=snap["floor"],
-        room_number=snap["roomNumber"], address=snap["address"], usage=HouseUsage(snap["usage"]),
-        layout=snap.get("layout"),  # snapshots taken before 户型 existed have no key
-        has_elevator=snap["hasElevator"], building_area=Decimal(snap["buildingArea"]),
-        inner_area=None if snap["innerArea"] is None else Decimal(snap["innerArea"]),
-        price=None if snap["price"] is None else Decimal(snap["price"]),
-        sales_status=SalesStatus(snap["salesStatus"]), real_estate_unit_number=snap["realEstateUnitNumber"],
-        owners=[OwnerRow(name=o["name"], id_type=IdType(o["idType"]), id_number=pii.reveal(o["idNumber"], pii.ID_NUMBER),
-                         phone=pii.reveal(o["phone"], pii.PHONE))
-                for o in snap["owners"]],
-    )
 
 
 # ---------------------------------------------------------------- attachments
@@ -340,15 +319,7 @@ async def remove_attachment(session: AsyncSession, viewer: Viewer, app_id: int |
 
 # ---------------------------------------------------------------- the 申请表
 
-COLUMNS = {"buildingName": "楼幢", "unit": "单元", "floor": "楼层", "roomNumber": "房号", "address": "坐落",
-           "usage": "用途", "layout": "户型", "hasElevator": "电梯", "buildingArea": "建筑面积", "innerArea": "套内面积",
-           "salesStatus": "销售状态", "owners": "业主"}
 BUILDING_COLUMNS = {"name": "楼幢名称", "address": "楼幢地址", "builtYear": "建成年代", "structure": "建筑结构"}
-LABELS = {"RESIDENTIAL": "住宅", "COMMERCIAL": "商业", "OFFICE": "办公", "GARAGE": "车库", "PARKING_SPACE": "车位",
-          "STORAGE": "储藏", "OTHER": "其他", "SOLD": "已售", "UNSOLD": "未售", "REINFORCED_CONCRETE": "钢混",
-          "MIXED": "混合", "FRAME": "框架", "FRAME_SHEAR_WALL": "框剪", "STEEL": "钢结构", "BRICK_WOOD": "砖木",
-          True: "有", False: "无", "BEFORE_CONTRACT_FILING": "网签备案前", "BEFORE_INITIAL_REGISTRATION": "首次登记前",
-          "BEFORE_HANDOVER": "交付前"}
 
 
 # The 房屋权属批量变更 form: where the house is, and each owner on a line of their own with
@@ -358,15 +329,12 @@ OWNER_COLUMNS = {"name": "业主", "idType": "证件类型", "idNumber": "证件
 
 
 def _owner_cells(owners: list[dict[str, Any]] | None) -> dict[str, str]:
-    from models.enums import IdType
-    from services.workbook import ID_TYPE_NAMES
-
     sealed = {"idNumber": pii.ID_NUMBER, "phone": pii.PHONE}  # the form at the window shows them in full
 
     def text(key: str, owner: dict[str, Any]) -> str:
         value = owner.get(key)
         if key == "idType" and value:
-            return ID_TYPE_NAMES[IdType(value)]
+            return fields.ID_TYPE_NAMES[IdType(value)]
         if key in sealed and value:
             return pii.reveal(value, sealed[key])
         return value or "—"
@@ -374,19 +342,14 @@ def _owner_cells(owners: list[dict[str, Any]] | None) -> dict[str, str]:
     return {label: "\n".join(text(key, o) for o in owners or []) for key, label in OWNER_COLUMNS.items()}
 
 
-# Free text is printed as typed: a 户型 or 坐落 that happens to read like an enum value ("OTHER")
-# is not a label to translate.
-_AS_TYPED = frozenset({"buildingName", "address", "layout", "name"})
-
-
 def _cell(key: str, value: Any) -> str:
     if key == "owners":
         return "、".join(o["name"] for o in value or [])
     if value is None:
         return ""
-    if key in _AS_TYPED:
+    if key in fields.FORM_AS_TYPED:
         return str(value)
-    return LABELS.get(value, str(value)) if not isinstance(value, int) or isinstance(value, bool) else str(value)
+    return fields.VALUE_NAMES.get(value, str(value)) if not isinstance(value, int) or isinstance(value, bool) else str(value)
 
 
 async def form_data(session: AsyncSession, app: Application):
@@ -395,7 +358,7 @@ async def form_data(session: AsyncSession, app: Application):
     applicant = await session.get_one(User, app.created_by_id)
     extra = []
     if "depositTiming" in app.payload:
-        extra.append(("交存时点", LABELS[app.payload["depositTiming"]]))
+        extra.append(("交存时点", fields.VALUE_NAMES[app.payload["depositTiming"]]))
     if app.type == ApplicationType.BUILDING_CHANGE:
         rows = await session.scalars(select(ApplicationBuilding).where(ApplicationBuilding.application_id == app.id)
                                      .order_by(ApplicationBuilding.position))
@@ -407,7 +370,7 @@ async def form_data(session: AsyncSession, app: Application):
         rows = await H.with_created_snapshots(session, (await session.execute(
             H.linked_select().where(ApplicationHouse.application_id == app.id).order_by(ApplicationHouse.position))).all())
         ownership = app.type == ApplicationType.OWNERSHIP_CHANGE
-        shown = OWNERSHIP_COLUMNS if ownership else COLUMNS
+        shown = OWNERSHIP_COLUMNS if ownership else fields.FORM_COLUMNS
         columns = list(shown.values()) + (list(OWNER_COLUMNS.values()) if ownership else [])
 
         def side(snap):

@@ -3,6 +3,7 @@ cancellation: chosen houses with their new values, new owners, or nothing (cance
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -19,14 +20,14 @@ from models.enums import (
 from services import pii
 from services.access import Viewer
 from services.applications import common
-from services.applications import houses as H
 from services.applications.common import ZERO, AppliedAtEnd, Impact, active_estate_of_viewer, clean_text, editable
+from services.houses import fields
+from services.houses import snapshots as H
 from services.payments import deposits
-from services.validators import as_typed, normalise, valid_credit_code, valid_mobile, valid_resident_id
+from services.validators import normalise
 
 TWO = Decimal("0.01")
 DUE_FIELDS = ("usage", "hasElevator", "buildingArea", "price", "buildingName")  # what a house's due depends on
-LAYOUT_MAX = 20  # 户型, as models.House.layout
 
 
 @dataclass
@@ -62,52 +63,9 @@ class OwnershipItem:
     owners: list[OwnerData] = field(default_factory=list)
 
 
-def check_owners(owners: Sequence[OwnerData], sales_status: str, path: str) -> list[dict[str, Any]]:
-    """Every owner validated (身份证 check digit, credit code, mobile); shares all or none,
-    each in (0, 1], summing to 1; an unsold house has no owners."""
-    if sales_status == SalesStatus.UNSOLD.value and owners:
-        raise ValidationFailed("未售房屋不能登记业主", field=f"{path}.owners")
-    if len(owners) > 50:
-        raise ValidationFailed("业主最多 50 人", field=f"{path}.owners")
-    result = []
-    for i, o in enumerate(owners):
-        p = f"{path}.owners.{i}"
-        name = as_typed(o.name)
-        if not name or len(name) > 100:
-            raise ValidationFailed("业主姓名不能为空且不超过 100 个字", field=f"{p}.name")
-        number = normalise(o.id_number).upper()
-        if o.id_type == IdType.RESIDENT_ID:
-            number = valid_resident_id(number) or ""
-            if not number:
-                raise ValidationFailed("居民身份证号码不正确（校验位或出生日期不符）", field=f"{p}.idNumber")
-        elif o.id_type == IdType.CREDIT_CODE:
-            number = valid_credit_code(number) or ""
-            if not number:
-                raise ValidationFailed("统一社会信用代码不正确", field=f"{p}.idNumber")
-        elif not 3 <= len(number) <= 40:
-            raise ValidationFailed("证件号码长度应为 3 至 40 位", field=f"{p}.idNumber")
-        phone = valid_mobile(o.phone)
-        if phone is None:
-            raise ValidationFailed("手机号码不正确", field=f"{p}.phone")
-        if o.share is not None and not (Decimal(0) < o.share <= Decimal(1)):
-            raise ValidationFailed("份额应大于 0 且不超过 1", field=f"{p}.share")
-        # sealed at once: snapshots are stored (services/pii.py)
-        result.append({"name": name, "idType": o.id_type.value, "idNumber": pii.seal(number, pii.ID_NUMBER),
-                       "phone": pii.seal(phone, pii.PHONE),
-                       "share": None if o.share is None else str(o.share)})
-    shares = [o.share for o in owners]
-    if any(s is not None for s in shares):
-        if any(s is None for s in shares):
-            raise ValidationFailed("份额应全部填写或全部不填", field=f"{path}.owners")
-        if sum(shares, Decimal(0)) != Decimal(1):
-            raise ValidationFailed("各业主份额之和应为 1", field=f"{path}.owners")
-    return result
-
-
-def _decimal(value: Decimal, path: str, *, low: Decimal, high: Decimal, inclusive_low: bool) -> str:
-    if value != value.quantize(TWO) or value > high or (value < low if inclusive_low else value <= low):
-        raise ValidationFailed("数值超出范围或多于两位小数", field=path)
-    return str(value.quantize(TWO))
+def _amount(value: Decimal, path: str, check: Callable[[Decimal], Decimal]) -> str:
+    with fields.as_validation(path):
+        return str(check(value))
 
 
 async def _info_after(session: AsyncSession, estate_id: int, item: InfoItem, before: dict, path: str) -> tuple[dict, int | None]:
@@ -121,37 +79,39 @@ async def _info_after(session: AsyncSession, estate_id: int, item: InfoItem, bef
             target = building.id
             after["buildingName"] = building.name
     if item.unit is not None:
-        after["unit"] = clean_text(item.unit, f"{path}.unit", 20, required=False, fold=True)
+        after["unit"] = clean_text(item.unit, f"{path}.unit", fields.UNIT_MAX, required=False, fold=True)
     if item.floor is not None:
-        if not -5 <= item.floor <= 200 or item.floor == 0:
-            raise ValidationFailed("楼层应在 -5 至 200 之间且不为 0", field=f"{path}.floor")
-        after["floor"] = item.floor
+        with fields.as_validation(f"{path}.floor"):
+            after["floor"] = fields.check_floor(item.floor)
     if item.room_number is not None:
-        after["roomNumber"] = clean_text(item.room_number, f"{path}.roomNumber", 20, fold=True)
+        after["roomNumber"] = clean_text(item.room_number, f"{path}.roomNumber", fields.ROOM_MAX, fold=True)
     if item.address is not None:
-        after["address"] = clean_text(item.address, f"{path}.address", 300)
+        after["address"] = clean_text(item.address, f"{path}.address", fields.ADDRESS_MAX)
     if item.usage is not None:
         after["usage"] = item.usage.value
     if item.layout is not None:
-        after["layout"] = clean_text(item.layout, f"{path}.layout", LAYOUT_MAX, required=False)
+        after["layout"] = clean_text(item.layout, f"{path}.layout", fields.LAYOUT_MAX, required=False)
     if item.has_elevator is not None:
         after["hasElevator"] = item.has_elevator
     if item.building_area is not None:
-        after["buildingArea"] = _decimal(item.building_area, f"{path}.buildingArea", low=Decimal(0), high=Decimal(100000), inclusive_low=False)
+        after["buildingArea"] = _amount(item.building_area, f"{path}.buildingArea", fields.check_area)
     if item.inner_area is not None:
-        after["innerArea"] = _decimal(item.inner_area, f"{path}.innerArea", low=Decimal(0), high=Decimal(100000), inclusive_low=False)
-    if after.get("innerArea") is not None and Decimal(after["innerArea"]) > Decimal(after["buildingArea"]):
-        raise ValidationFailed("套内面积不能大于建筑面积", field=f"{path}.innerArea")
+        after["innerArea"] = _amount(item.inner_area, f"{path}.innerArea",
+                                     lambda d: fields.check_area(d, fields.INNER_AREA))
+    if after.get("innerArea") is not None:
+        with fields.as_validation(f"{path}.innerArea"):
+            fields.check_inner_area(Decimal(after["innerArea"]), Decimal(after["buildingArea"]))
     if item.price is not None:
-        after["price"] = _decimal(item.price, f"{path}.price", low=Decimal(0), high=Decimal("999999999999"), inclusive_low=True)
+        after["price"] = _amount(item.price, f"{path}.price", fields.check_price)
     if item.real_estate_unit_number is not None:
         value = normalise(item.real_estate_unit_number)
-        if value and len(value) != 28:
-            raise ValidationFailed("不动产单元号应为 28 位", field=f"{path}.realEstateUnitNumber")
+        if value:
+            with fields.as_validation(f"{path}.realEstateUnitNumber"):
+                value = fields.check_unit_number(value)
         after["realEstateUnitNumber"] = value or None
     if item.sales_status is not None:
         after["salesStatus"] = item.sales_status.value
-        if item.sales_status == SalesStatus.UNSOLD and after["owners"]:
+        if item.sales_status == SalesStatus.UNSOLD and after["owners"]:  # fields.check_owner_count, said for this screen
             raise ValidationFailed("房屋有业主，不能改为未售（请先办理权属变更）", field=f"{path}.salesStatus")
     return after, target
 
@@ -246,7 +206,7 @@ async def save_ownership_change(session: AsyncSession, viewer: Viewer, app_id: i
         result = []
         for i, (item, house) in enumerate(zip(items, houses)):
             before = snaps[house.id]
-            owners = check_owners(item.owners, before["salesStatus"], f"input.items.{i}")
+            owners = fields.check_owners(item.owners, before["salesStatus"], f"input.items.{i}")
             if before["salesStatus"] == SalesStatus.SOLD.value and not owners:
                 raise ValidationFailed("已售房屋至少应有一名业主", field=f"input.items.{i}.owners")
             result.append((house.id, before, {**before, "owners": owners}, None))
@@ -271,26 +231,13 @@ def _placed(house_id: int, building_id: int, after: dict[str, Any]) -> H.Placed:
     return H.Placed(house_id, building_id, after["unit"], after["floor"], after["roomNumber"])
 
 
-def _house_values(after: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "unit": after["unit"], "floor": after["floor"], "room_number": after["roomNumber"], "address": after["address"],
-        "usage": HouseUsage(after["usage"]), "has_elevator": after["hasElevator"],
-        "building_area": Decimal(after["buildingArea"]),
-        "inner_area": None if after["innerArea"] is None else Decimal(after["innerArea"]),
-        "price": None if after["price"] is None else Decimal(after["price"]),
-        "real_estate_unit_number": after["realEstateUnitNumber"], "sales_status": SalesStatus(after["salesStatus"]),
-        # A snapshot taken before 户型 existed (migration 0011) has no key: it leaves the house's as it is.
-        **({"layout": after["layout"]} if "layout" in after else {}),
-    }
-
-
 async def apply_values(session: AsyncSession, changes: Sequence[tuple[int, dict[str, Any], int | None]]) -> None:
     """New values for ACTIVE houses. They are set aside (PENDING) while changing, so numbers
     can swap between them; the unique index checks the result when they turn ACTIVE again."""
     ids = [h for h, _, _ in changes]
     await session.execute(update(House).where(House.id.in_(ids)).values(status=RecordStatus.PENDING))
     for house_id, after, target in changes:
-        values = _house_values(after)
+        values = fields.snapshot_values(after)
         if target is not None:
             values["building_id"] = target
         await session.execute(update(House).where(House.id == house_id).values(**values))
@@ -300,7 +247,7 @@ async def apply_values(session: AsyncSession, changes: Sequence[tuple[int, dict[
 class InfoChange(_HouseApplication):
     kind = ApplicationType.HOUSE_INFO_CHANGE
     with_code = True
-    compared = (*H.HOUSE_FIELDS, "buildingName")  # every house value is written from `after`
+    compared = (*fields.SNAPSHOT_FIELDS, "buildingName")  # every house value is written from `after`
 
     async def validate_import(self, session: AsyncSession, app: Application, rows: Sequence[Any]) -> list[dict]:
         covered = await self._covered(session, app)
@@ -359,7 +306,7 @@ class InfoChange(_HouseApplication):
             select(Building).where(Building.estate_id == app.estate_id, Building.status == RecordStatus.ACTIVE))}
         for r in rows:
             ah = covered[r.code]
-            snap = H.import_snapshot(r, r.code)
+            snap = fields.import_snapshot(r, r.code)
             snap["owners"] = ah.before["owners"]
             if not r.layout_read:  # a sheet without the 户型 column says nothing about it
                 snap["layout"] = ah.before.get("layout")

@@ -23,7 +23,7 @@ from services.applications import deposit_effects, refund_form
 from services.applications.common import (
     EDITABLE, STATUS_LABELS, check_unlocked, commit, get_for_update, record, require_applicant,
 )
-from services.applications.houses import freeze_created, stretch_buildings
+from services.houses.snapshots import freeze_created, stretch_buildings
 from services.applications.registry import handler_of
 from services.payments import refunds
 from services.validators import as_typed, normalise

@@ -64,7 +64,7 @@ async def building_changes_by_application(session: AsyncSession, ids: Sequence[i
 
 
 async def house_changes(session: AsyncSession, app_id: int, *, first: int | None, offset: int | None) -> list[Any]:
-    from services.applications.houses import linked_select, with_created_snapshots
+    from services.houses.snapshots import linked_select, with_created_snapshots
 
     q = linked_select().where(ApplicationHouse.application_id == app_id).order_by(ApplicationHouse.position) \
         .offset(max(offset or 0, 0)).limit(min(max(first if first is not None else 100, 0), 1000))

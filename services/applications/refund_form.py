@@ -19,6 +19,7 @@ from models.enums import DocumentKind, JobKind, JobStatus
 from services import jobs
 from services.payments.refunds import render_refund_forms
 from services.access import Viewer
+from services.houses import fields
 from services.applications import files
 
 DOCUMENT = "APPLICATION_REFUND_FORM"  # the render job's params["document"]
@@ -89,7 +90,7 @@ async def refund_doc(session: AsyncSession, app: Application):
         number=app.number, estate=f"{estate.name}（{estate.code}）" if estate else "", organization=organization.name,
         account_name=account.get("accountName", ""), bank_name=account.get("bankName", ""),
         account_number=account.get("accountNumber", ""), reason=app.reason or "", created_at=app.submitted_at,
-        houses=[RefundHouseDoc(r.code, f"{r.name}{r.unit or ''}{r.room_number}", amounts[str(r.id)]) for r in rows])
+        houses=[RefundHouseDoc(r.code, fields.location(r.name, r.unit, r.room_number), amounts[str(r.id)]) for r in rows])
 
 
 async def run(job_id: int) -> None:

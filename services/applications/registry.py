@@ -17,7 +17,7 @@ from services.applications.common import Impact
 from services.applications.estate_collection import Creating
 from services.applications.house_changes import Cancellation, InfoChange, OwnershipChange
 from services.applications.split_merge import SplitMerge
-from services.workbook import HouseRow
+from services.houses.fields import BuildingFields, HouseRow
 
 
 class BusinessType(Protocol):
@@ -52,8 +52,8 @@ class HouseWriter(Protocol):
 
     async def write(self, rows: Sequence[HouseRow]) -> None: ...
 
-    async def finish(self, stated: dict[tuple[str, str], Any]) -> None:
-        """`stated`: (building name, column) → the value the building's first row states."""
+    async def finish(self, buildings: dict[str, BuildingFields]) -> None:
+        """`buildings`: each building name → its columns as the sheet states them (first row)."""
 
 
 class ImportsHouses(BusinessType, Protocol):

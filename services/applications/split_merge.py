@@ -16,7 +16,8 @@ from models import Application, ApplicationHouse, Building, Document, House
 from models.enums import ApplicationType, DepositTiming, LedgerKind, RecordStatus
 from services.access import Viewer
 from services.applications import common
-from services.applications import houses as H
+from services.houses import fields
+from services.houses import snapshots as H
 from services.applications.common import ZERO, AppliedAtEnd, Impact, active_estate_of_viewer, clean_text, editable
 from services.payments import deposits, ledger, money
 
@@ -95,7 +96,7 @@ class SplitMerge:
         created = await H.insert_houses(session, app, rows, [buildings[r.building_name] for r in rows], timing)
         snaps = await H.current_snapshots(session, [h.id for h in sources])
         await H.link_houses(session, app, [(h.id, snaps[h.id], None, None) for h in sources] +
-                            [(h, None, H.import_snapshot(r, code), None) for (h, code), r in zip(created, rows)])
+                            [(h, None, fields.import_snapshot(r, code), None) for (h, code), r in zip(created, rows)])
 
     async def lock_targets(self, session: AsyncSession, app: Application) -> list[tuple[str, int]]:
         return [("HOUSE", h.id) for h in await self._sources(session, app)]

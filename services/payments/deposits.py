@@ -29,6 +29,7 @@ from models import Building, DepositStandard, House
 from models.enums import DepositBasis, HouseUsage, Role
 from services import audit
 from services.access import Viewer
+from services.houses import fields
 from services.payments.money import round_fen, round_yuan
 from services.validators import as_typed
 
@@ -118,10 +119,10 @@ async def dues_for_houses(session: AsyncSession, house_ids: Sequence[int], *, da
     result = {}
     for r in rows:
         v = (values or {}).get(r.id, {})
+        proposed = fields.snapshot_values(v)  # the snapshot values given, read as the house's own
         result[r.id] = compute_due(
-            usage=HouseUsage(v.get("usage", r.usage)), has_elevator=v.get("hasElevator", r.has_elevator),
-            building_area=Decimal(v.get("buildingArea", r.building_area)),
-            price=(Decimal(v["price"]) if v.get("price") is not None else None) if "price" in v else r.price,
+            usage=HouseUsage(proposed.get("usage", r.usage)), has_elevator=proposed.get("has_elevator", r.has_elevator),
+            building_area=proposed.get("building_area", r.building_area), price=proposed.get("price", r.price),
             floors=v.get("floors", r.floors_above_ground), standards=standards, day=day,
         )
     return result

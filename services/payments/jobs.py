@@ -23,7 +23,8 @@ from services import documents, jobs
 from services.access import Viewer, require_role, require_viewer
 from services.payments import deposits
 from services.payments.read import visible_notices
-from services.workbook import typed_cells
+from services.houses import fields
+from sheets.house_writer import typed_cells
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -87,7 +88,7 @@ async def notice_docs(session: AsyncSession, notice_ids: Sequence[int]) -> list[
     grouped: dict[int, list] = {}
     for line, house, building_name in lines:
         grouped.setdefault(line.notice_id, []).append(NoticeLineDoc(
-            house_code=house.code, location=f"{building_name}{house.unit or ''}{house.room_number}",
+            house_code=house.code, location=fields.location(building_name, house.unit, house.room_number),
             building_area=line.building_area, standard=line.standard, amount=line.amount))
     docs = []
     for nid in notice_ids:
@@ -168,7 +169,7 @@ async def run_refund_forms(job_id: int) -> None:
         docs = [(r.id, RefundDoc(number=app.number, estate=e, organization=o, account_name=r.account_name,
                                  bank_name=r.bank_name, account_number=r.account_number, reason=app.reason or "",
                                  created_at=r.created_at,
-                                 houses=[RefundHouseDoc(h.code, f"{b}{h.unit or ''}{h.room_number}", r.amount)]))
+                                 houses=[RefundHouseDoc(h.code, fields.location(b, h.unit, h.room_number), r.amount)]))
                 for r, h, b, e, o, app in rows]
     files = [(rid, await asyncio.to_thread(render_refund_form, d)) for rid, d in docs]
     async with get_sessionmaker()() as session:

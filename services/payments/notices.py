@@ -29,7 +29,7 @@ from models.enums import (
 )
 from services import audit, codes, jobs, pii
 from services.access import Viewer, require_role, require_viewer
-from services.applications.house_changes import check_owners
+from services.houses import fields
 from services.payments.deposits import dues_for_houses
 
 NOTICE_LOCKS = (ApplicationType.HOUSE_INFO_CHANGE, ApplicationType.HOUSE_SPLIT_MERGE, ApplicationType.HOUSE_CANCELLATION)
@@ -138,7 +138,7 @@ async def _commit_and_render(session: AsyncSession, notices: list[PaymentNotice]
 
 
 def _location(building: Building, house: House) -> str:
-    return f"{building.name}{house.unit or ''}{house.room_number}"
+    return fields.location(building.name, house.unit, house.room_number)
 
 
 async def _standard_names(session: AsyncSession, houses: Sequence[House]) -> dict[int, str | None]:
@@ -203,7 +203,7 @@ async def issue_owner_notices(session: AsyncSession, viewer: Viewer | None, item
         path = f"items.{i}"
         if not owners:
             raise ValidationFailed("请填写业主信息", field=f"{path}.owners")
-        checked = check_owners(owners, SalesStatus.SOLD.value, path)
+        checked = fields.check_owners(owners, SalesStatus.SOLD.value, path)
         _check_lock(locks, house_id, path, owner_notice=True)
         if house_id in taken:
             raise Conflict(f"房屋已在通知单 {taken[house_id]} 上", field=path, noticeNumber=taken[house_id])

@@ -17,6 +17,7 @@ from models.enums import DocumentKind, JobKind, PAYMENT_TYPE_LABELS, PaymentChan
 from services import documents, jobs
 from services.access import Viewer
 from services.payments.money import chinese_capitals
+from services.houses import fields
 
 CHINA = timezone(timedelta(hours=8))
 CHANNELS = {PaymentChannel.BANK_COUNTER: "专户银行柜台", PaymentChannel.CITY_WINDOW: "侨都之窗", PaymentChannel.POS: "维修资金专用POS机"}
@@ -93,7 +94,7 @@ async def run(job_id: int) -> None:
                          estate=estate.name, bank_name=notice.bank_name, bank_account=notice.bank_account,
                          amount=payment.amount, transaction_id=payment.bank_transaction_id,
                          channel=CHANNELS[payment.channel], paid_at=payment.paid_at,
-                         houses=[(h.code, f"{b}{h.unit or ''}{h.room_number}", l.amount) for l, h, b in lines])
+                         houses=[(h.code, fields.location(b, h.unit, h.room_number), l.amount) for l, h, b in lines])
     pdf = await asyncio.to_thread(render_receipt, doc)
     async with get_sessionmaker()() as session:
         running = await session.get_one(Job, job_id, with_for_update=True)

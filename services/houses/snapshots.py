@@ -1,48 +1,23 @@
-"""Houses as applications see them: snapshots (HouseSnapshot's fields, camelCase, amounts as
-text), PENDING rows created by an application, and opening accounts (开户) on approval."""
+"""Houses as applications see them: their snapshots recorded (the snapshot's shape is
+services/houses/fields.py's), PENDING rows created by an application, and opening accounts
+(开户) on approval."""
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any, Iterable, NamedTuple, Sequence
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Application, ApplicationHouse, Building, Estate, House, Owner
 from models.enums import AccountStatus, DepositTiming, RecordStatus
+from services import codes, pii
+from services.houses import fields
 
 ZERO = Decimal("0.00")
-from services import codes, pii
-
-HOUSE_FIELDS = {  # snapshot key → column
-    "unit": "unit", "floor": "floor", "roomNumber": "room_number", "address": "address", "usage": "usage",
-    "layout": "layout", "hasElevator": "has_elevator", "buildingArea": "building_area", "innerArea": "inner_area", "price": "price",
-    "realEstateUnitNumber": "real_estate_unit_number", "salesStatus": "sales_status",
-}
-
-
-def _text(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "value") and not isinstance(value, (int, str)):
-        return value.value
-    return value
-
-
-def owner_snapshot(owner: Any) -> dict[str, Any]:
-    return {"name": owner.name, "idType": _text(owner.id_type), "idNumber": owner.id_number, "phone": owner.phone,
-            "share": _text(getattr(owner, "share", None))}
-
-
-def house_snapshot(house: Any, building_name: str, owners: Iterable[Any]) -> dict[str, Any]:
-    snap = {key: _text(getattr(house, column)) for key, column in HOUSE_FIELDS.items()}
-    snap["code"] = getattr(house, "code", None)
-    snap["buildingName"] = building_name
-    snap["owners"] = [owner_snapshot(o) for o in owners]
-    return snap
-
 
 async def current_snapshots(session: AsyncSession, house_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """Snapshots of houses as they are now, with their building names and owners (3 queries)."""
@@ -54,7 +29,7 @@ async def current_snapshots(session: AsyncSession, house_ids: Sequence[int]) -> 
     owners: dict[int, list[Owner]] = defaultdict(list)
     for owner in await session.scalars(select(Owner).where(Owner.house_id.in_(house_ids)).order_by(Owner.position, Owner.id)):
         owners[owner.house_id].append(owner)
-    return {house.id: house_snapshot(house, name, owners[house.id]) for house, name in rows}
+    return {house.id: fields.house_snapshot(house, name, owners[house.id]) for house, name in rows}
 
 
 async def houses_of_estate(session: AsyncSession, estate_id: int, house_ids: Sequence[int], *, field: str) -> list[House]:
@@ -90,13 +65,12 @@ async def link_houses(session: AsyncSession, app: Application, items: Sequence[t
                     [(i, app.id, h, n, bulk.jsonb(b), bulk.jsonb(a), t) for n, (i, (h, b, a, t)) in enumerate(zip(ids, items))])
 
 
-# house_snapshot, written by PostgreSQL from the stored house: numbers as their text, enums as
-# their labels, owners in order.
-_FREEZE_CREATED = text("""
+# fields.house_snapshot, written by PostgreSQL from the stored house: numbers as their text, enums
+# as their raw values, owners in order.
+_FREEZE_CREATED = text(f"""
 UPDATE application_houses ah SET after = jsonb_build_object(
-    'unit', h.unit, 'floor', h.floor, 'roomNumber', h.room_number, 'address', h.address, 'usage', h.usage,
-    'layout', h.layout, 'hasElevator', h.has_elevator, 'buildingArea', h.building_area::text, 'innerArea', h.inner_area::text,
-    'price', h.price::text, 'realEstateUnitNumber', h.real_estate_unit_number, 'salesStatus', h.sales_status,
+    {", ".join(f"'{key}', h.{column}{'::text' if key in fields.SNAPSHOT_AMOUNTS else ''}"
+               for key, column in fields.SNAPSHOT_FIELDS.items())},
     'code', h.code, 'buildingName', b.name,
     'owners', COALESCE((SELECT jsonb_agg(jsonb_build_object('name', o.name, 'idType', o.id_type, 'idNumber', o.id_number,
                                                            'phone', o.phone, 'share', o.share::text) ORDER BY o.position, o.id)
@@ -189,10 +163,6 @@ class Placed(NamedTuple):
         return self.building_id, self.unit or "", self.floor, self.room_number
 
 
-def place_text(unit: str | None, floor: int, room_number: str) -> str:
-    return f"{unit or ''}{floor}层{room_number}房"
-
-
 def taken_message(building_name: str, holder: tuple[str, str]) -> str:
     code, where = holder
     return f"{building_name}{where}已有房屋（房屋编号 {code}），同一楼幢的单元、楼层、房号不能重复"
@@ -222,7 +192,7 @@ async def number_holders(session: AsyncSession, placed: Sequence[Placed], *,
     ids = [h for h in found.values() if isinstance(h, int)]
     codes_of = dict((await session.execute(select(House.id, House.code).where(House.id.in_(ids))))) if ids else {}
     return {i: (codes_of.get(h, "") if isinstance(h, int) else h,
-                place_text(placed[i].unit, placed[i].floor, placed[i].room_number)) for i, h in found.items()}
+                fields.place_text(placed[i].unit, placed[i].floor, placed[i].room_number)) for i, h in found.items()}
 
 
 async def taken_rows(session: AsyncSession, rows: Sequence[Any], building_of: dict[str, int], *,
@@ -288,6 +258,18 @@ def floors_of(floors: Iterable[int]) -> tuple[int, int]:
     return above, below
 
 
+_ROW_VALUES = operator.attrgetter(*fields.SNAPSHOT_FIELDS.values())  # a HouseRow's house values, in that order
+_ENUM_POSITIONS = [i for i, key in enumerate(fields.SNAPSHOT_FIELDS) if key in fields.SNAPSHOT_ENUMS]
+
+
+def _house_values(row: Any) -> list[Any]:
+    """A sheet row's values for the house's columns (fields.SNAPSHOT_FIELDS), enums by value."""
+    values = list(_ROW_VALUES(row))
+    for i in _ENUM_POSITIONS:
+        values[i] = values[i].value
+    return values
+
+
 async def insert_houses(session: AsyncSession, app: Application, rows: Sequence[Any], building_ids: Sequence[int],
                         deposit_timing: DepositTiming) -> list[tuple[int, str]]:
     """Inserts PENDING houses (with their owners) for imported rows, row i into building_ids[i],
@@ -302,12 +284,10 @@ async def insert_houses(session: AsyncSession, app: Application, rows: Sequence[
     # three a row of 100 000 rows otherwise).
     timing, pending, unopened, app_id = deposit_timing.value, RecordStatus.PENDING.value, AccountStatus.UNOPENED.value, app.id
     await bulk.copy(session, "houses", (
-        "id", "code", "building_id", "unit", "floor", "room_number", "address", "usage", "layout", "has_elevator",
-        "building_area", "inner_area", "price", "real_estate_unit_number", "sales_status", "deposit_timing", "status", "account_status",
+        "id", "code", "building_id", *fields.SNAPSHOT_FIELDS.values(), "deposit_timing", "status", "account_status",
         "deposit_due", "deposit_paid", "balance", "application_id",
     ), [
-        (h_id, code, b_id, r.unit, r.floor, r.room_number, r.address, r.usage.value, r.layout, r.has_elevator, r.building_area,
-         r.inner_area, r.price, r.real_estate_unit_number, r.sales_status.value, timing, pending, unopened, ZERO, ZERO, ZERO, app_id)
+        (h_id, code, b_id, *_house_values(r), timing, pending, unopened, ZERO, ZERO, ZERO, app_id)
         for r, b_id, code, h_id in zip(rows, building_ids, house_codes, house_ids)
     ])
     owners = [(h_id, i, o.name, o.id_type.value, *pii.sealed_values(o.id_number, o.phone), getattr(o, "share", None))
@@ -316,20 +296,6 @@ async def insert_houses(session: AsyncSession, app: Application, rows: Sequence[
     await bulk.copy(session, "owners", ("id", "house_id", "position", "name", "id_type", *pii.SEALED_COLUMNS, "share"),
                     [(oid, *o) for oid, o in zip(owner_ids, owners)])
     return list(zip(house_ids, house_codes))
-
-
-def import_snapshot(row: Any, code: str | None = None) -> dict[str, Any]:
-    """house_snapshot of an imported row, written out: it runs once per row of big imports."""
-    return {
-        "unit": row.unit, "floor": row.floor, "roomNumber": row.room_number, "address": row.address,
-        "usage": row.usage.value, "layout": row.layout, "hasElevator": row.has_elevator, "buildingArea": str(row.building_area),
-        "innerArea": None if row.inner_area is None else str(row.inner_area),
-        "price": None if row.price is None else str(row.price), "realEstateUnitNumber": row.real_estate_unit_number,
-        "salesStatus": row.sales_status.value, "code": code, "buildingName": row.building_name,
-        "owners": [{"name": o.name, "idType": o.id_type.value, "idNumber": pii.seal(o.id_number, pii.ID_NUMBER),
-                    "phone": pii.seal(o.phone, pii.PHONE),
-                    "share": None if getattr(o, "share", None) is None else str(o.share)} for o in row.owners],
-    }
 
 
 async def estate_of(session: AsyncSession, app: Application) -> Estate:
