@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from core.errors import NotFound
-from core.ids import decode_id
 from resolvers.ids import given_row_id, row_id
 from services.payments import confirm, deposits, notices, renewal
 from services.payments import jobs as payment_jobs

@@ -20,7 +20,6 @@ from services.applications.common import ZERO, Impact, active_estate_of_viewer, 
 from services.payments import banks, deposits
 from services.houses import snapshots as H
 from services.houses.fields import BuildingFields
-from services.validators import as_typed, normalise
 
 
 @dataclass

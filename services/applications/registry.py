@@ -4,7 +4,7 @@ registers itself by being imported."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence
+from typing import Protocol, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 

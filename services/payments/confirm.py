@@ -21,7 +21,7 @@ from services.access import Viewer, require_role
 from services.payments import ledger, receipts
 from services.payments.notices import close
 from services.pagination import Page, keyset_page
-from services.records import PaymentRecord, RefundRecord
+from services.records import PaymentRecord
 
 CHINA = timezone(timedelta(hours=8))
 TWO = Decimal("0.01")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Reader
-from models import Building, DepositStandard, House, NoticeLine, Payment, PaymentNotice, Refund
+from models import DepositStandard, NoticeLine, Payment, PaymentNotice, Refund
 from models.enums import NoticeStatus, PayerKind, PaymentType
 from services.access import Viewer
 from services.batches import rows_by_id
