@@ -6,6 +6,7 @@ import { ActivateUserMutation, CreateUserMutation, DeactivateUserMutation, OrgQu
 import { useShowError } from '../../components/useShowError';
 import { errorText } from '../../errors';
 import { role, userStatus } from '../../labels';
+import { whenValid } from '../../components/whenValid';
 
 const ORG_ROLES = ['ORG_ADMIN', 'ESTATE_OPERATOR', 'PAYMENT_OPERATOR'] as const;
 type OrgRole = (typeof ORG_ROLES)[number];
@@ -97,7 +98,7 @@ export function OrgUsersPage() {
         confirmLoading={cs.fetching || us.fetching}
         onCancel={() => setEditing(null)}
         onOk={() =>
-          form.validateFields().then(async (v) => {
+          whenValid(form, async (v) => {
             const roles = v.roles as OrgRole[];
             const r =
               editing === 'new'
