@@ -331,23 +331,32 @@ async def test_cancellation_of_a_paid_house_asks_for_the_refund_account(live, cl
     assert Decimal(refunds[0]["amount"]) > 0
 
 
-async def submitted_cancellation(client, session, estate_name: str):
-    bank, org, estate = await dues_world(session, estate_name, buildings=1)
+async def test_withdraw_from_the_list_and_from_the_application(live, client, session):
+    """撤回 a submitted application from the 业务单 list, and another from its own page."""
+    _, org, estate = await dues_world(session, "撤回花园", buildings=1)
     dev = await login(client, org.admin_username)
-    house = (await estate_tree(client, dev, estate))["buildings"][0]["houses"][0]
-    app = (await gql(client, """mutation($input: HouseCancellationInput!) { createHouseCancellation(input: $input) { id number } }""",
-                     {"input": {"estateId": encode_id("Estate", estate), "reason": "拆除", "houseIds": [house["id"]]}},
-                     token=dev)).ok()["createHouseCancellation"]
-    (await gql(client, "mutation($id: ID!) { submitApplication(id: $id) { status } }", {"id": app["id"]}, token=dev)).ok()
-    return org, dev, app
+    houses = (await estate_tree(client, dev, estate))["buildings"][0]["houses"]
+    apps = []
+    for house in houses[:2]:
+        app = (await gql(client, """mutation($input: HouseCancellationInput!) { createHouseCancellation(input: $input) { id number } }""",
+                         {"input": {"estateId": encode_id("Estate", estate), "reason": "拆除", "houseIds": [house["id"]]}},
+                         token=dev)).ok()["createHouseCancellation"]
+        (await gql(client, "mutation($id: ID!) { submitApplication(id: $id) { status } }", {"id": app["id"]}, token=dev)).ok()
+        apps.append(app)
+    from_list, from_page = apps
 
-
-async def test_withdraw_a_submitted_application_from_the_list(live, client, session):
-    org, dev, app = await submitted_cancellation(client, session, "撤回花园")
     async with browser_page(live) as page:
         await sign_in(page, org.admin_username)
         await page.get_by_role("menuitem", name="业务单").click()
-        await page.get_by_role("link", name=app["number"]).click()
+        row = page.get_by_role("row").filter(has_text=from_list["number"])
+        await row.filter(has_text="已提交").wait_for()
+        await row.get_by_role("button", name=f"撤回 {from_list['number']}").click()
+        await page.get_by_role("tooltip").get_by_role("button", name="撤回", exact=True).click()
+        await row.filter(has_text="已撤回").wait_for()
+        assert await row.get_by_role("button", name=re.compile("^撤回 ")).count() == 0
+        await shot(page, "withdrawn-in-list")
+
+        await page.get_by_role("link", name=from_page["number"]).click()
         status = page.get_by_label("业务单状态")
         await status.filter(has_text="已提交").wait_for()
         await page.get_by_role("button", name="撤回").click()
@@ -356,14 +365,16 @@ async def test_withdraw_a_submitted_application_from_the_list(live, client, sess
         await page.get_by_text(re.compile(r"\d{2}:\d{2} .+ 已撤回$")).wait_for()  # and its 办理记录
         assert await page.get_by_role("button", name="撤回").count() == 0
         await shot(page, "withdrawn")
-        # the list, filtered by status, shows it 已撤回
+        # the list, filtered by status, shows both 已撤回
         await page.get_by_role("link", name="业务单", exact=True).click()
         await pick(page, "状态", "已撤回")
-        await page.get_by_role("row").filter(has_text=app["number"]).filter(has_text="已撤回").wait_for()
+        for app in apps:
+            await page.get_by_role("row").filter(has_text=app["number"]).filter(has_text="已撤回").wait_for()
 
-    state = (await gql(client, "query($id: ID!) { application(id: $id) { status history { status } } }", {"id": app["id"]},
-                       token=dev)).ok()["application"]
-    assert state["status"] == "WITHDRAWN" and state["history"][-1]["status"] == "WITHDRAWN"
+    for app in apps:
+        state = (await gql(client, "query($id: ID!) { application(id: $id) { status history { status } } }", {"id": app["id"]},
+                           token=dev)).ok()["application"]
+        assert state["status"] == "WITHDRAWN" and state["history"][-1]["status"] == "WITHDRAWN"
 
 
 async def test_a_returned_info_change_edited_and_submitted_again(live, client, session):
