@@ -305,6 +305,7 @@ async def test_cancellation_of_a_paid_house_asks_for_the_refund_account(live, cl
         await page.get_by_role("table", name="1栋 楼盘表").get_by_role("button").first.click()
         await page.get_by_role("button", name="保存并提交").click()
         dialog = page.get_by_role("dialog", name="退款账户")
+        said = await dialog.get_by_text(re.compile("^审核通过后将退还 ¥")).inner_text()  # how much, before asking where to
         await dialog.get_by_label("账户名称").fill("江门示例置业")
         await dialog.get_by_label("开户银行").fill("工商银行江门分行")
         await dialog.get_by_label("银行账号").fill("6222-0000")
@@ -329,6 +330,7 @@ async def test_cancellation_of_a_paid_house_asks_for_the_refund_account(live, cl
     assert [(r["accountName"], r["bankName"], r["accountNumber"]) for r in refunds] == [
         ("江门示例置业", "工商银行江门分行", "6222000011112222")]
     assert Decimal(refunds[0]["amount"]) > 0
+    assert f"退还 ¥{Decimal(refunds[0]['amount']):,.2f}，" in said
 
 
 async def test_withdraw_from_the_list_and_from_the_application(live, client, session):

@@ -7,11 +7,14 @@ import { useMutation } from 'urql';
 import { SubmitMutation } from '../pages/estates/applications.gql';
 import { RefundAccountDialog, type RefundAccount } from './RefundAccountDialog';
 import { useShowError } from './useShowError';
+import { sumAmounts } from '../labels';
 
 export interface SavedApp {
   id: string;
   number: string;
   needsRefundAccount: boolean;
+  /** per house, what approval would refund */
+  depositImpact?: readonly { refund: string }[];
 }
 
 export function useSubmitApplication(onDone: (saved: SavedApp, submitted: boolean) => void) {
@@ -45,6 +48,7 @@ export function useSubmitApplication(onDone: (saved: SavedApp, submitted: boolea
   const dialog = (
     <RefundAccountDialog
       open={!!asking}
+      refund={asking?.depositImpact ? sumAmounts(asking.depositImpact.map((d) => d.refund)) : undefined}
       submitting={state.fetching}
       onCancel={() => {
         const saved = asking!;

@@ -4,9 +4,9 @@ import { graphql } from '../../graphql';
 // where the operation puts them).
 
 /** what a page needs of an application it has just created or saved: where to go, and whether
- * 保存并提交 must ask for the 退款账户 first */
+ * 保存并提交 must ask for the 退款账户 first (and for how much) */
 export const SavedApplication = graphql(`
-  fragment SavedApplication on Application @_unmask { id number status needsRefundAccount }
+  fragment SavedApplication on Application @_unmask { id number status needsRefundAccount depositImpact { refund } }
 `);
 
 export const HouseSnapshotFields = graphql(`
@@ -55,7 +55,8 @@ export const ApplicationQuery = graphql(`
   query Application($id: ID!) {
     application(id: $id) {
       ...ApplicationProgress
-      number type reason createdAt needsRefundAccount
+      ...SavedApplication
+      type reason createdAt
       estate { id name code district address remark depositTiming status bank { id name } }
       createdBy { id name }
       houseChangeCount
@@ -73,7 +74,7 @@ export const ApplicationQuery = graphql(`
       importJob { ...JobFields }
     }
   }
-`, [ApplicationProgress, HouseSnapshotFields, JobFields]);
+`, [ApplicationProgress, SavedApplication, HouseSnapshotFields, JobFields]);
 
 export const ApplicationStatusSubscription = graphql(`
   subscription ApplicationStatus($applicationId: ID) {

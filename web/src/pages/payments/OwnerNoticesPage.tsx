@@ -11,19 +11,9 @@ import { OwnersEditor, ownerProblems, toOwnerInputs, type OwnerRow } from '../..
 import { PrintJobLink } from '../../components/PrintJobLink';
 import { houseLabel, type PlanHouse } from '../../components/floorPlanModel';
 import { useShowError } from '../../components/useShowError';
-import { yuan } from '../../labels';
+import { sumAmounts, yuan } from '../../labels';
 
 type Owned = Omit<PlanHouse, 'owners'> & { owners?: { id?: string; name: string; idType?: string; idNumber?: string; phone?: string; share?: string | null }[] };
-
-/** the sum of exact two-place amounts, in fen so nothing is lost to floating point */
-function total(houses: Owned[]): string {
-  const fen = houses.reduce((sum, h) => {
-    const [whole, frac = ''] = (h.unpaid ?? '0').split('.');
-    return sum + BigInt(whole + frac.padEnd(2, '0').slice(0, 2));
-  }, 0n);
-  const text = fen.toString().padStart(3, '0');
-  return `${text.slice(0, -2)}.${text.slice(-2)}`;
-}
 
 export function OwnerNoticesPage() {
   const [params, setParams] = useSearchParams();
@@ -95,7 +85,7 @@ export function OwnerNoticesPage() {
           ]}
         />
         <Typography.Paragraph style={{ marginTop: 12, marginBottom: 0 }}>
-          共 {houses.length} 户，未交合计 {yuan(total(houses))}；每户开具一张交款通知单，交款人为其业主。
+          共 {houses.length} 户，未交合计 {yuan(sumAmounts(houses.map((h) => h.unpaid ?? '0.00')))}；每户开具一张交款通知单，交款人为其业主。
         </Typography.Paragraph>
       </Modal>
       <Modal open={!!editing} width={900} title={`编辑业主 ${editing ? houseLabel(editing) : ''}`} okText="确定" onCancel={() => setEditing(null)}
