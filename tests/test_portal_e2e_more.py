@@ -170,7 +170,7 @@ async def test_custom_notices_renewal_by_workbook_and_a_make_up_on_the_plan(live
         await pick(page, "交款类型", "补交")
         plan = page.get_by_role("table", name="1栋 楼盘表")
         await plan.get_by_role("button").last.click()
-        amount = page.get_by_label(re.compile(r"^1单元\d+ 金额$"))
+        amount = page.get_by_label(re.compile(r"^1栋 1单元 \d+ 金额$"))
         await amount.fill("12.3x")
         await page.get_by_text("金额应为大于 0、最多两位小数的数").wait_for()  # checked before sending
         await amount.fill("50.00")

@@ -8,7 +8,7 @@ import { ApplicationQuery, HouseInfoChangeMutation, UpdateHouseInfoChangeMutatio
 import { HousePicker } from '../../components/HousePicker';
 import { EstateSelect } from '../../components/EstateSelect';
 import { HouseEditFields } from '../../components/HouseEditForm';
-import type { PlanHouse } from '../../components/floorPlanModel';
+import { houseLabel, type PlanHouse } from '../../components/floorPlanModel';
 import {
   applyBatch, applyOne, changedFields, current, EDITABLE, FIELD_LABELS, toItems, validate, type EditRow, type Field, type RowProblem, type Values,
 } from '../../components/batchEdit';
@@ -24,7 +24,7 @@ type Items = VariablesOf<typeof HouseInfoChangeMutation>['input']['items'];
 function rowOf(h: PlanHouse & Values): EditRow {
   const original: Values = {};
   for (const f of EDITABLE) original[f] = (h as Values)[f] ?? null;
-  return { houseId: h.id, label: `${h.unit ? h.unit + ' ' : ''}${h.roomNumber}`, original, changes: {} };
+  return { houseId: h.id, label: houseLabel(h), original, changes: {} };
 }
 
 function shown(f: Field, v: Values[Field]): string {
@@ -179,7 +179,7 @@ export function HouseChangePage() {
               getCheckboxProps: (r) => ({ 'aria-label': `勾选 ${r.label}` }),
             }}
             columns={[
-              { title: '房屋', dataIndex: 'label', fixed: 'left', width: 110 },
+              { title: '房屋', dataIndex: 'label', fixed: 'left', width: 140 },
               ...(['unit', 'floor', 'roomNumber', 'usage', 'layout', 'buildingArea', 'innerArea', 'price', 'salesStatus', 'realEstateUnitNumber'] as Field[]).map((f) => ({
                 title: FIELD_LABELS[f],
                 key: f,

@@ -12,7 +12,7 @@ import {
 import { HousePicker } from '../../components/HousePicker';
 import { EstateSelect } from '../../components/EstateSelect';
 import { OwnersEditor, ownerProblems, toOwnerInputs, type OwnerRow } from '../../components/OwnersEditor';
-import type { PlanHouse } from '../../components/floorPlanModel';
+import { houseLabel, type PlanHouse } from '../../components/floorPlanModel';
 import { useShowError } from '../../components/useShowError';
 import { useSubmitApplication, type SavedApp } from '../../components/useSubmitApplication';
 import { ReturnedNotice } from '../../components/ReturnedNotice';
@@ -84,7 +84,7 @@ function HouseSet({ kind }: { kind: Kind }) {
       const bad = houses.find((h) => !ownersOf(h).length || ownersOf(h).some((o) => Object.keys(ownerProblems(o)).length));
       if (bad) {
         setShowErrors(true);
-        return message.error(`${bad.unit ?? ''}${bad.roomNumber} 的业主信息不完整，请点 编辑业主 修改`);
+        return message.error(`${houseLabel(bad)} 的业主信息不完整，请点 编辑业主 修改`);
       }
       const input = { estateId, items: houses.map((h) => ({ houseId: h.id, owners: toOwnerInputs(ownersOf(h)) })) };
       r = id ? await updateOwnership({ id, input }) : await createOwnership({ input });
@@ -132,7 +132,7 @@ function HouseSet({ kind }: { kind: Kind }) {
             pagination={{ pageSize: 50, hideOnSinglePage: true }}
             columns={[
               { title: '房屋编号', dataIndex: 'code' },
-              { title: '房屋', render: (_, h) => `${h.unit ?? ''} ${h.roomNumber}` },
+              { title: '房屋', render: (_, h) => houseLabel(h) },
               { title: '坐落', dataIndex: 'address', ellipsis: true },
               { title: '建筑面积', dataIndex: 'buildingArea' },
               ...(kind === 'ownership'
@@ -141,7 +141,7 @@ function HouseSet({ kind }: { kind: Kind }) {
                     {
                       title: '操作',
                       render: (_: unknown, h: Owned) => (
-                        <Button size="small" aria-label={`编辑业主 ${h.unit ?? ''}${h.roomNumber}`} onClick={() => { setEditing(h); setDraft(ownersOf(h)); }}>
+                        <Button size="small" aria-label={`编辑业主 ${houseLabel(h)}`} onClick={() => { setEditing(h); setDraft(ownersOf(h)); }}>
                           编辑业主
                         </Button>
                       ),
@@ -161,7 +161,7 @@ function HouseSet({ kind }: { kind: Kind }) {
       <Modal
         open={!!editing}
         width={900}
-        title={`编辑业主 ${editing?.unit ?? ''}${editing?.roomNumber ?? ''}`}
+        title={`编辑业主 ${editing ? houseLabel(editing) : ''}`}
         okText="确定"
         onCancel={() => setEditing(null)}
         onOk={() => {

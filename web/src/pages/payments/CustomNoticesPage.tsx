@@ -12,7 +12,7 @@ import { HousePicker } from '../../components/HousePicker';
 import { JobErrorsTable } from '../../components/ImportDialog';
 import { PrintJobLink } from '../../components/PrintJobLink';
 import { checkFile, WORKBOOK } from '../../components/files';
-import type { PlanHouse } from '../../components/floorPlanModel';
+import { houseLabel, type PlanHouse } from '../../components/floorPlanModel';
 import { useShowError } from '../../components/useShowError';
 import { jobStatus, yuan } from '../../labels';
 
@@ -118,19 +118,19 @@ export function CustomNoticesPage() {
           {houses.length > 0 && (
             <>
               <Table<PlanHouse> size="small" rowKey="id" dataSource={houses} pagination={false} style={{ marginTop: 12 }} columns={[
-                { title: '房屋', render: (_, h) => `${h.unit ?? ''} ${h.roomNumber}` },
+                { title: '房屋', render: (_, h) => houseLabel(h) },
                 { title: '建筑面积', dataIndex: 'buildingArea' },
                 { title: '余额', dataIndex: 'balance', render: yuan },
                 { title: '金额（元）', render: (_, h) => {
                   const v = amounts[h.id] ?? '';
                   const bad = v !== '' && (!AMOUNT.test(v) || Number(v) <= 0);
-                  return (<><Input aria-label={`${h.unit ?? ''}${h.roomNumber} 金额`} style={{ width: 160 }} value={v} status={bad ? 'error' : undefined} inputMode="decimal" onChange={(e) => setAmounts((a) => ({ ...a, [h.id]: e.target.value.trim() }))} />
+                  return (<><Input aria-label={`${houseLabel(h)} 金额`} style={{ width: 160 }} value={v} status={bad ? 'error' : undefined} inputMode="decimal" onChange={(e) => setAmounts((a) => ({ ...a, [h.id]: e.target.value.trim() }))} />
                     {bad && <Typography.Text type="danger" style={{ fontSize: 12 }}>金额应为大于 0、最多两位小数的数</Typography.Text>}</>);
                 } },
               ]} />
               <Button type="primary" style={{ marginTop: 12 }} loading={is.fetching} onClick={async () => {
                 const missing = houses.find((h) => !AMOUNT.test(amounts[h.id] ?? '') || Number(amounts[h.id]) <= 0);
-                if (missing) return message.error(`请填写 ${missing.unit ?? ''}${missing.roomNumber} 的金额`);
+                if (missing) return message.error(`请填写 ${houseLabel(missing)} 的金额`);
                 const r = await issue({ input: { type, items: houses.map((h) => ({ houseId: h.id, amount: amounts[h.id] })) } });
                 if (r.error) return showError(r.error);
                 setNotices(r.data!.issueCustomNotices);
