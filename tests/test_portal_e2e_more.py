@@ -194,6 +194,7 @@ async def test_org_users_add_view_edit_deactivate_activate(live, client, session
         await page.get_by_role("menuitem", name="机构管理").click()
         await page.get_by_role("menuitem", name="机构用户管理").click()
         await page.get_by_role("cell", name=org.admin_username, exact=True).wait_for()
+        assert await page.get_by_role("button", name=f"注销用户 {org.admin_username}").is_disabled()  # not oneself
 
         await page.get_by_role("button", name="添加用户").click()
         form = page.get_by_role("dialog", name="添加用户")

@@ -70,7 +70,15 @@ export function OrgUsersPage() {
                       message.success('已注销');
                     }}
                   >
-                    <Button size="small" danger disabled={!admin} aria-label={`注销用户 ${u.username}`}>注销用户</Button>
+                    <Button
+                      size="small"
+                      danger
+                      disabled={!admin || u.id === data?.me?.id}
+                      title={u.id === data?.me?.id ? '不能注销自己：请另一位机构管理员操作' : undefined}
+                      aria-label={`注销用户 ${u.username}`}
+                    >
+                      注销用户
+                    </Button>
                   </Popconfirm>
                 ) : (
                   <Button
