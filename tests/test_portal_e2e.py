@@ -8,120 +8,14 @@ installs chromium)."""
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-from contextlib import asynccontextmanager
-from pathlib import Path
-from urllib.parse import urlsplit
 
-import pytest
-
-from server import webbuild
 from core.ids import encode_id
 from models.enums import Role
-from tests import processes
 from tests.api import gql
-from tests.factories import PASSWORD, credit_code, login, make_bank, make_estate, make_org, make_user
+from tests.factories import credit_code, login, make_bank, make_estate, make_user
+from tests.portal import browser_page, choose, fetch_pdf, live, portal_built, sign_in, world  # noqa: F401 (fixtures)
 from tests.sheets import grid, workbook
-from tests.test_browser import CHROMIUM_ARGS, HOST, chromium_path
-
-TIMEOUT_MS = 30_000
-
-
-@pytest.fixture(scope="module")
-def portal_built() -> None:
-    if chromium_path() is None:
-        pytest.skip("no chromium binary found (apt-get install chromium, or set CHROMIUM=/path/to/chromium)")
-    if webbuild.npm() is None:
-        pytest.skip("Node.js and npm are not installed, so the portal cannot be built")
-    assert webbuild.ensure_built(print), "the portal did not build (see the output above)"
-
-
-@pytest.fixture
-def live(portal_built):
-    """An API process serving the portal, and a worker on its queue (imports, PDFs)."""
-    port = processes.free_port()
-    api = processes.start_api(port)
-    worker = processes.start_worker()
-    with processes.running(api, worker):
-        yield f"http://{HOST}:{port}"
-
-
-@asynccontextmanager
-async def browser_page(base: str):
-    from playwright.async_api import async_playwright
-
-    foreign: list[str] = []
-    errors: list[str] = []
-
-    async def only_local(route):
-        if urlsplit(route.request.url).hostname == HOST:
-            await route.continue_()
-        else:
-            foreign.append(route.request.url)
-            await route.abort("blockedbyclient")
-
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = await browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768}, base_url=base)
-            await context.route("**/*", only_local)
-            page = await context.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            try:
-                yield page
-            except BaseException:
-                # what the page showed when the step failed, for the person reading the failure
-                test = os.environ.get("PYTEST_CURRENT_TEST", "test").split("::")[-1].split(" ")[0]
-                shot = Path(tempfile.gettempdir()) / f"portal-failure-{test}-{os.getpid()}.png"
-                await page.screenshot(path=str(shot), full_page=True)
-                print(f"the page at the failure: {shot}")
-                raise
-        finally:
-            await browser.close()
-    assert not foreign, f"requests left for other hosts: {foreign}"
-    assert not errors, errors
-
-
-async def sign_in(page, username: str, password: str = PASSWORD) -> None:
-    await page.goto("/login")
-    await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill(password)
-    await page.get_by_role("button", name="登录").click()
-    await page.get_by_role("navigation", name="主菜单").wait_for()
-
-
-async def choose(page, label: str, option: str) -> None:
-    """A searchable select: focus it by its label, type the option's text, Enter picks the match.
-    The text goes into the select's own input (fill), so a slow page that was still settling when
-    it was clicked cannot lose the keystrokes."""
-    select = page.get_by_label(label)
-    await select.click()
-    await select.fill(option)
-    await page.get_by_role("option", name=re.compile(re.escape(option))).first.wait_for(state="attached")
-    await page.keyboard.press("Enter")
-
-
-async def fetch_pdf(page, link) -> bytes:
-    href = await link.get_attribute("href")
-    assert href and "/files/" in href, href
-    response = await page.request.get(href)
-    assert response.ok and response.headers["content-type"] == "application/pdf"
-    body = await response.body()
-    assert body.startswith(b"%PDF")
-    return body
-
-
-async def world(session):
-    from services.seed import create_example_standards
-
-    bank = await make_bank(session)
-    org = await make_org(session)
-    await create_example_standards(session)
-    await session.commit()
-    return bank, org
 
 
 async def test_register_collect_by_import_submit_and_print(live, session, tmp_path):

@@ -96,3 +96,13 @@ export function yuan(v: string | null | undefined): string {
   const [int, frac] = v.split('.');
   return `¥${int.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${frac !== undefined ? '.' + frac : ''}`;
 }
+
+/** The sum of exact two-place amounts ("12.30"), added in fen so nothing is lost to floating point. */
+export function sumAmounts(amounts: readonly string[]): string {
+  const fen = amounts.reduce((sum, v) => {
+    const [whole, frac = ''] = v.split('.');
+    return sum + BigInt(whole + frac.padEnd(2, '0').slice(0, 2));
+  }, 0n);
+  const text = fen.toString().padStart(3, '0');
+  return `${text.slice(0, -2)}.${text.slice(-2)}`;
+}

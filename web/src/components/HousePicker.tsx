@@ -32,22 +32,24 @@ export function HousePicker({ estateId, value, onChange, ownApplicationId }: Hou
   });
   const floorPlan = plan.data?.building?.floorPlan as Plan | undefined;
   const selected = useMemo(() => new Set(value.map((h) => h.id)), [value]);
+  // how many chosen houses each building holds, for the badge beside its name
   const countByBuilding = useMemo(() => {
-    const ids = new Map<string, number>();
-    if (floorPlan && buildingId) {
-      let n = 0;
-      for (const f of floorPlan.floors) for (const h of f.houses) if (selected.has(h.id)) n++;
-      ids.set(buildingId, n);
+    const counts = new Map<string, number>();
+    const idOf = new Map(buildings.map((b) => [b.name, b.id]));
+    for (const h of value) {
+      const id = h.buildingName ? idOf.get(h.buildingName) : undefined;
+      if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
     }
-    return ids;
-  }, [floorPlan, buildingId, selected]);
+    return counts;
+  }, [value, buildings]);
 
   /** the new choice within this building, keeping the houses chosen in other buildings */
   const choose = (ids: Set<string>, p: Plan) => {
     const here = p.floors.flatMap((f) => f.houses);
     const hereIds = new Set(here.map((h) => h.id));
     const elsewhere = value.filter((h) => !hereIds.has(h.id));
-    onChange([...elsewhere, ...here.filter((h) => ids.has(h.id))]);
+    const buildingName = plan.data?.building?.name;
+    onChange([...elsewhere, ...here.filter((h) => ids.has(h.id)).map((h) => ({ ...h, buildingName }))]);
   };
 
   if (error) return <Alert type="error" showIcon message={errorText(error)} />;

@@ -17,6 +17,13 @@ export interface PlanHouse {
   balance?: string;
   owners?: { name: string }[];
   lockedBy?: { id: string; number: string } | null;
+  /** the building's name: set by the picker on the houses it hands out (a snapshot has it too) */
+  buildingName?: string;
+}
+
+/** "1栋 1单元 101": a chosen house named so that houses of several buildings tell apart. */
+export function houseLabel(h: PlanHouse): string {
+  return [h.buildingName, h.unit, h.roomNumber].filter(Boolean).join(' ');
 }
 
 export interface Plan {

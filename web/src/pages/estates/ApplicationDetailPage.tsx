@@ -9,16 +9,16 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import { useMutation, useQuery, useSubscription } from 'urql';
 import {
   AddAttachmentMutation, ApplicationQuery, ApplicationStatusSubscription, JobSubscription, RemoveAttachmentMutation,
-  SubmitMutation, WithdrawMutation,
+  WithdrawMutation,
 } from './applications.gql';
 import { editPath, importsHouses } from './appRoutes';
 import { ImportDialog, JobErrorsTable } from '../../components/ImportDialog';
-import { RefundAccountDialog, type RefundAccount } from '../../components/RefundAccountDialog';
+import { useSubmitApplication } from '../../components/useSubmitApplication';
 import { ATTACHMENT, checkFile } from '../../components/files';
 import { useShowError } from '../../components/useShowError';
 import { errorText } from '../../errors';
 import {
-  applicationStatus, applicationStatusColor, applicationType, depositTiming, salesStatus, usage, yuan,
+  applicationStatus, applicationStatusColor, applicationType, depositTiming, salesStatus, structure, usage, yuan,
 } from '../../labels';
 
 type Snapshot = {
@@ -57,8 +57,7 @@ export function ApplicationDetailPage() {
   const [{ data, fetching, error }, refetch] = useQuery({ query: ApplicationQuery, variables: { id } });
   const [live] = useSubscription({ query: ApplicationStatusSubscription, variables: { applicationId: id } });
   const [importing, setImporting] = useState(false);
-  const [askRefund, setAskRefund] = useState(false);
-  const [submitState, submit] = useMutation(SubmitMutation);
+  const { submitSaved, submitting, dialog } = useSubmitApplication(() => refetch({ requestPolicy: 'network-only' }));
   const [, withdraw] = useMutation(WithdrawMutation);
   const [attachState, attach] = useMutation(AddAttachmentMutation);
   const [, detach] = useMutation(RemoveAttachmentMutation);
@@ -85,18 +84,6 @@ export function ApplicationDetailPage() {
   const editable = status === 'DRAFT' || status === 'REJECTED';
   const formUrl = formJob.data?.jobUpdated.result?.url ?? a.form?.url;
   const refundForms = a.refunds.filter((r) => r.form);
-
-  const doSubmit = async (refundAccount?: RefundAccount) => {
-    const r = await submit({ id: a.id, refundAccount: refundAccount ?? null });
-    if (r.error) {
-      if (r.error.graphQLErrors.some((e) => e.extensions?.field === 'refundAccount')) setAskRefund(true);
-      else showError(r.error);
-      return;
-    }
-    setAskRefund(false);
-    message.success('已提交，等待受理');
-    refetch({ requestPolicy: 'network-only' });
-  };
 
   return (
     <>
@@ -141,8 +128,8 @@ export function ApplicationDetailPage() {
         {editable && (
           <Button
             type="primary"
-            loading={submitState.fetching}
-            onClick={() => (a.needsRefundAccount ? setAskRefund(true) : doSubmit())}
+            loading={submitting}
+            onClick={() => submitSaved(a)}
           >
             保存并提交
           </Button>
@@ -154,8 +141,9 @@ export function ApplicationDetailPage() {
             cancelText="取消"
             onConfirm={async () => {
               const r = await withdraw({ id: a.id });
-              if (r.error) showError(r.error);
-              else message.success('已撤回');
+              if (r.error) return showError(r.error);
+              message.success('已撤回');
+              refetch({ requestPolicy: 'network-only' });
             }}
           >
             <Button danger>撤回</Button>
@@ -232,16 +220,19 @@ export function ApplicationDetailPage() {
             { title: '名称', render: (_, r) => diff(r.before.name, r.after.name) },
             { title: '坐落', render: (_, r) => diff(r.before.address, r.after.address) },
             { title: '建成年份', render: (_, r) => diff(r.before.builtYear, r.after.builtYear) },
+            { title: '结构', render: (_, r) => diff(structureName(r.before.structure), structureName(r.after.structure)) },
           ]}
         />
       )}
 
+      {/* a building change has no houses: no empty table for it */}
+      {(a.houseChangeCount > 0 || importsHouses.has(a.type)) && (<>
       <Typography.Title level={5}>房屋（{a.houseChangeCount} 户）</Typography.Title>
       <Table
         size="small"
         rowKey={(r, i) => r.house?.id ?? r.after?.code ?? String(i)}
         dataSource={a.houseChanges}
-        scroll={{ x: 1100 }}
+        scroll={{ x: 'max-content' }}
         pagination={{ pageSize: 20, hideOnSinglePage: true }}
         locale={{ emptyText: importsHouses.has(a.type) ? '尚未导入房屋' : '无' }}
         columns={[
@@ -249,11 +240,16 @@ export function ApplicationDetailPage() {
           ...SNAPSHOT_COLUMNS.map((c) => ({
             title: c.title,
             key: c.key,
+            // a long 坐落 is cut short (its full text in the tooltip); the rest fit on one line
+            ...(c.key === 'address'
+              ? { width: 240, ellipsis: { showTitle: true } }
+              : { onCell: () => ({ style: { whiteSpace: 'nowrap' as const } }), onHeaderCell: () => ({ style: { whiteSpace: 'nowrap' as const } }) }),
             render: (_: unknown, r: { before?: Snapshot | null; after?: Snapshot | null }) =>
               r.before && r.after ? diff(cell(r.before, c), cell(r.after, c)) : r.after ? cell(r.after, c) : <s>{cell(r.before, c)}</s>,
           })),
         ]}
       />
+      </>)}
 
       {a.paymentNotices.length > 0 && (
         <Alert
@@ -280,9 +276,13 @@ export function ApplicationDetailPage() {
           refetch({ requestPolicy: 'network-only' });
         }}
       />
-      <RefundAccountDialog open={askRefund} onCancel={() => setAskRefund(false)} onOk={(acc) => doSubmit(acc)} />
+      {dialog}
     </>
   );
+}
+
+function structureName(v: string | null | undefined): string {
+  return v ? (structure[v] ?? v) : '';
 }
 
 function diff(before: unknown, after: unknown) {

@@ -1,11 +1,13 @@
-// 业务单: my applications, filtered by type, status and estate (the filter lives in the URL).
-import { Alert, Button, Select, Space, Table, Tag, Typography } from 'antd';
+// 业务单: my applications, filtered by type, status and estate (the filter lives in the URL); 查看,
+// 修改 (a draft or 退回 one) and 撤回 from the list.
+import { Alert, App, Button, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
 import { Link, useSearchParams } from 'react-router-dom';
-import { useQuery } from 'urql';
-import { ApplicationsQuery } from './applications.gql';
+import { useMutation, useQuery } from 'urql';
+import { ApplicationsQuery, WithdrawMutation } from './applications.gql';
 import { EstateOptionsQuery } from './estates.gql';
 import { editPath } from './appRoutes';
 import { errorText } from '../../errors';
+import { useShowError } from '../../components/useShowError';
 import { applicationStatus, applicationStatusColor, applicationType, options } from '../../labels';
 import type { VariablesOf } from '../../graphql';
 
@@ -22,7 +24,10 @@ export function ApplicationsPage() {
     status: (status as Filter['status']) ?? null,
     estateId: estateId ?? null,
   };
-  const [{ data, fetching, error }] = useQuery({ query: ApplicationsQuery, variables: { filter, after } });
+  const [{ data, fetching, error }, refetch] = useQuery({ query: ApplicationsQuery, variables: { filter, after } });
+  const [, withdraw] = useMutation(WithdrawMutation);
+  const showError = useShowError();
+  const { message } = App.useApp();
   const [estates] = useQuery({ query: EstateOptionsQuery });
   const set = (key: string, value: string | null | undefined) => {
     const next = new URLSearchParams(params);
@@ -88,11 +93,26 @@ export function ApplicationsPage() {
           },
           {
             title: '操作',
-            width: 150,
+            width: 160,
             render: (_, r) => (
               <Space>
                 <Link to={`/applications/${r.id}`}>查看</Link>
                 {(r.status === 'DRAFT' || r.status === 'REJECTED') && <Link to={`${editPath[r.type]}?id=${r.id}`}>修改</Link>}
+                {(r.status === 'DRAFT' || r.status === 'REJECTED' || r.status === 'SUBMITTED') && (
+                  <Popconfirm
+                    title={`撤回业务单 ${r.number}？撤回后该业务单作废。`}
+                    okText="撤回"
+                    cancelText="取消"
+                    onConfirm={async () => {
+                      const w = await withdraw({ id: r.id });
+                      if (w.error) return showError(w.error);
+                      message.success(`业务单 ${r.number} 已撤回`);
+                      refetch({ requestPolicy: 'network-only' });
+                    }}
+                  >
+                    <Button type="link" size="small" style={{ padding: 0 }} aria-label={`撤回 ${r.number}`}>撤回</Button>
+                  </Popconfirm>
+                )}
               </Space>
             ),
           },

@@ -5,10 +5,12 @@ import { Alert, App, Button, Form, Input, InputNumber, Modal, Select, Space, Spi
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { useMutation, useQuery } from 'urql';
 import { EstateQuery } from './estates.gql';
-import { ApplicationQuery, BuildingChangeMutation, SubmitMutation, UpdateBuildingChangeMutation } from './applications.gql';
+import { ApplicationQuery, BuildingChangeMutation, UpdateBuildingChangeMutation } from './applications.gql';
 import { EstateSelect } from '../../components/EstateSelect';
 import { useShowError } from '../../components/useShowError';
+import { useSubmitApplication, type SavedApp } from '../../components/useSubmitApplication';
 import { options, structure } from '../../labels';
+import { ReturnedNotice } from '../../components/ReturnedNotice';
 
 interface Row { id: string; name: string; address: string; builtYear: number | null; structure: string | null }
 type Edit = Partial<Omit<Row, 'id'>>;
@@ -30,7 +32,7 @@ export function BuildingChangePage() {
   const [batchForm] = Form.useForm();
   const [cs, create] = useMutation(BuildingChangeMutation);
   const [us, update] = useMutation(UpdateBuildingChangeMutation);
-  const [ss, submit] = useMutation(SubmitMutation);
+  const { submitSaved, submitting, dialog } = useSubmitApplication((saved) => navigate(`/applications/${saved.id}`));
 
   useEffect(() => {
     if (!app) return;
@@ -66,12 +68,9 @@ export function BuildingChangePage() {
     const input = { estateId, reason: reason.trim(), items };
     const r = id ? await update({ id, input }) : await create({ input });
     if (r.error) return showError(r.error);
-    const saved = Object.values(r.data ?? {})[0] as { id: string; number: string };
-    if (andSubmit) {
-      const s = await submit({ id: saved.id, refundAccount: null });
-      if (s.error) showError(s.error);
-      else message.success(`业务单 ${saved.number} 已提交`);
-    } else message.success(`业务单 ${saved.number} 已保存`);
+    const saved = Object.values(r.data ?? {})[0] as SavedApp;
+    if (andSubmit) return submitSaved(saved);
+    message.success(`业务单 ${saved.number} 已保存`);
     navigate(`/applications/${saved.id}`);
   };
 
@@ -79,6 +78,7 @@ export function BuildingChangePage() {
   return (
     <>
       <Typography.Title level={4}>楼幢变更{app ? `（修改 ${app.number}）` : ''}</Typography.Title>
+      <ReturnedNotice app={app} />
       <Space wrap style={{ marginBottom: 12 }} align="center">
         <label htmlFor="estate">物业区域</label>
         <EstateSelect id="estate" value={estateId ?? undefined} disabled={!!app} onChange={(v) => { setParams({ estate: v }); setEdits({}); }} />
@@ -106,7 +106,7 @@ export function BuildingChangePage() {
       <Space style={{ marginTop: 16 }}>
         <span>已修改 {changed.length} 个楼幢</span>
         <Button onClick={() => save(false)} loading={cs.fetching || us.fetching}>保存</Button>
-        <Button type="primary" onClick={() => save(true)} loading={cs.fetching || us.fetching || ss.fetching}>保存并提交</Button>
+        <Button type="primary" onClick={() => save(true)} loading={cs.fetching || us.fetching || submitting}>保存并提交</Button>
       </Space>
       <Modal
         open={batchOpen}
@@ -131,6 +131,7 @@ export function BuildingChangePage() {
           <Form.Item label="结构" name="structure"><Select allowClear placeholder="不填则不改" options={options(structure)} /></Form.Item>
         </Form>
       </Modal>
+      {dialog}
     </>
   );
 }

@@ -9,6 +9,7 @@ import { BanksQuery } from './estates.gql';
 import { useShowError } from '../../components/useShowError';
 import { depositTiming, options } from '../../labels';
 import { errorText } from '../../errors';
+import { ReturnedNotice } from '../../components/ReturnedNotice';
 
 export const DISTRICTS = ['蓬江区', '江海区', '新会区', '台山市', '开平市', '鹤山市', '恩平市'];
 
@@ -49,6 +50,7 @@ export function CollectionPage() {
   return (
     <>
       <Typography.Title level={4}>物业区域采集{id ? `（修改 ${existing.data?.application?.number ?? ''}）` : ''}</Typography.Title>
+      <ReturnedNotice app={existing.data?.application} />
       <Form<Values>
         form={form}
         layout="horizontal"

@@ -4,25 +4,27 @@ import { useEffect, useMemo, useState } from 'react';
 import { Alert, App, Button, Card, Form, Input, Modal, Space, Spin, Table, Typography } from 'antd';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { useMutation, useQuery } from 'urql';
-import { ApplicationQuery, HouseInfoChangeMutation, SubmitMutation, UpdateHouseInfoChangeMutation } from './applications.gql';
+import { ApplicationQuery, HouseInfoChangeMutation, UpdateHouseInfoChangeMutation } from './applications.gql';
 import { HousePicker } from '../../components/HousePicker';
 import { EstateSelect } from '../../components/EstateSelect';
 import { HouseEditFields } from '../../components/HouseEditForm';
-import type { PlanHouse } from '../../components/floorPlanModel';
+import { houseLabel, type PlanHouse } from '../../components/floorPlanModel';
 import {
   applyBatch, applyOne, changedFields, current, EDITABLE, FIELD_LABELS, toItems, validate, type EditRow, type Field, type RowProblem, type Values,
 } from '../../components/batchEdit';
 import { mapErrors } from '../../errors';
-import { useShowError } from '../../components/useShowError';
+import { useSubmitApplication } from '../../components/useSubmitApplication';
 import { salesStatus, usage } from '../../labels';
 import type { VariablesOf } from '../../graphql';
+import { whenValid } from '../../components/whenValid';
+import { ReturnedNotice } from '../../components/ReturnedNotice';
 
 type Items = VariablesOf<typeof HouseInfoChangeMutation>['input']['items'];
 
 function rowOf(h: PlanHouse & Values): EditRow {
   const original: Values = {};
   for (const f of EDITABLE) original[f] = (h as Values)[f] ?? null;
-  return { houseId: h.id, label: `${h.unit ? h.unit + ' ' : ''}${h.roomNumber}`, original, changes: {} };
+  return { houseId: h.id, label: houseLabel(h), original, changes: {} };
 }
 
 function shown(f: Field, v: Values[Field]): string {
@@ -39,7 +41,6 @@ export function HouseChangePage() {
   const estateParam = params.get('estate');
   const navigate = useNavigate();
   const { message } = App.useApp();
-  const showError = useShowError();
   const [existing] = useQuery({ query: ApplicationQuery, variables: { id: id ?? '' }, pause: !id });
   const app = existing.data?.application;
   const estateId = app?.estate?.id ?? estateParam;
@@ -54,7 +55,7 @@ export function HouseChangePage() {
   const [oneForm] = Form.useForm<Values>();
   const [createState, create] = useMutation(HouseInfoChangeMutation);
   const [updateState, update] = useMutation(UpdateHouseInfoChangeMutation);
-  const [submitState, submit] = useMutation(SubmitMutation);
+  const { submitSaved, submitting, dialog } = useSubmitApplication((saved) => navigate(`/applications/${saved.id}`));
 
   // editing: the application's houses and the values it proposes
   useEffect(() => {
@@ -123,28 +124,19 @@ export function HouseChangePage() {
     }
     const saved = r.data && ('createHouseInfoChange' in r.data ? r.data.createHouseInfoChange : r.data.updateHouseInfoChange);
     if (!saved) return;
-    if (andSubmit) {
-      const s = await submit({ id: saved.id, refundAccount: null });
-      if (s.error) {
-        message.warning('已保存，但提交未成功');
-        showError(s.error);
-        navigate(`/applications/${saved.id}`);
-        return;
-      }
-      message.success(`业务单 ${saved.number} 已提交`);
-    } else {
-      message.success(`业务单 ${saved.number} 已保存`);
-    }
+    if (andSubmit) return submitSaved(saved);
+    message.success(`业务单 ${saved.number} 已保存`);
     navigate(`/applications/${saved.id}`);
   };
 
   if (id && existing.fetching && !app) return <Spin />;
-  const busy = createState.fetching || updateState.fetching || submitState.fetching;
+  const busy = createState.fetching || updateState.fetching || submitting;
   const changedCount = rows.filter((r) => changedFields(r).length).length;
 
   return (
     <>
       <Typography.Title level={4}>房屋信息变更{app ? `（修改 ${app.number}）` : ''}</Typography.Title>
+      <ReturnedNotice app={app} />
       <Space wrap style={{ marginBottom: 12 }} align="center">
         <label htmlFor="estate">物业区域</label>
         <EstateSelect
@@ -187,7 +179,7 @@ export function HouseChangePage() {
               getCheckboxProps: (r) => ({ 'aria-label': `勾选 ${r.label}` }),
             }}
             columns={[
-              { title: '房屋', dataIndex: 'label', fixed: 'left', width: 110 },
+              { title: '房屋', dataIndex: 'label', fixed: 'left', width: 140 },
               ...(['unit', 'floor', 'roomNumber', 'usage', 'layout', 'buildingArea', 'innerArea', 'price', 'salesStatus', 'realEstateUnitNumber'] as Field[]).map((f) => ({
                 title: FIELD_LABELS[f],
                 key: f,
@@ -240,7 +232,7 @@ export function HouseChangePage() {
         okText="确定"
         onCancel={() => setBatchOpen(false)}
         onOk={() =>
-          batchForm.validateFields().then((v) => {
+          whenValid(batchForm, (v) => {
             setRows((old) => applyBatch(old, new Set(checked), v));
             batchForm.resetFields();
             setBatchOpen(false);
@@ -260,7 +252,7 @@ export function HouseChangePage() {
         okText="确定"
         onCancel={() => setOneRow(null)}
         onOk={() =>
-          oneForm.validateFields().then((v) => {
+          whenValid(oneForm, (v) => {
             setRows((old) => applyOne(old, oneRow!.houseId, v));
             setOneRow(null);
             setProblems([]);
@@ -271,6 +263,7 @@ export function HouseChangePage() {
           <HouseEditFields />
         </Form>
       </Modal>
+      {dialog}
     </>
   );
 }

@@ -6,14 +6,16 @@ import { Alert, App, Button, Card, Input, Modal, Space, Spin, Table, Typography 
 import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { useMutation, useQuery } from 'urql';
 import {
-  ApplicationQuery, CancellationMutation, OwnershipChangeMutation, SplitMergeMutation, SubmitMutation,
+  ApplicationQuery, CancellationMutation, OwnershipChangeMutation, SplitMergeMutation,
   UpdateCancellationMutation, UpdateOwnershipChangeMutation, UpdateSplitMergeMutation,
 } from './applications.gql';
 import { HousePicker } from '../../components/HousePicker';
 import { EstateSelect } from '../../components/EstateSelect';
 import { OwnersEditor, ownerProblems, toOwnerInputs, type OwnerRow } from '../../components/OwnersEditor';
-import type { PlanHouse } from '../../components/floorPlanModel';
+import { houseLabel, type PlanHouse } from '../../components/floorPlanModel';
 import { useShowError } from '../../components/useShowError';
+import { useSubmitApplication, type SavedApp } from '../../components/useSubmitApplication';
+import { ReturnedNotice } from '../../components/ReturnedNotice';
 
 type Kind = 'split-merge' | 'ownership' | 'cancellation';
 const TITLES: Record<Kind, string> = { 'split-merge': '房屋拆分合并', ownership: '房屋权属批量变更', cancellation: '房屋注销' };
@@ -53,8 +55,8 @@ function HouseSet({ kind }: { kind: Kind }) {
   const [s4, updateOwnership] = useMutation(UpdateOwnershipChangeMutation);
   const [s5, createCancel] = useMutation(CancellationMutation);
   const [s6, updateCancel] = useMutation(UpdateCancellationMutation);
-  const [s7, submit] = useMutation(SubmitMutation);
-  const busy = [s1, s2, s3, s4, s5, s6, s7].some((s) => s.fetching);
+  const { submitSaved, submitting, dialog } = useSubmitApplication((saved) => navigate(`/applications/${saved.id}`));
+  const busy = [s1, s2, s3, s4, s5, s6].some((s) => s.fetching) || submitting;
 
   useEffect(() => {
     if (!app) return;
@@ -82,7 +84,7 @@ function HouseSet({ kind }: { kind: Kind }) {
       const bad = houses.find((h) => !ownersOf(h).length || ownersOf(h).some((o) => Object.keys(ownerProblems(o)).length));
       if (bad) {
         setShowErrors(true);
-        return message.error(`${bad.unit ?? ''}${bad.roomNumber} 的业主信息不完整，请点 编辑业主 修改`);
+        return message.error(`${houseLabel(bad)} 的业主信息不完整，请点 编辑业主 修改`);
       }
       const input = { estateId, items: houses.map((h) => ({ houseId: h.id, owners: toOwnerInputs(ownersOf(h)) })) };
       r = id ? await updateOwnership({ id, input }) : await createOwnership({ input });
@@ -92,18 +94,10 @@ function HouseSet({ kind }: { kind: Kind }) {
       else r = id ? await updateCancel({ id, input }) : await createCancel({ input });
     }
     if (r.error) return showError(r.error);
-    const saved = Object.values(r.data ?? {})[0] as { id: string; number: string } | undefined;
+    const saved = Object.values(r.data ?? {})[0] as SavedApp | undefined;
     if (!saved) return;
-    if (andSubmit) {
-      const s = await submit({ id: saved.id, refundAccount: null });
-      if (s.error) {
-        // e.g. the 退款账户 is needed: the 业务单 page asks for it
-        message.warning('已保存，请在业务单中完成提交');
-        showError(s.error);
-      } else message.success(`业务单 ${saved.number} 已提交`);
-    } else {
-      message.success(kind === 'split-merge' ? `已保存，请导入拆分合并后的房屋并上传附件` : `业务单 ${saved.number} 已保存`);
-    }
+    if (andSubmit) return submitSaved(saved);
+    message.success(kind === 'split-merge' ? `已保存，请导入拆分合并后的房屋并上传附件` : `业务单 ${saved.number} 已保存`);
     navigate(`/applications/${saved.id}`);
   };
 
@@ -112,6 +106,7 @@ function HouseSet({ kind }: { kind: Kind }) {
   return (
     <>
       <Typography.Title level={4}>{TITLES[kind]}{app ? `（修改 ${app.number}）` : ''}</Typography.Title>
+      <ReturnedNotice app={app} />
       <Space wrap style={{ marginBottom: 12 }} align="center">
         <label htmlFor="estate">物业区域</label>
         <EstateSelect id="estate" value={estateId ?? undefined} disabled={!!app} onChange={(v) => { setParams({ estate: v }); setHouses([]); }} />
@@ -137,7 +132,7 @@ function HouseSet({ kind }: { kind: Kind }) {
             pagination={{ pageSize: 50, hideOnSinglePage: true }}
             columns={[
               { title: '房屋编号', dataIndex: 'code' },
-              { title: '房屋', render: (_, h) => `${h.unit ?? ''} ${h.roomNumber}` },
+              { title: '房屋', render: (_, h) => houseLabel(h) },
               { title: '坐落', dataIndex: 'address', ellipsis: true },
               { title: '建筑面积', dataIndex: 'buildingArea' },
               ...(kind === 'ownership'
@@ -146,7 +141,7 @@ function HouseSet({ kind }: { kind: Kind }) {
                     {
                       title: '操作',
                       render: (_: unknown, h: Owned) => (
-                        <Button size="small" aria-label={`编辑业主 ${h.unit ?? ''}${h.roomNumber}`} onClick={() => { setEditing(h); setDraft(ownersOf(h)); }}>
+                        <Button size="small" aria-label={`编辑业主 ${houseLabel(h)}`} onClick={() => { setEditing(h); setDraft(ownersOf(h)); }}>
                           编辑业主
                         </Button>
                       ),
@@ -166,7 +161,7 @@ function HouseSet({ kind }: { kind: Kind }) {
       <Modal
         open={!!editing}
         width={900}
-        title={`编辑业主 ${editing?.unit ?? ''}${editing?.roomNumber ?? ''}`}
+        title={`编辑业主 ${editing ? houseLabel(editing) : ''}`}
         okText="确定"
         onCancel={() => setEditing(null)}
         onOk={() => {
@@ -182,6 +177,7 @@ function HouseSet({ kind }: { kind: Kind }) {
       >
         <OwnersEditor value={draft} onChange={setDraft} showErrors={showErrors} />
       </Modal>
+      {dialog}
     </>
   );
 }

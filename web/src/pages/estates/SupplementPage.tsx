@@ -9,6 +9,7 @@ import { ApplicationQuery, SupplementMutation } from './applications.gql';
 import { EstateSelect } from '../../components/EstateSelect';
 import { useShowError } from '../../components/useShowError';
 import { depositTiming, options } from '../../labels';
+import { ReturnedNotice } from '../../components/ReturnedNotice';
 
 const UpdateSupplement = graphql(`
   mutation UpdateSupplement($id: ID!, $input: HouseSupplementInput!) {
@@ -34,6 +35,7 @@ export function SupplementPage() {
   return (
     <>
       <Typography.Title level={4}>房屋补充{app ? `（修改 ${app.number}）` : ''}</Typography.Title>
+      <ReturnedNotice app={app} />
       <Form
         form={form}
         layout="horizontal"

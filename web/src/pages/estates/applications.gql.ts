@@ -1,5 +1,39 @@
 import { graphql } from '../../graphql';
 
+// The selections several operations share, as fragments (unmasked: the pages read the fields
+// where the operation puts them).
+
+/** what a page needs of an application it has just created or saved: where to go, and whether
+ * 保存并提交 must ask for the 退款账户 first (and for how much) */
+export const SavedApplication = graphql(`
+  fragment SavedApplication on Application @_unmask { id number status needsRefundAccount depositImpact { refund } }
+`);
+
+export const HouseSnapshotFields = graphql(`
+  fragment HouseSnapshotFields on HouseSnapshot @_unmask {
+    code buildingName unit floor roomNumber address usage buildingArea innerArea price salesStatus
+    realEstateUnitNumber hasElevator layout owners { name idType idNumber phone share }
+  }
+`);
+
+export const JobFields = graphql(`
+  fragment JobFields on Job @_unmask {
+    id status progress processed total message errors { row column code message } result { id url filename }
+  }
+`);
+
+/** what changes when a clerk acts: read by the page and by applicationStatusChanged alike */
+export const ApplicationProgress = graphql(`
+  fragment ApplicationProgress on Application @_unmask {
+    id status submittedAt decidedAt reviewComment
+    form { id url filename }
+    formJob { id status message }
+    history { at status comment by { name } }
+    refunds { id amount status house { code } form { id url } }
+    paymentNotices { id number total status }
+  }
+`);
+
 export const ApplicationsQuery = graphql(`
   query Applications($filter: ApplicationFilter, $after: String) {
     applications(first: 20, after: $after, filter: $filter) {
@@ -20,13 +54,15 @@ export const ApplicationsQuery = graphql(`
 export const ApplicationQuery = graphql(`
   query Application($id: ID!) {
     application(id: $id) {
-      id number type status reason createdAt submittedAt decidedAt reviewComment needsRefundAccount
+      ...ApplicationProgress
+      ...SavedApplication
+      type reason createdAt
       estate { id name code district address remark depositTiming status bank { id name } }
       createdBy { id name }
       houseChangeCount
       houseChanges(first: 300) {
-        before { code buildingName unit floor roomNumber address usage buildingArea innerArea price salesStatus realEstateUnitNumber hasElevator layout owners { name idType idNumber phone share } }
-        after { code buildingName unit floor roomNumber address usage buildingArea innerArea price salesStatus realEstateUnitNumber hasElevator layout owners { name idType idNumber phone share } }
+        before { ...HouseSnapshotFields }
+        after { ...HouseSnapshotFields }
         house { id code }
       }
       buildingChanges {
@@ -35,53 +71,38 @@ export const ApplicationQuery = graphql(`
         after { name address builtYear structure }
       }
       attachments { id filename sizeBytes url }
-      importJob { id status progress processed total message errors { row column code message } }
-      form { id url filename }
-      formJob { id status message }
-      history { at status comment by { name } }
-      refunds { id amount status house { code } form { id url } }
-      paymentNotices { id number total status }
+      importJob { ...JobFields }
     }
   }
-`);
+`, [ApplicationProgress, SavedApplication, HouseSnapshotFields, JobFields]);
 
 export const ApplicationStatusSubscription = graphql(`
   subscription ApplicationStatus($applicationId: ID) {
     applicationStatusChanged(applicationId: $applicationId) {
       from
       event { at status comment by { name } }
-      application {
-        id status submittedAt decidedAt reviewComment
-        form { id url filename }
-        formJob { id status message }
-        history { at status comment by { name } }
-        refunds { id amount status house { code } form { id url } }
-        paymentNotices { id number total status }
-      }
+      application { ...ApplicationProgress }
     }
   }
-`);
+`, [ApplicationProgress]);
 
 export const SubmitMutation = graphql(`
   mutation Submit($id: ID!, $refundAccount: RefundAccountInput) {
-    submitApplication(id: $id, refundAccount: $refundAccount) {
-      id status submittedAt formJob { id status message } form { id url filename }
-      history { at status comment by { name } }
-    }
+    submitApplication(id: $id, refundAccount: $refundAccount) { ...ApplicationProgress }
   }
-`);
+`, [ApplicationProgress]);
 
 export const WithdrawMutation = graphql(`
   mutation Withdraw($id: ID!) {
-    withdrawApplication(id: $id) { id status history { at status comment by { name } } }
+    withdrawApplication(id: $id) { ...ApplicationProgress }
   }
-`);
+`, [ApplicationProgress]);
 
 export const CreateCollectionMutation = graphql(`
   mutation CreateCollection($input: EstateCollectionInput!) {
-    createEstateCollection(input: $input) { id number status }
+    createEstateCollection(input: $input) { ...SavedApplication }
   }
-`);
+`, [SavedApplication]);
 
 export const UpdateCollectionMutation = graphql(`
   mutation UpdateCollection($id: ID!, $input: EstateCollectionInput!) {
@@ -97,9 +118,9 @@ export const ImportHousesMutation = graphql(`
 
 export const JobSubscription = graphql(`
   subscription JobUpdated($id: ID!) {
-    jobUpdated(id: $id) { id status progress processed total message errors { row column code message } result { id url filename } }
+    jobUpdated(id: $id) { ...JobFields }
   }
-`);
+`, [JobFields]);
 
 export const AddAttachmentMutation = graphql(`
   mutation AddAttachment($applicationId: ID!, $file: Upload!) {
@@ -115,59 +136,59 @@ export const RemoveAttachmentMutation = graphql(`
 
 export const HouseInfoChangeMutation = graphql(`
   mutation HouseInfoChange($input: HouseInfoChangeInput!) {
-    createHouseInfoChange(input: $input) { id number status }
+    createHouseInfoChange(input: $input) { ...SavedApplication }
   }
-`);
+`, [SavedApplication]);
 export const UpdateHouseInfoChangeMutation = graphql(`
   mutation UpdateHouseInfoChange($id: ID!, $input: HouseInfoChangeInput!) {
-    updateHouseInfoChange(id: $id, input: $input) { id number status }
+    updateHouseInfoChange(id: $id, input: $input) { ...SavedApplication }
   }
-`);
+`, [SavedApplication]);
 export const OwnershipChangeMutation = graphql(`
   mutation OwnershipChange($input: OwnershipChangeInput!) {
-    createOwnershipChange(input: $input) { id number status }
+    createOwnershipChange(input: $input) { ...SavedApplication }
   }
-`);
+`, [SavedApplication]);
 export const UpdateOwnershipChangeMutation = graphql(`
   mutation UpdateOwnershipChange($id: ID!, $input: OwnershipChangeInput!) {
-    updateOwnershipChange(id: $id, input: $input) { id number status }
+    updateOwnershipChange(id: $id, input: $input) { ...SavedApplication }
   }
-`);
+`, [SavedApplication]);
 export const SplitMergeMutation = graphql(`
   mutation SplitMerge($input: HouseSplitMergeInput!) {
-    createHouseSplitMerge(input: $input) { id number status }
+    createHouseSplitMerge(input: $input) { ...SavedApplication }
   }
-`);
+`, [SavedApplication]);
 export const UpdateSplitMergeMutation = graphql(`
   mutation UpdateSplitMerge($id: ID!, $input: HouseSplitMergeInput!) {
-    updateHouseSplitMerge(id: $id, input: $input) { id number status }
+    updateHouseSplitMerge(id: $id, input: $input) { ...SavedApplication }
   }
-`);
+`, [SavedApplication]);
 export const CancellationMutation = graphql(`
   mutation Cancellation($input: HouseCancellationInput!) {
-    createHouseCancellation(input: $input) { id number status }
+    createHouseCancellation(input: $input) { ...SavedApplication }
   }
-`);
+`, [SavedApplication]);
 export const UpdateCancellationMutation = graphql(`
   mutation UpdateCancellation($id: ID!, $input: HouseCancellationInput!) {
-    updateHouseCancellation(id: $id, input: $input) { id number status }
+    updateHouseCancellation(id: $id, input: $input) { ...SavedApplication }
   }
-`);
+`, [SavedApplication]);
 export const BuildingChangeMutation = graphql(`
   mutation BuildingChange($input: BuildingChangeInput!) {
-    createBuildingChange(input: $input) { id number status }
+    createBuildingChange(input: $input) { ...SavedApplication }
   }
-`);
+`, [SavedApplication]);
 export const UpdateBuildingChangeMutation = graphql(`
   mutation UpdateBuildingChange($id: ID!, $input: BuildingChangeInput!) {
-    updateBuildingChange(id: $id, input: $input) { id number status }
+    updateBuildingChange(id: $id, input: $input) { ...SavedApplication }
   }
-`);
+`, [SavedApplication]);
 export const SupplementMutation = graphql(`
   mutation Supplement($input: HouseSupplementInput!) {
-    createHouseSupplement(input: $input) { id number status }
+    createHouseSupplement(input: $input) { ...SavedApplication }
   }
-`);
+`, [SavedApplication]);
 export const UpdateEstateMutation = graphql(`
   mutation UpdateEstate($id: ID!, $input: UpdateEstateInput!) {
     updateEstate(id: $id, input: $input) { id address remark }

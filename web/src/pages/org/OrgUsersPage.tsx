@@ -6,6 +6,7 @@ import { ActivateUserMutation, CreateUserMutation, DeactivateUserMutation, OrgQu
 import { useShowError } from '../../components/useShowError';
 import { errorText } from '../../errors';
 import { role, userStatus } from '../../labels';
+import { whenValid } from '../../components/whenValid';
 
 const ORG_ROLES = ['ORG_ADMIN', 'ESTATE_OPERATOR', 'PAYMENT_OPERATOR'] as const;
 type OrgRole = (typeof ORG_ROLES)[number];
@@ -69,7 +70,15 @@ export function OrgUsersPage() {
                       message.success('已注销');
                     }}
                   >
-                    <Button size="small" danger disabled={!admin} aria-label={`注销用户 ${u.username}`}>注销用户</Button>
+                    <Button
+                      size="small"
+                      danger
+                      disabled={!admin || u.id === data?.me?.id}
+                      title={u.id === data?.me?.id ? '不能注销自己：请另一位机构管理员操作' : undefined}
+                      aria-label={`注销用户 ${u.username}`}
+                    >
+                      注销用户
+                    </Button>
                   </Popconfirm>
                 ) : (
                   <Button
@@ -97,7 +106,7 @@ export function OrgUsersPage() {
         confirmLoading={cs.fetching || us.fetching}
         onCancel={() => setEditing(null)}
         onOk={() =>
-          form.validateFields().then(async (v) => {
+          whenValid(form, async (v) => {
             const roles = v.roles as OrgRole[];
             const r =
               editing === 'new'

@@ -12,7 +12,7 @@ import { HousePicker } from '../../components/HousePicker';
 import { JobErrorsTable } from '../../components/ImportDialog';
 import { PrintJobLink } from '../../components/PrintJobLink';
 import { checkFile, WORKBOOK } from '../../components/files';
-import type { PlanHouse } from '../../components/floorPlanModel';
+import { houseLabel, type PlanHouse } from '../../components/floorPlanModel';
 import { useShowError } from '../../components/useShowError';
 import { jobStatus, yuan } from '../../labels';
 
@@ -24,7 +24,7 @@ const TYPES = [
 type CustomType = (typeof TYPES)[number]['value'];
 const AMOUNT = /^\d{1,10}(\.\d{1,2})?$/;
 
-function JobLine({ jobId, onNotices }: { jobId: string; onNotices?: (ids: { id: string; number: string; total: string; payerName: string }[]) => void }) {
+function JobLine({ jobId, label, onNotices }: { jobId: string; label: string; onNotices?: (ids: { id: string; number: string; total: string; payerName: string }[]) => void }) {
   const [{ data }] = useSubscription({ query: AmountJob, variables: { id: jobId } }, (_p, next) => {
     if (next.jobUpdated.status === 'SUCCEEDED') onNotices?.(next.jobUpdated.paymentNotices);
     return next;
@@ -33,7 +33,7 @@ function JobLine({ jobId, onNotices }: { jobId: string; onNotices?: (ids: { id: 
   return (
     <div>
       <Progress percent={Math.round((j?.progress ?? 0) * 100)} status={j?.status === 'FAILED' ? 'exception' : j?.status === 'SUCCEEDED' ? 'success' : 'active'} />
-      <Typography.Text type="secondary">{j ? jobStatus[j.status] : '排队中'}{j?.message ? `：${j.message}` : ''}</Typography.Text>
+      <Typography.Text type="secondary">{label}{j ? jobStatus[j.status] : '排队中'}{j?.message ? `：${j.message}` : ''}</Typography.Text>
       {j?.result && <div><a href={j.result.url}>{j.result.filename}</a></div>}
       {j && j.errors.length > 0 && <JobErrorsTable errors={j.errors} />}
     </div>
@@ -44,7 +44,6 @@ export function CustomNoticesPage() {
   const [params, setParams] = useSearchParams();
   const estateId = params.get('estate');
   const type = (params.get('type') as CustomType) ?? 'RENEWAL';
-  const set = (k: string, v: string) => { const n = new URLSearchParams(params); n.set(k, v); setParams(n); };
   const [exportJob, setExportJob] = useState<string | null>(null);
   const [importJob, setImportJob] = useState<string | null>(null);
   const [notices, setNotices] = useState<{ id: string; number: string; total: string; payerName: string }[]>([]);
@@ -57,6 +56,18 @@ export function CustomNoticesPage() {
   const [, print] = useMutation(PrintNotices);
   const showError = useShowError();
   const { message } = App.useApp();
+  // another estate or type starts afresh: what was exported, imported or issued was for the old one
+  const set = (k: string, v: string) => {
+    const n = new URLSearchParams(params);
+    n.set(k, v);
+    setParams(n);
+    setExportJob(null);
+    setImportJob(null);
+    setNotices([]);
+    setPrintJob(null);
+    setHouses([]);
+    setAmounts({});
+  };
 
   const printAll = async () => {
     const p = await print({ ids: notices.map((n) => n.id) });
@@ -69,7 +80,7 @@ export function CustomNoticesPage() {
       <Typography.Title level={4}>自定义交款</Typography.Title>
       <Space wrap style={{ marginBottom: 12 }} align="center">
         <label htmlFor="estate">物业区域</label>
-        <EstateSelect id="estate" value={estateId ?? undefined} onChange={(v) => { set('estate', v); setNotices([]); setPrintJob(null); }} />
+        <EstateSelect id="estate" value={estateId ?? undefined} onChange={(v) => set('estate', v)} />
         <label htmlFor="type">交款类型</label>
         <Select id="type" value={type} options={TYPES.map((t) => ({ ...t }))} style={{ width: 120 }} onChange={(v) => set('type', v)} />
       </Space>
@@ -96,8 +107,8 @@ export function CustomNoticesPage() {
                 <Button icon={<UploadOutlined />}>导入</Button>
               </Upload>
             </Space>
-            {exportJob && <JobLine jobId={exportJob} />}
-            {importJob && <JobLine jobId={importJob} onNotices={setNotices} />}
+            {exportJob && <JobLine key={exportJob} jobId={exportJob} label="导出" />}
+            {importJob && <JobLine key={importJob} jobId={importJob} label="导入" onNotices={setNotices} />}
           </Space>
         </Card>
       )}
@@ -107,22 +118,25 @@ export function CustomNoticesPage() {
           {houses.length > 0 && (
             <>
               <Table<PlanHouse> size="small" rowKey="id" dataSource={houses} pagination={false} style={{ marginTop: 12 }} columns={[
-                { title: '房屋', render: (_, h) => `${h.unit ?? ''} ${h.roomNumber}` },
+                { title: '房屋', render: (_, h) => houseLabel(h) },
                 { title: '建筑面积', dataIndex: 'buildingArea' },
                 { title: '余额', dataIndex: 'balance', render: yuan },
                 { title: '金额（元）', render: (_, h) => {
                   const v = amounts[h.id] ?? '';
                   const bad = v !== '' && (!AMOUNT.test(v) || Number(v) <= 0);
-                  return (<><Input aria-label={`${h.unit ?? ''}${h.roomNumber} 金额`} value={v} status={bad ? 'error' : undefined} inputMode="decimal" onChange={(e) => setAmounts((a) => ({ ...a, [h.id]: e.target.value.trim() }))} />
+                  return (<><Input aria-label={`${houseLabel(h)} 金额`} style={{ width: 160 }} value={v} status={bad ? 'error' : undefined} inputMode="decimal" onChange={(e) => setAmounts((a) => ({ ...a, [h.id]: e.target.value.trim() }))} />
                     {bad && <Typography.Text type="danger" style={{ fontSize: 12 }}>金额应为大于 0、最多两位小数的数</Typography.Text>}</>);
                 } },
               ]} />
               <Button type="primary" style={{ marginTop: 12 }} loading={is.fetching} onClick={async () => {
                 const missing = houses.find((h) => !AMOUNT.test(amounts[h.id] ?? '') || Number(amounts[h.id]) <= 0);
-                if (missing) return message.error(`请填写 ${missing.unit ?? ''}${missing.roomNumber} 的金额`);
+                if (missing) return message.error(`请填写 ${houseLabel(missing)} 的金额`);
                 const r = await issue({ input: { type, items: houses.map((h) => ({ houseId: h.id, amount: amounts[h.id] })) } });
                 if (r.error) return showError(r.error);
                 setNotices(r.data!.issueCustomNotices);
+                setPrintJob(null);
+                setHouses([]);
+                setAmounts({});
               }}>开具通知单</Button>
             </>
           )}

@@ -9,9 +9,9 @@ import { HousePicker } from '../../components/HousePicker';
 import { EstateSelect } from '../../components/EstateSelect';
 import { OwnersEditor, ownerProblems, toOwnerInputs, type OwnerRow } from '../../components/OwnersEditor';
 import { PrintJobLink } from '../../components/PrintJobLink';
-import type { PlanHouse } from '../../components/floorPlanModel';
+import { houseLabel, type PlanHouse } from '../../components/floorPlanModel';
 import { useShowError } from '../../components/useShowError';
-import { yuan } from '../../labels';
+import { sumAmounts, yuan } from '../../labels';
 
 type Owned = Omit<PlanHouse, 'owners'> & { owners?: { id?: string; name: string; idType?: string; idNumber?: string; phone?: string; share?: string | null }[] };
 
@@ -35,12 +35,15 @@ export function OwnerNoticesPage() {
 
   const go = async () => {
     const bad = houses.find((h) => !ownersOf(h).length || ownersOf(h).some((o) => Object.keys(ownerProblems(o)).length));
-    if (bad) return message.error(`${bad.unit ?? ''}${bad.roomNumber} 的业主信息不完整，请点 编辑业主 补全`);
+    if (bad) return message.error(`${houseLabel(bad)} 的业主信息不完整，请点 编辑业主 补全`);
     const r = await issue({ items: houses.map((h) => ({ houseId: h.id, owners: toOwnerInputs(ownersOf(h)) })) });
     if (r.error) return showError(r.error);
     const notices = r.data!.issueOwnerNotices;
     setIssued(notices);
     setListOpen(false);
+    // these houses are on notices now: choosing them again would only be refused
+    setHouses([]);
+    setOwners({});
     const p = await print({ ids: notices.map((n) => n.id) });
     if (p.error) return showError(p.error);
     setPrintJob(p.data!.printPaymentNotices.id);
@@ -74,15 +77,18 @@ export function OwnerNoticesPage() {
           dataSource={houses}
           pagination={{ pageSize: 10, hideOnSinglePage: true }}
           columns={[
-            { title: '房屋', render: (_, h) => `${h.unit ?? ''} ${h.roomNumber}` },
+            { title: '房屋', render: (_, h) => houseLabel(h) },
             { title: '建筑面积', dataIndex: 'buildingArea' },
             { title: '未交', dataIndex: 'unpaid', render: yuan },
             { title: '业主', render: (_, h) => ownersOf(h).map((o) => o.name).join('、') || <Typography.Text type="danger">无业主</Typography.Text> },
-            { title: '操作', render: (_, h) => <Button size="small" onClick={() => { setEditing(h); setDraft(ownersOf(h)); }}>编辑业主</Button> },
+            { title: '操作', render: (_, h) => <Button size="small" aria-label={`编辑业主 ${houseLabel(h)}`} onClick={() => { setEditing(h); setDraft(ownersOf(h)); }}>编辑业主</Button> },
           ]}
         />
+        <Typography.Paragraph style={{ marginTop: 12, marginBottom: 0 }}>
+          共 {houses.length} 户，未交合计 {yuan(sumAmounts(houses.map((h) => h.unpaid ?? '0.00')))}；每户开具一张交款通知单，交款人为其业主。
+        </Typography.Paragraph>
       </Modal>
-      <Modal open={!!editing} width={900} title={`编辑业主 ${editing?.unit ?? ''}${editing?.roomNumber ?? ''}`} okText="确定" onCancel={() => setEditing(null)}
+      <Modal open={!!editing} width={900} title={`编辑业主 ${editing ? houseLabel(editing) : ''}`} okText="确定" onCancel={() => setEditing(null)}
         onOk={() => {
           if (!draft.length || draft.some((o) => Object.keys(ownerProblems(o)).length)) return message.error('请补全业主信息');
           setOwners((old) => ({ ...old, [editing!.id]: draft }));

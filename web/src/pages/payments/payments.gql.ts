@@ -1,4 +1,5 @@
 import { graphql } from '../../graphql';
+import { JobFields } from '../estates/applications.gql';
 
 
 export const NoticesQuery = graphql(`
@@ -55,11 +56,6 @@ export const ImportAmounts = graphql(`
 
 export const AmountJob = graphql(`
   subscription AmountJob($id: ID!) {
-    jobUpdated(id: $id) {
-      id status progress processed total message
-      errors { row column code message }
-      result { id url filename }
-      paymentNotices { id number total payerName }
-    }
+    jobUpdated(id: $id) { ...JobFields paymentNotices { id number total payerName } }
   }
-`);
+`, [JobFields]);
