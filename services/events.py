@@ -97,6 +97,11 @@ class Hub:
     def channels(self) -> list[str]:
         return sorted(self._subscribers)
 
+    def listeners(self, channel: str) -> int:
+        """Subscriptions of this process hearing `channel` (0 until Redis confirmed it)."""
+        confirmed = self._confirmed.get(channel)
+        return len(self._subscribers.get(channel, ())) if confirmed is not None and confirmed.is_set() else 0
+
     def _bind(self) -> None:
         """Tests run one event loop after another; an idle hub starts afresh in the current one."""
         loop = asyncio.get_running_loop()

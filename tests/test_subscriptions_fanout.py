@@ -45,8 +45,7 @@ async def test_many_subscriptions_of_one_process_share_one_redis_connection_and_
         async with AsyncExitStack() as stack:
             subs = [await stack.enter_async_context(subscribe(client, QUERY, {"id": app}, token=world.dev))
                     for _ in range(SUBSCRIBERS)]
-            # Every resolver has subscribed once its user's channel is among the hub's.
-            await _until(lambda: _all_listening(SUBSCRIBERS))
+            await _until(lambda: _all_listening(SUBSCRIBERS))  # each resolver subscribes once it has started
             assert len(await _channel_subscribers(get_redis())) == 1
             withdrawn = await gql(client, "mutation($id: ID!) { withdrawApplication(id: $id) { status } }", {"id": app},
                                   token=world.dev)
@@ -60,8 +59,11 @@ async def test_many_subscriptions_of_one_process_share_one_redis_connection_and_
 
 
 async def _all_listening(count: int) -> bool:
-    listeners = events.hub._subscribers.get(events.APPLICATIONS, set())
-    return len(listeners) == count and all(event.is_set() for event in events.hub._confirmed.values())
+    return events.hub.listeners(events.APPLICATIONS) == count
+
+
+async def _no_channel_subscribers(redis) -> bool:
+    return await _channel_subscribers(redis) == []
 
 
 async def _nobody_listening() -> bool:
@@ -105,7 +107,8 @@ async def test_the_listener_comes_back_with_redis_and_tells_login_listeners_to_r
                 await fresh.publish("fanout-test", '{"n": 2}')
             assert await anext(messages) == ("fanout-test", {"n": 2})
             assert len(await _channel_subscribers(client)) == 1
-        assert await _channel_subscribers(client) == []
+        assert events.hub.channels == []
+        await _until(lambda: _no_channel_subscribers(client))  # Redis sees the closed connection go
     finally:
         await client.aclose()
         server.close()
