@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -49,18 +49,22 @@ SUBSCRIBER_QUEUE = 256  # events waiting for one subscriber before it is ended (
 SUBSCRIBE_TIMEOUT_SECONDS = 10.0
 RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0)
 RESUBSCRIBED = {"resubscribed": True}  # told to `user:` listeners after a reconnect: re-check the login
+# (channel, payload) → whether a subscription wants the event; run in the listener, so a subscription
+# whose filter says no is not even woken. Keep it cheap and free of I/O.
+Wants = Callable[[str, dict[str, Any]], bool]
 
 
 class _Subscriber:
     """One `listen()`: its own bounded queue, filled by the process's one listener."""
 
-    def __init__(self, channels: tuple[str, ...]):
+    def __init__(self, channels: tuple[str, ...], wants: Wants | None):
         self.channels = channels
+        self.wants = wants
         self.queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue(SUBSCRIBER_QUEUE)
         self.overflowed = False
 
     def offer(self, channel: str, payload: dict[str, Any]) -> None:
-        if self.overflowed:
+        if self.overflowed or not self._wanted(channel, payload):
             return
         try:
             self.queue.put_nowait((channel, payload))
@@ -68,6 +72,15 @@ class _Subscriber:
             # Never wait for one slow reader (the others would wait too) and never keep an unbounded
             # backlog: this subscription ends with a coded error the next time it reads.
             self.overflowed = True
+
+    def _wanted(self, channel: str, payload: dict[str, Any]) -> bool:
+        if self.wants is None:
+            return True
+        try:
+            return self.wants(channel, payload)
+        except Exception:  # a payload the filter did not expect: the subscription itself decides
+            log.warning("event filter failed on %s", channel, exc_info=True)
+            return True
 
     async def messages(self) -> AsyncIterator[tuple[str, dict[str, Any]]]:
         while True:
@@ -110,9 +123,10 @@ class Hub:
             self._loop = loop
 
     @asynccontextmanager
-    async def listen(self, *channels: str) -> AsyncIterator[AsyncIterator[tuple[str, dict[str, Any]]]]:
+    async def listen(self, *channels: str, wants: Wants | None = None
+                     ) -> AsyncIterator[AsyncIterator[tuple[str, dict[str, Any]]]]:
         self._bind()
-        subscriber = _Subscriber(channels)
+        subscriber = _Subscriber(channels, wants)
         try:
             await self._add(subscriber)
             await asyncio.wait_for(asyncio.gather(*(self._confirmed[c].wait() for c in set(channels))),
@@ -242,7 +256,8 @@ class Hub:
 hub = Hub()
 
 
-def listen(*channels: str):
+def listen(*channels: str, wants: Wants | None = None):
     """Subscribes before yielding, so nothing published after entry is missed. Yields an async
-    iterator of (channel, payload); it raises RATE_LIMITED if this reader fell too far behind."""
-    return hub.listen(*channels)
+    iterator of (channel, payload) for which `wants` (if given) said yes; it raises RATE_LIMITED if
+    this reader fell too far behind."""
+    return hub.listen(*channels, wants=wants)

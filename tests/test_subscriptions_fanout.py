@@ -112,3 +112,14 @@ async def test_the_listener_comes_back_with_redis_and_tells_login_listeners_to_r
     finally:
         await client.aclose()
         server.close()
+
+
+async def test_a_subscription_hears_only_what_its_filter_wants():
+    """The filter runs in the listener: what it refuses is never queued for the subscription. A
+    filter that fails on an unexpected payload lets the event through (the subscription decides)."""
+    async with events.listen("fanout-test", wants=lambda channel, payload: payload["n"] % 2 == 0) as even:
+        for n in range(6):
+            await events.publish("fanout-test", {"n": n})
+        await events.publish("fanout-test", {"other": True})
+        heard = [(await anext(even))[1] for _ in range(4)]
+    assert heard == [{"n": 0}, {"n": 2}, {"n": 4}, {"other": True}]
