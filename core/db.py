@@ -75,8 +75,30 @@ def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
     return _sessions
 
 
+_counters: AsyncEngine | None = None
+
+
+def get_counter_engine() -> AsyncEngine:
+    """A pool of its own for drawing numbers (services/codes.next_number), each
+    draw one AUTOCOMMIT statement. Taken while the caller holds a connection of the main pool:
+    from that pool, requests that each hold one and wait for a second could empty it together.
+    Pre-pinged (one round trip per draw): the main pool is emptied by the first request that meets a
+    restarted PostgreSQL, this one would keep its dead connections and fail the next creation."""
+    global _counters
+    if _counters is None:
+        s = get_settings()
+        _counters = create_async_engine(
+            s.sqlalchemy_url, pool_size=2, max_overflow=0, pool_timeout=s.db_pool_timeout_seconds, pool_recycle=1800,
+            connect_args={"server_settings": {"timezone": "Asia/Shanghai", "application_name": "wxfund-counters"}},
+            pool_pre_ping=True, isolation_level="AUTOCOMMIT")
+    return _counters
+
+
 async def dispose_engine() -> None:
-    global _engine, _reader, _sessions
+    global _engine, _reader, _sessions, _counters
+    if _counters is not None:
+        await _counters.dispose()
+    _counters = None
     if _engine is not None:
         await _engine.dispose()
     _engine = None

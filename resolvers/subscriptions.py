@@ -109,11 +109,24 @@ async def _changed_application(info, payload: dict) -> Any:
     return await asyncio.shield(read)  # one subscriber going away does not cancel the others' read
 
 
+def _wants_change(info, app_id: int | None, org_id: int | None) -> events.Wants:
+    """The filter below, run in the process's one listener: the subscriptions of other
+    organisations and applications are not woken for a change (the context's viewer is the
+    latest `_signed_in` read)."""
+    def wants(channel: str, payload: dict) -> bool:
+        return channel != events.APPLICATIONS or (
+            info.context.viewer.can_see_org(payload["organizationId"])
+            and (app_id is None or payload["applicationId"] == app_id)
+            and (org_id is None or payload["organizationId"] == org_id))
+    return wants
+
+
 async def application_status_changed(info, application_gid: str | None, organization_gid: str | None) -> AsyncIterator[dict]:
     user_id = require_viewer(info.context.viewer).user_id
     app_id = None if application_gid is None else decode_id(application_gid, "Application")
     org_id = None if organization_gid is None else decode_id(organization_gid, "Organization")
-    async with events.listen(events.APPLICATIONS, events.user_sessions_channel(user_id)) as messages:
+    async with events.listen(events.APPLICATIONS, events.user_sessions_channel(user_id),
+                             wants=_wants_change(info, app_id, org_id)) as messages:
         viewer = await _signed_in(info)
         if application_gid is not None:
             found = None if app_id is None else await info.context.loaders.application_by_id.load(app_id)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import get_counter_engine
 from models import DailyCounter
 from services.bulk import take
 
@@ -29,11 +30,15 @@ async def account_numbers(session: AsyncSession, count: int) -> list[str]:
 
 async def next_number(session: AsyncSession, prefix: str = "YW", digits: int = 4) -> str:
     """业务单号: prefix + date (Asia/Shanghai) + a daily sequence, e.g. YW202611270001
-    (交存通知单号 use JC and 5 digits)."""
+    (交存通知单号 use JC and 5 digits). Drawn in a transaction of its own, committed at once, not in
+    the caller's (`session` is not used): the day's counter row stayed locked until the caller
+    committed, and every creation and notice issue of the day queued behind it. A caller that rolls
+    back leaves a gap; numbers stay unique (SPEC asks unique, not gap-free; docs/decisions.md, fanout)."""
     today = datetime.now(CHINA).date()
-    value = await session.scalar(
-        pg_insert(DailyCounter).values(name=prefix, day=today, value=1)
-        .on_conflict_do_update(index_elements=["name", "day"], set_={"value": DailyCounter.value + 1})
-        .returning(DailyCounter.value)
-    )
+    async with get_counter_engine().connect() as connection:
+        value = await connection.scalar(
+            pg_insert(DailyCounter).values(name=prefix, day=today, value=1)
+            .on_conflict_do_update(index_elements=["name", "day"], set_={"value": DailyCounter.value + 1})
+            .returning(DailyCounter.value)
+        )
     return f"{prefix}{today:%Y%m%d}{value:0{digits}d}"

@@ -18,7 +18,7 @@ import time
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, AsyncIterator
 
 from arq import create_pool
@@ -48,6 +48,12 @@ FUNCTIONS = {
     JobKind.AMOUNT_IMPORT: "import_amounts",
 }
 PROGRESS_EVERY = 1000
+# Jobs a user waits for on screen. arq takes the queue in score order (the enqueue time): these are
+# queued as if asked for AHEAD earlier, so a small import starts at the next free slot instead of
+# after every receipt and 申请表 already queued; a PDF queued more than AHEAD ago still goes first,
+# so renders are delayed, never starved (docs/decisions.md, fanout).
+INTERACTIVE = frozenset({JobKind.HOUSE_IMPORT, JobKind.HOUSE_EXPORT, JobKind.AMOUNT_IMPORT, JobKind.AMOUNT_EXPORT})
+AHEAD = timedelta(minutes=10)
 
 _pool: ArqRedis | None = None
 
@@ -118,7 +124,9 @@ async def enqueue(job_id: int, kind: JobKind, *, sweeping: bool = False) -> None
             log.warning("job %s was taken by a worker that died before starting it; delivered again", job_id)
             arq_id += f"-r{time.time_ns() // 1_000_000}"
         await tracing.remember_context(pool, arq_id)
-        await pool.enqueue_job(FUNCTIONS[kind], job_id, _job_id=arq_id, _queue_name=get_settings().queue_name)
+        ahead = datetime.now(timezone.utc) - AHEAD if kind in INTERACTIVE else None
+        await pool.enqueue_job(FUNCTIONS[kind], job_id, _job_id=arq_id, _queue_name=get_settings().queue_name,
+                               _defer_until=ahead)
     except (RedisError, OSError) as exc:
         log.warning("job %s not queued now (%s); the sweeper queues it when Redis answers", job_id, type(exc).__name__)
 
