@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from documents.capitals import chinese_capitals
 from documents.grid import MIN_SCALE, MM_PER_PT, Col, Grid, clip, em_width, fit_text
 from documents.render import esc, format_area, format_date, format_yuan, html_to_pdf, qr_png_data_uri
-from services.payments.money import chinese_capitals
 
 @dataclass
 class NoticeLineDoc:

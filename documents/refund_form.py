@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from documents.capitals import chinese_capitals
 from documents.render import esc, format_date, format_yuan, html_to_pdf_and_pages, qr_png_data_uri
-from services.payments.money import chinese_capitals
 
 @dataclass
 class RefundHouseDoc:

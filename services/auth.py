@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
+from argon2 import PasswordHasher
 from redis.exceptions import RedisError
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import security
@@ -42,8 +43,6 @@ class LoginResult:
 
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
-    from argon2 import PasswordHasher
-
     s = get_settings()
     return PasswordHasher(time_cost=s.argon2_time_cost, memory_cost=s.argon2_memory_kib).hash("dummy-password-0")
 
@@ -251,8 +250,6 @@ async def change_password(session: AsyncSession, viewer: Viewer, *, old_password
 
 
 async def purge_expired_sessions(session: AsyncSession) -> int:
-    from sqlalchemy import delete, or_
-
     cutoff = func.now() - timedelta(days=1)
     result = await session.execute(
         delete(UserSession).where(or_(UserSession.expires_at < cutoff, UserSession.revoked_at < cutoff))

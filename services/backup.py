@@ -18,8 +18,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+import asyncpg
+from sqlalchemy import select
+
 from core.config import get_settings
+from core.db import get_sessionmaker
 from core.storage import Storage, get_storage, sha256_hex
+from models import Job
+from models.enums import JobStatus
+from services import jobs
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -44,8 +51,6 @@ def _dsn() -> str:
 
 
 async def _connect():
-    import asyncpg
-
     return await asyncpg.connect(_dsn())
 
 
@@ -61,6 +66,7 @@ def pg_tool(name: str, server_major: int) -> Path:
     if bin_dir := os.environ.get("PG_BIN_DIR"):
         candidates.append(Path(bin_dir) / name)
     try:
+        # pgserver is the embedded server of development and tests, absent where production runs
         import pgserver
 
         candidates.append(Path(pgserver.__file__).parent / "pginstall" / "bin" / name)
@@ -197,13 +203,6 @@ async def restore(src: Path, *, storage: Storage | None = None) -> Summary:
 async def _requeue_unfinished_jobs() -> None:
     """Jobs QUEUED or RUNNING at backup time were queued in the old Redis: queue them again
     (a job row makes a repeated run harmless, services/jobs.py)."""
-    from sqlalchemy import select
-
-    from core.db import get_sessionmaker
-    from models import Job
-    from models.enums import JobStatus
-    from services import jobs
-
     async with get_sessionmaker()() as session:
         unfinished = (await session.execute(select(Job.id, Job.kind).where(
             Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING])).order_by(Job.id))).all()

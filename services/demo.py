@@ -13,6 +13,7 @@ from models import Bank, Organization, User
 from models.enums import Role
 from services import seed
 from services.payments import banks
+from services.payments.deposits import recalculate
 from services.organizations import AGREEMENT_VERSION
 from services.validators import credit_code_check_char
 
@@ -78,8 +79,6 @@ async def load_demo_data(session: AsyncSession) -> bool:
         name="江门示例花园（演示）", address="江门市蓬江区示例路 1 号", buildings=3, floors=8, units=2,
         rooms_per_unit=2, basement_floors=1,
     ))
-    from services.payments.deposits import recalculate
-
     await recalculate(session, estate_id=estate_id)  # the example estate's dues under the example standards
     await session.commit()
     return True

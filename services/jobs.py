@@ -30,10 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import tracing
 from core.config import get_settings
-from core.db import get_sessionmaker, retrying_deadlocks
+from core.db import get_reader, get_sessionmaker, retrying_deadlocks
 from models import Job
 from models.enums import JobKind, JobStatus
-from services import events
+from services import documents, events
 from services.access import Viewer
 from services.records import JobRecord, from_model
 
@@ -210,7 +210,6 @@ async def heartbeat(job_id: int) -> AsyncIterator[None]:
     """While the body runs, the job's heartbeat is written every `liveness().heartbeat` seconds
     once `start` has taken the job in this process (and only for that attempt). A beat that
     fails (the database restarting) is skipped: the next one tries again."""
-    from core.db import get_reader
 
     async def beat() -> None:
         every = liveness().heartbeat
@@ -307,10 +306,6 @@ async def sweep_forever() -> None:
 
 async def report(job_id: int, *, processed: int, total: int | None, message: str | None = None) -> None:
     """One progress step: a single UPDATE (autocommit), then the event."""
-    from sqlalchemy import update
-
-    from core.db import get_reader
-
     progress = min(processed / total, 1.0) if total else 0.0
     mine = [Job.attempts == run[1]] if (run := _this_run.get()) and run[0] == job_id else []  # not a superseded run's
     async with get_reader().connect() as connection:
@@ -344,8 +339,6 @@ async def succeed_with_file(job_id: int, *, kind, filename: str, content_type: s
                             message: str) -> None:
     """Ends a job whose result is one file: the document and SUCCEEDED commit together (a
     repeated delivery that finds the job already finished writes nothing), then the event."""
-    from services import documents
-
     async with get_sessionmaker()() as session:
         running = await session.get_one(Job, job_id, with_for_update=True)
         if running.status != JobStatus.RUNNING:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services import pii
@@ -49,9 +50,6 @@ async def _snapshots_batch(session: AsyncSession, after: int, size: int) -> tupl
         if before != r.before or after_ != r.after:
             changed.append({"id": r.id, "b": before, "a": after_})
     if changed:
-        from sqlalchemy import bindparam
-        from sqlalchemy.dialects.postgresql import JSONB
-
         await session.execute(text("UPDATE application_houses SET before = :b, after = :a WHERE id = :id")
                               .bindparams(bindparam("b", type_=JSONB), bindparam("a", type_=JSONB)), changed)
     await session.commit()

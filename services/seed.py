@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Building, Estate, House, Owner
+from models import Building, DepositStandard, Estate, House, Owner
 from models.enums import (
-    AccountStatus, BuildingStructure, DepositTiming, HouseUsage, IdType, RecordStatus, SalesStatus,
+    AccountStatus, BuildingStructure, DepositBasis, DepositTiming, HouseUsage, IdType, RecordStatus, SalesStatus,
 )
 from services import codes, pii
 from services.validators import resident_id_check_char
@@ -131,11 +132,6 @@ EXAMPLE_STANDARDS = (  # (name, usage, elevator, rate per m², round to yuan) �
 async def create_example_standards(session: AsyncSession) -> None:
     """Example 交存标准 (per m² of building area, effective 2020-01-01). No official Jiangmen
     rates are known to this project: these are examples and are named so."""
-    from datetime import date
-
-    from models import DepositStandard
-    from models.enums import DepositBasis
-
     await session.execute(insert(DepositStandard), [
         {"name": name, "usage": usage, "has_elevator": elevator, "min_floors": None, "max_floors": None,
          "basis": DepositBasis.PER_SQUARE_METRE, "rate": Decimal(rate), "round_to_yuan": to_yuan,

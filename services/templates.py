@@ -11,6 +11,7 @@ from core.storage import sha256_hex
 from models import Document
 from models.enums import DocumentKind
 from services import documents
+from sheets.house_writer import house_template
 
 HOUSE_TEMPLATE_NAME = "房屋信息导入模板.xlsx"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -18,8 +19,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @lru_cache(maxsize=1)
 def house_template_bytes() -> bytes:
-    from sheets.house_writer import house_template
-
     return house_template()
 
 

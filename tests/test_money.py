@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.payments.money import chinese_capitals, round_fen, round_yuan, split_by_weight
+from documents.capitals import chinese_capitals
+from services.payments.money import round_fen, round_yuan, split_by_weight
 
 # The autouse database fixture of conftest runs once per test, not per example: harmless here.
 props = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

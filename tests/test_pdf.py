@@ -22,13 +22,13 @@ import pytest
 
 from documents import render
 from documents.application_form import ApplicationForm, ChangeRow, application_form_html, render_application_form
+from documents.capitals import chinese_capitals
 from documents.payment_notice import (
     INFO_GRID, LINE_GRIDS, NOTICE_NOTE, NoticeDoc, NoticeLineDoc, payment_notices_html, render_payment_notice,
     render_payment_notices,
 )
 from documents.refund_form import RefundDoc, RefundHouseDoc, refund_form_html, render_refund_form
 from documents.render import html_to_pdf
-from services.payments.money import chinese_capitals
 
 COLUMNS = ["楼幢", "单元", "房屋坐落", "用途", "电梯", "销售状态"]
 

@@ -18,7 +18,7 @@ from services.access import Viewer
 from services.applications import common
 from services.applications.common import ZERO, Impact, active_estate_of_viewer, clean_text, editable
 from services.payments import banks, deposits
-from services.houses import snapshots as H
+from services.houses import snapshots
 from services.houses.fields import BuildingFields
 
 
@@ -94,7 +94,7 @@ async def update_supplement(session: AsyncSession, viewer: Viewer, app_id: int |
     app = await editable(session, viewer, app_id, ApplicationType.HOUSE_SUPPLEMENT)
     estate = await active_estate_of_viewer(session, viewer, estate_id)
     if estate.id != app.estate_id:
-        await H.discard_pending(session, app)  # houses imported for another estate go
+        await snapshots.discard_pending(session, app)  # houses imported for another estate go
         app.estate_id = estate.id
     app.payload = {"depositTiming": timing.value}
     await session.execute(update(House).where(House.application_id == app.id).values(deposit_timing=timing))
@@ -136,7 +136,7 @@ class Creating:
         if not self.supplement:
             return []
         active = await _active_buildings(session, app.estate_id)
-        return await H.taken_rows(session, rows, {name: b.id for name, b in active.items()})
+        return await snapshots.taken_rows(session, rows, {name: b.id for name, b in active.items()})
 
     def import_writer(self, session: AsyncSession, app: Application) -> "CreatingWriter":
         """The houses are written while the workbook is still being read (files.run_import)."""
@@ -157,9 +157,9 @@ class Creating:
             .join(Building, Building.id == House.building_id)
             .where(House.application_id == app.id, House.status == RecordStatus.PENDING,
                    Building.status == RecordStatus.ACTIVE).order_by(House.id))).all()
-        return [Conflict(H.taken_message(added[i].name, holder) + "，请修改后重新导入", field="importHouses",
+        return [Conflict(snapshots.taken_message(added[i].name, holder) + "，请修改后重新导入", field="importHouses",
                          houseCode=holder[0])
-                for i, holder in (await H.number_holders(session, [H.Placed(*r[:5]) for r in added])).items()]
+                for i, holder in (await snapshots.number_holders(session, [snapshots.Placed(*r[:5]) for r in added])).items()]
 
     async def deposit_impacts(self, session: AsyncSession, app: Application) -> list[Impact]:
         """Every new house gets its due (none matching a standard: approval is refused, naming them)."""
@@ -173,10 +173,10 @@ class Creating:
         if not self.supplement:
             await session.execute(update(Estate).where(Estate.id == app.estate_id)
                                   .values(status=RecordStatus.ACTIVE, application_id=None))
-        await H.activate_created(session, app)
+        await snapshots.activate_created(session, app)
 
     async def discard(self, session: AsyncSession, app: Application) -> None:
-        await H.discard_pending(session, app)
+        await snapshots.discard_pending(session, app)
         if not self.supplement:
             await session.execute(update(Application).where(Application.id == app.id).values(estate_id=None))
             app.estate_id = None
@@ -197,7 +197,7 @@ class CreatingWriter:
         self.floors: dict[str, list[int]] = {}
 
     async def start(self) -> None:
-        await H.discard_pending(self.session, self.app)
+        await snapshots.discard_pending(self.session, self.app)
         await self.session.execute(delete(ApplicationHouse).where(ApplicationHouse.application_id == self.app.id))
         self.timing = DepositTiming(self.app.payload["depositTiming"])
         active = await _active_buildings(self.session, self.app.estate_id) if self.handler.supplement else {}
@@ -217,9 +217,9 @@ class CreatingWriter:
             await self.session.flush()  # one batched INSERT … RETURNING
             for name, b in new.items():
                 self.building_of[name] = self.created[name] = b.id
-        created = await H.insert_houses(self.session, self.app, rows, [self.building_of[r.building_name] for r in rows],
+        created = await snapshots.insert_houses(self.session, self.app, rows, [self.building_of[r.building_name] for r in rows],
                                         self.timing)
-        await H.link_created(self.session, self.app, [h for h, _ in created], start=len(self.rows))
+        await snapshots.link_created(self.session, self.app, [h for h, _ in created], start=len(self.rows))
         self.rows.extend(rows)
 
     async def finish(self, buildings: dict[str, BuildingFields]) -> None:
@@ -227,7 +227,7 @@ class CreatingWriter:
             return
         values = []
         for name, building_id in self.created.items():
-            above, below = H.floors_of(self.floors[name])
+            above, below = snapshots.floors_of(self.floors[name])
             stated = buildings.get(name, BuildingFields())
             values.append({"b_id": building_id, "address": stated.address, "built_year": stated.built_year,
                            "structure": stated.structure, "above": above, "below": below})

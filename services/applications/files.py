@@ -25,7 +25,7 @@ from services.access import Viewer, require_tree_reader
 from services.applications import common
 from services.applications.registry import HouseWriter, importer_of
 from services.houses import fields
-from services.houses import snapshots as H
+from services.houses import snapshots
 from sheets.house_reader import HouseSheetStream
 from sheets.house_writer import write_house_sheet
 
@@ -251,15 +251,15 @@ async def _export_snapshots(session: AsyncSession, params: dict[str, Any]) -> li
     building where it moves)."""
     if "applicationId" in params:
         app_id = params["applicationId"]
-        rows = await H.with_created_snapshots(session, (await session.execute(
-            H.linked_select().where(ApplicationHouse.application_id == app_id)
+        rows = await snapshots.with_created_snapshots(session, (await session.execute(
+            snapshots.linked_select().where(ApplicationHouse.application_id == app_id)
             .order_by(ApplicationHouse.position))).all())
         pairs = [(r.house_id, r.after or r.before) for r in rows if (r.after or r.before)]
         targets = dict((await session.execute(
             select(ApplicationHouse.house_id, ApplicationHouse.target_building_id)
             .where(ApplicationHouse.application_id == app_id, ApplicationHouse.target_building_id.is_not(None)))).all())
     else:
-        snaps = await H.current_snapshots(session, params["houseIds"])
+        snaps = await snapshots.current_snapshots(session, params["houseIds"])
         pairs = [(h, snaps[h]) for h in params["houseIds"] if h in snaps]
         targets = {}
     homes = dict((await session.execute(
@@ -367,8 +367,8 @@ async def form_data(session: AsyncSession, app: Application):
                              before={BUILDING_COLUMNS[k]: _cell(k, r.before.get(k)) for k in BUILDING_COLUMNS},
                              after={BUILDING_COLUMNS[k]: _cell(k, r.after.get(k)) for k in BUILDING_COLUMNS}) for r in rows]
     else:
-        rows = await H.with_created_snapshots(session, (await session.execute(
-            H.linked_select().where(ApplicationHouse.application_id == app.id).order_by(ApplicationHouse.position))).all())
+        rows = await snapshots.with_created_snapshots(session, (await session.execute(
+            snapshots.linked_select().where(ApplicationHouse.application_id == app.id).order_by(ApplicationHouse.position))).all())
         ownership = app.type == ApplicationType.OWNERSHIP_CHANGE
         shown = OWNERSHIP_COLUMNS if ownership else fields.FORM_COLUMNS
         columns = list(shown.values()) + (list(OWNER_COLUMNS.values()) if ownership else [])

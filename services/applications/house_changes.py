@@ -21,7 +21,7 @@ from services.access import Viewer
 from services.applications import common
 from services.applications.common import ZERO, AppliedAtEnd, Impact, active_estate_of_viewer, clean_text, editable
 from services.houses import fields
-from services.houses import snapshots as H
+from services.houses import snapshots
 from services.payments import deposits
 from services.validators import normalise
 
@@ -127,15 +127,15 @@ class _HouseApplication:
         return [("HOUSE", r.house_id) for r in rows] + [("BUILDING", r.target_building_id) for r in rows if r.target_building_id]
 
     chosen_field = "input.items"
-    compared: tuple[str, ...] = ()  # the snapshot values approval writes back (H.stale_choices)
+    compared: tuple[str, ...] = ()  # the snapshot values approval writes back (snapshots.stale_choices)
 
     async def check_submit(self, session: AsyncSession, app: Application) -> list[AppError]:
         if not await session.scalar(select(ApplicationHouse.id).where(ApplicationHouse.application_id == app.id).limit(1)):
             return [ValidationFailed("请选择房屋", field=self.chosen_field)]
-        return await H.stale_choices(session, app, self.compared, field=self.chosen_field)
+        return await snapshots.stale_choices(session, app, self.compared, field=self.chosen_field)
 
     async def refuse_stale(self, session: AsyncSession, app: Application) -> None:
-        await H.refuse_stale(session, app, self.compared, field=self.chosen_field)
+        await snapshots.refuse_stale(session, app, self.compared, field=self.chosen_field)
 
     async def discard(self, session: AsyncSession, app: Application) -> None:
         return None
@@ -167,7 +167,7 @@ async def _create_or_update(session: AsyncSession, viewer: Viewer, kind: Applica
     else:
         app.estate_id = estate.id
         app.reason = clean_reason
-    await H.link_houses(session, app, items)
+    await snapshots.link_houses(session, app, items)
     await common.commit(session)
     return app
 
@@ -176,8 +176,8 @@ async def _chosen(session: AsyncSession, estate_id: int, items: Sequence[Any]) -
     """The houses the items name, in their order, and their snapshots as they are now."""
     if not items:
         raise ValidationFailed("请选择房屋", field="input.items")
-    houses = await H.houses_of_estate(session, estate_id, [i.house_id for i in items], field="input.items")
-    return houses, await H.current_snapshots(session, [h.id for h in houses])
+    houses = await snapshots.houses_of_estate(session, estate_id, [i.house_id for i in items], field="input.items")
+    return houses, await snapshots.current_snapshots(session, [h.id for h in houses])
 
 
 async def save_info_change(session: AsyncSession, viewer: Viewer, app_id: int | None, *, estate_id: int | None,
@@ -189,9 +189,10 @@ async def save_info_change(session: AsyncSession, viewer: Viewer, app_id: int | 
             after, target = await _info_after(session, estate.id, item, snaps[house.id], f"input.items.{i}")
             result.append((house.id, snaps[house.id], after, target))
         placed = [_placed(h, target or house.building_id, after) for (h, _, after, target), house in zip(result, houses)]
-        if clashes := await H.number_holders(session, placed):
+        if clashes := await snapshots.number_holders(session, placed):
             i, holder = min(clashes.items())
-            raise Conflict(H.taken_message(result[i][2]["buildingName"], holder), field=f"input.items.{i}.roomNumber", houseCode=holder[0])
+            raise Conflict(snapshots.taken_message(result[i][2]["buildingName"], holder),
+                           field=f"input.items.{i}.roomNumber", houseCode=holder[0])
         return result
 
     return await _create_or_update(session, viewer, ApplicationType.HOUSE_INFO_CHANGE, app_id, estate_id=estate_id,
@@ -218,16 +219,16 @@ async def save_ownership_change(session: AsyncSession, viewer: Viewer, app_id: i
 async def save_cancellation(session: AsyncSession, viewer: Viewer, app_id: int | None, *, estate_id: int | None,
                             reason: str, house_ids: Sequence[int | None]) -> Application:
     async def build(estate):
-        houses = await H.houses_of_estate(session, estate.id, list(house_ids), field="input.houseIds")
-        snaps = await H.current_snapshots(session, [h.id for h in houses])
+        houses = await snapshots.houses_of_estate(session, estate.id, list(house_ids), field="input.houseIds")
+        snaps = await snapshots.current_snapshots(session, [h.id for h in houses])
         return [(h.id, snaps[h.id], None, None) for h in houses]
 
     return await _create_or_update(session, viewer, ApplicationType.HOUSE_CANCELLATION, app_id, estate_id=estate_id,
                                    reason=reason, reason_required=True, build=build)
 
 
-def _placed(house_id: int, building_id: int, after: dict[str, Any]) -> H.Placed:
-    return H.Placed(house_id, building_id, after["unit"], after["floor"], after["roomNumber"])
+def _placed(house_id: int, building_id: int, after: dict[str, Any]) -> snapshots.Placed:
+    return snapshots.Placed(house_id, building_id, after["unit"], after["floor"], after["roomNumber"])
 
 
 async def apply_values(session: AsyncSession, changes: Sequence[tuple[int, dict[str, Any], int | None]]) -> None:
@@ -266,15 +267,15 @@ class InfoChange(_HouseApplication):
         sheet = {r.code: r for r in rows}
         rest = [ah for code, ah in covered.items() if code not in sheet]
         placed = await self._placements(session, rest) + [
-            H.Placed(covered[r.code].house_id, buildings[r.building_name], r.unit, r.floor, r.room_number) for r in rows]
-        for i, holder in (await H.number_holders(session, placed)).items():
+            snapshots.Placed(covered[r.code].house_id, buildings[r.building_name], r.unit, r.floor, r.room_number) for r in rows]
+        for i, holder in (await snapshots.number_holders(session, placed)).items():
             if i >= len(rest):
                 r = rows[i - len(rest)]
                 errors.append({"row": r.row, "column": "房号", "code": "DUPLICATE",
-                               "message": H.taken_message(r.building_name, holder)})
+                               "message": snapshots.taken_message(r.building_name, holder)})
         return errors
 
-    async def _placements(self, session: AsyncSession, rows: Sequence[ApplicationHouse]) -> list[H.Placed]:
+    async def _placements(self, session: AsyncSession, rows: Sequence[ApplicationHouse]) -> list[snapshots.Placed]:
         """Where each row puts its house on approval."""
         current = dict((await session.execute(
             select(House.id, House.building_id).where(House.id.in_([r.house_id for r in rows])))).all())
@@ -283,8 +284,8 @@ class InfoChange(_HouseApplication):
     async def check_submit(self, session: AsyncSession, app: Application) -> list[AppError]:
         problems = await super().check_submit(session, app)
         rows = await self.rows(session, app)
-        for i, holder in (await H.number_holders(session, await self._placements(session, rows))).items():
-            problems.append(Conflict(H.taken_message((rows[i].after or rows[i].before)["buildingName"], holder),
+        for i, holder in (await snapshots.number_holders(session, await self._placements(session, rows))).items():
+            problems.append(Conflict(snapshots.taken_message((rows[i].after or rows[i].before)["buildingName"], holder),
                                      field=f"input.items.{i}.roomNumber", houseCode=holder[0]))
         return problems
 
@@ -376,5 +377,5 @@ class Cancellation(_HouseApplication):
 
     async def approve(self, session: AsyncSession, app: Application, viewer: Viewer, impacts: list[Impact]) -> None:
         await self.refuse_stale(session, app)  # a house cancelled already is not cancelled again
-        await H.cancel_houses(session, app, [r.house_id for r in await self.rows(session, app)])
+        await snapshots.cancel_houses(session, app, [r.house_id for r in await self.rows(session, app)])
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, Forbidden, HouseLocked, InvalidState, ValidationFailed, together
 from models import Application, Lock
-from models.enums import ApplicationStatus as S
+from models.enums import ApplicationStatus
 from models.enums import JobKind, Role
 from services import jobs
 from services.access import Viewer
@@ -28,7 +28,7 @@ from services.applications.registry import handler_of
 from services.payments import refunds
 from services.validators import as_typed, normalise
 
-LOCKING = (S.SUBMITTED, S.ACCEPTED)
+LOCKING = (ApplicationStatus.SUBMITTED, ApplicationStatus.ACCEPTED)
 
 
 def _transition(session: AsyncSession, app: Application, viewer: Viewer, to: S, comment: str | None = None) -> None:
@@ -84,7 +84,7 @@ async def submit(session: AsyncSession, viewer: Viewer, app_id: int | None, refu
     await freeze_created(session, app)
     app.submitted_at = datetime.now(timezone.utc)
     app.review_comment = None
-    _transition(session, app, viewer, S.SUBMITTED)
+    _transition(session, app, viewer, ApplicationStatus.SUBMITTED)
     job = jobs.new_job(session, kind=JobKind.PDF_RENDER, viewer=viewer, organization_id=app.organization_id,
                        application_id=app.id, params={"document": "APPLICATION_FORM"})
     await session.flush()
@@ -100,11 +100,11 @@ async def submit(session: AsyncSession, viewer: Viewer, app_id: int | None, refu
 async def withdraw(session: AsyncSession, viewer: Viewer, app_id: int | None) -> Application:
     app = await get_for_update(session, viewer, app_id)
     require_applicant(viewer, app)
-    if app.status not in (S.DRAFT, S.SUBMITTED, S.REJECTED):
+    if app.status not in (ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED, ApplicationStatus.REJECTED):
         raise InvalidState(f"业务单当前为{STATUS_LABELS[app.status]}，不能撤回")
     await release_locks(session, app)
     await handler_of(app).discard(session, app)
-    _transition(session, app, viewer, S.WITHDRAWN)
+    _transition(session, app, viewer, ApplicationStatus.WITHDRAWN)
     await commit(session)
     return app
 
@@ -117,9 +117,9 @@ def _require_clerk(viewer: Viewer) -> None:
 async def accept(session: AsyncSession, viewer: Viewer, app_id: int | None) -> Application:
     _require_clerk(viewer)
     app = await get_for_update(session, viewer, app_id)
-    if app.status != S.SUBMITTED:
+    if app.status != ApplicationStatus.SUBMITTED:
         raise InvalidState(f"业务单当前为{STATUS_LABELS[app.status]}，只有已提交的业务单可以受理")
-    _transition(session, app, viewer, S.ACCEPTED)
+    _transition(session, app, viewer, ApplicationStatus.ACCEPTED)
     await commit(session)
     return app
 
@@ -135,7 +135,7 @@ async def reject(session: AsyncSession, viewer: Viewer, app_id: int | None, comm
     await release_locks(session, app)
     app.review_comment = comment
     app.decided_at = datetime.now(timezone.utc)
-    _transition(session, app, viewer, S.REJECTED, comment)
+    _transition(session, app, viewer, ApplicationStatus.REJECTED, comment)
     await commit(session)
     return app
 
@@ -144,7 +144,7 @@ async def approve(session: AsyncSession, viewer: Viewer, app_id: int | None, com
     """审核通过: every change of the application applied in this one transaction."""
     _require_clerk(viewer)
     app = await get_for_update(session, viewer, app_id)
-    if app.status != S.ACCEPTED:
+    if app.status != ApplicationStatus.ACCEPTED:
         raise InvalidState(f"业务单当前为{STATUS_LABELS[app.status]}，只有已受理的业务单可以审核通过")
     await stretch_buildings(session, app)  # the buildings as the houses make them, for the standards
     impacts = await deposit_effects.plan(session, app)  # from the data before the change
@@ -156,7 +156,7 @@ async def approve(session: AsyncSession, viewer: Viewer, app_id: int | None, com
     app.decided_at = datetime.now(timezone.utc)
     notes = [*notices, refund_note] if refund_note else notices
     note = "；".join([app.review_comment, *notes] if app.review_comment else notes) or None
-    _transition(session, app, viewer, S.APPROVED, note)
+    _transition(session, app, viewer, ApplicationStatus.APPROVED, note)
     await commit(session)
     await _enqueue_renders(session)
     return app

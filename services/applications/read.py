@@ -14,6 +14,7 @@ from services.access import Viewer
 from services.records import (
     ApplicationEventRecord, ApplicationRecord, DocumentRecord, JobRecord, select_record, to_record,
 )
+from services.houses.snapshots import linked_select, with_created_snapshots
 from services.pagination import Page, keyset_page, like_pattern
 
 
@@ -64,8 +65,6 @@ async def building_changes_by_application(session: AsyncSession, ids: Sequence[i
 
 
 async def house_changes(session: AsyncSession, app_id: int, *, first: int | None, offset: int | None) -> list[Any]:
-    from services.houses.snapshots import linked_select, with_created_snapshots
-
     q = linked_select().where(ApplicationHouse.application_id == app_id).order_by(ApplicationHouse.position) \
         .offset(max(offset or 0, 0)).limit(min(max(first if first is not None else 100, 0), 1000))
     return await with_created_snapshots(session, (await session.execute(q)).all())

@@ -17,7 +17,7 @@ from models.enums import ApplicationType, DepositTiming, LedgerKind, RecordStatu
 from services.access import Viewer
 from services.applications import common
 from services.houses import fields
-from services.houses import snapshots as H
+from services.houses import snapshots
 from services.applications.common import ZERO, AppliedAtEnd, Impact, active_estate_of_viewer, clean_text, editable
 from services.payments import deposits, ledger, money
 
@@ -33,19 +33,19 @@ async def save(session: AsyncSession, viewer: Viewer, app_id: int | None, *, est
         app = await editable(session, viewer, app_id, ApplicationType.HOUSE_SPLIT_MERGE)
     estate = await active_estate_of_viewer(session, viewer, estate_id)
     reason = clean_text(reason, "input.reason", 1000)
-    houses = await H.houses_of_estate(session, estate.id, list(house_ids), field="input.houseIds")
+    houses = await snapshots.houses_of_estate(session, estate.id, list(house_ids), field="input.houseIds")
     await common.check_unlocked(session, [("HOUSE", h.id) for h in houses], exclude=app.id if app else None)
-    snaps = await H.current_snapshots(session, [h.id for h in houses])
+    snaps = await snapshots.current_snapshots(session, [h.id for h in houses])
     if app is None:
         app = await common.new_application(session, viewer, ApplicationType.HOUSE_SPLIT_MERGE, estate_id=estate.id,
                                            reason=reason)
     else:
         if app.estate_id != estate.id:
-            await H.discard_pending(session, app)
+            await snapshots.discard_pending(session, app)
         app.estate_id = estate.id
         app.reason = reason
     results = await _result_rows(session, app)
-    await H.link_houses(session, app, [(h.id, snaps[h.id], None, None) for h in houses] +
+    await snapshots.link_houses(session, app, [(h.id, snaps[h.id], None, None) for h in houses] +
                         [(r.house_id, None, r.after, None) for r in results])
     await common.commit(session)
     return app
@@ -82,20 +82,20 @@ class SplitMerge:
             if b_id is None:
                 errors.append({"row": r.row, "column": "楼幢名称", "code": "BAD_VALUE",
                                "message": f"物业区域中没有楼幢 {r.building_name}（结果房屋须在已有楼幢中）"})
-        return errors + await H.taken_rows(session, rows, buildings, leaving=sources)
+        return errors + await snapshots.taken_rows(session, rows, buildings, leaving=sources)
 
     def import_writer(self, session: AsyncSession, app: Application) -> AppliedAtEnd:
         return AppliedAtEnd(self.apply_import, session, app)
 
     async def apply_import(self, session: AsyncSession, app: Application, rows: Sequence[Any]) -> None:
-        await H.discard_pending(session, app)
+        await snapshots.discard_pending(session, app)
         buildings = {b.name: b.id for b in await session.scalars(
             select(Building).where(Building.estate_id == app.estate_id, Building.status == RecordStatus.ACTIVE))}
         sources = await self._sources(session, app)
         timing = sources[0].deposit_timing if sources else DepositTiming.BEFORE_CONTRACT_FILING
-        created = await H.insert_houses(session, app, rows, [buildings[r.building_name] for r in rows], timing)
-        snaps = await H.current_snapshots(session, [h.id for h in sources])
-        await H.link_houses(session, app, [(h.id, snaps[h.id], None, None) for h in sources] +
+        created = await snapshots.insert_houses(session, app, rows, [buildings[r.building_name] for r in rows], timing)
+        snaps = await snapshots.current_snapshots(session, [h.id for h in sources])
+        await snapshots.link_houses(session, app, [(h.id, snaps[h.id], None, None) for h in sources] +
                             [(h, None, fields.import_snapshot(r, code), None) for (h, code), r in zip(created, rows)])
 
     async def lock_targets(self, session: AsyncSession, app: Application) -> list[tuple[str, int]]:
@@ -105,7 +105,7 @@ class SplitMerge:
         sources = await self._sources(session, app)
         results = list(await session.scalars(
             select(House).where(House.application_id == app.id, House.status == RecordStatus.PENDING).order_by(House.id)))
-        problems: list[AppError] = await H.stale_choices(session, app, (), field="input.houseIds")
+        problems: list[AppError] = await snapshots.stale_choices(session, app, (), field="input.houseIds")
         if not sources and not problems:
             problems.append(ValidationFailed("请选择需要拆分合并的房屋", field="input.houseIds"))
         if not results:
@@ -118,11 +118,11 @@ class SplitMerge:
             problems.append(AreaMismatch(f"拆分合并后的建筑面积合计 {new} 与原房屋合计 {old} 不一致",
                                          oldArea=str(old), newArea=str(new)))
         # A number free at the import may have been taken since by another application.
-        placed = [H.Placed(h.id, h.building_id, h.unit, h.floor, h.room_number) for h in results]
-        if clashes := await H.number_holders(session, placed, leaving=[h.id for h in sources]):
+        placed = [snapshots.Placed(h.id, h.building_id, h.unit, h.floor, h.room_number) for h in results]
+        if clashes := await snapshots.number_holders(session, placed, leaving=[h.id for h in sources]):
             names = dict((await session.execute(select(Building.id, Building.name).where(
                 Building.id.in_({placed[i].building_id for i in clashes})))).all())
-            problems += [Conflict(H.taken_message(names[placed[i].building_id], holder) + "，请修改后重新导入",
+            problems += [Conflict(snapshots.taken_message(names[placed[i].building_id], holder) + "，请修改后重新导入",
                                   field="importHouses", houseCode=holder[0]) for i, holder in clashes.items()]
         return problems
 
@@ -150,17 +150,17 @@ class SplitMerge:
     async def approve(self, session: AsyncSession, app: Application, viewer: Viewer, impacts: list[Impact]) -> None:
         """The balances move as deposit_impacts planned them in this transaction: each source's
         balance out, each result's share in (so the 补交 notices and the ledger agree)."""
-        await H.refuse_stale(session, app, (), field="input.houseIds")  # a source cancelled since is not split
+        await snapshots.refuse_stale(session, app, (), field="input.houseIds")  # a source cancelled since is not split
         sources = [i for i in impacts if not i.set_due]
         for i in sources:
             if i.carried:
                 await ledger.post(session, i.house_id, LedgerKind.TRANSFER_OUT, -i.carried, memo=f"拆分合并 {app.number} 转出")
-        await H.cancel_houses(session, app, [i.house_id for i in sources])
-        await H.activate_created(session, app)
+        await snapshots.cancel_houses(session, app, [i.house_id for i in sources])
+        await snapshots.activate_created(session, app)
         for i in impacts:
             if i.set_due and i.carried:  # a result house's share
                 await ledger.post(session, i.house_id, LedgerKind.TRANSFER_IN, i.carried, memo=f"拆分合并 {app.number} 转入")
 
     async def discard(self, session: AsyncSession, app: Application) -> None:
-        await H.discard_pending(session, app)
+        await snapshots.discard_pending(session, app)
 

@@ -12,9 +12,10 @@ from typing import Any, Iterable, NamedTuple, Sequence
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.errors import Conflict, InvalidState, NotFound, ValidationFailed, together
 from models import Application, ApplicationHouse, Building, Estate, House, Owner
 from models.enums import AccountStatus, DepositTiming, RecordStatus
-from services import codes, pii
+from services import bulk, codes, pii
 from services.houses import fields
 
 ZERO = Decimal("0.00")
@@ -34,8 +35,6 @@ async def current_snapshots(session: AsyncSession, house_ids: Sequence[int]) -> 
 
 async def houses_of_estate(session: AsyncSession, estate_id: int, house_ids: Sequence[int], *, field: str) -> list[House]:
     """The chosen ACTIVE houses, all in the estate; anything else is NOT_FOUND naming the field."""
-    from core.errors import NotFound, ValidationFailed
-
     if not house_ids:
         raise ValidationFailed("请选择房屋", field=field)
     if len(house_ids) > 5000:
@@ -56,8 +55,6 @@ async def houses_of_estate(session: AsyncSession, estate_id: int, house_ids: Seq
 
 async def link_houses(session: AsyncSession, app: Application, items: Sequence[tuple[int, dict | None, dict | None, int | None]]) -> None:
     """Replaces the application's house rows: (house id, before, after, target building)."""
-    from services import bulk
-
     await session.execute(delete(ApplicationHouse).where(ApplicationHouse.application_id == app.id))
     ids = await bulk.next_ids(session, "application_houses", len(items))
     await bulk.copy(session, "application_houses",
@@ -274,8 +271,6 @@ async def insert_houses(session: AsyncSession, app: Application, rows: Sequence[
                         deposit_timing: DepositTiming) -> list[tuple[int, str]]:
     """Inserts PENDING houses (with their owners) for imported rows, row i into building_ids[i],
     by COPY. Returns (id, 房屋编号) of each."""
-    from services import bulk
-
     if not rows:
         return []
     house_codes = await codes.house_codes(session, len(rows))
@@ -317,8 +312,6 @@ async def stale_choices(session: AsyncSession, app: Application, compared: Seque
     or merged), CONFLICT for one whose `compared` snapshot values differ from `before` (approving
     would write the old values back). Drafts hold no locks, so submit asks this (and approval
     again); editing the application records the houses afresh."""
-    from core.errors import Conflict, InvalidState
-
     rows = (await session.execute(
         select(ApplicationHouse.position, ApplicationHouse.house_id, ApplicationHouse.before, House.status, House.code)
         .join(House, House.id == ApplicationHouse.house_id)
@@ -339,7 +332,5 @@ async def stale_choices(session: AsyncSession, app: Application, compared: Seque
 
 async def refuse_stale(session: AsyncSession, app: Application, compared: Sequence[str], *, field: str) -> None:
     """On approval: stale_choices as one error (submit has looked already; this is for safety)."""
-    from core.errors import together
-
     if problems := await stale_choices(session, app, compared, field=field):
         raise together(problems)

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import get_sessionmaker
+from documents.capitals import chinese_capitals
 from documents.render import esc, html_to_pdf, qr_png_data_uri
 from models import Building, Estate, House, Job, NoticeLine, Payment, PaymentNotice
 from models.enums import DocumentKind, JobKind, PAYMENT_TYPE_LABELS, PaymentChannel
 from services import documents, jobs
 from services.access import Viewer
-from services.payments.money import chinese_capitals
 from services.houses import fields
 
 CHINA = timezone(timedelta(hours=8))
