@@ -135,7 +135,7 @@ async def make_token() -> str:
     await get_redis().flushdb()
     async with get_sessionmaker()() as session:
         user = await users.create_staff_user(session, username="load-clerk", password="Load-passw0rd", name="压测受理",
-                                             role=Role.CLERK)
+                                             roles=[Role.CLERK])
         result = await auth.issue_session(session, user)
         await session.commit()
     await dispose_engine()
