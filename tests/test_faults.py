@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from core.db import get_sessionmaker
 from core.errors import AppError
+from core.outage import OUTAGE_MESSAGE
 from core.ids import decode_id, encode_id
 from models import ApplicationHouse, Building, House, Job
 from models.enums import JobKind, JobStatus
@@ -375,3 +376,32 @@ async def test_after_redis_was_away_an_application_subscriber_hears_the_missed_c
 
 async def _listening(channel: str, count: int) -> bool:
     return events.hub.listeners(channel) == count
+
+
+
+async def test_a_subscription_started_while_redis_is_away_gets_the_outage_answer(session, monkeypatch):
+    """Redis down is an outage, not bad input: the first subscription of the process cannot
+    subscribe at all, a later one waits for the reconnecting listener in vain; both get the
+    outage answer (docs/decisions.md, Outages: 「服务暂时不可用，请稍后再试」 with a request id),
+    never the bug's INTERNAL, and the client subscribes again later."""
+    org = await make_org(session)
+    watched, first, later = [await _running_job(session, org.org_id) for _ in range(3)]
+    monkeypatch.setattr(events, "SUBSCRIBE_TIMEOUT_SECONDS", 0.5)
+    async with _events_redis(monkeypatch) as (server, redis), ws_client() as client:
+        token = await login(client, org.admin_username)
+        server.stop()
+        async with subscribe(client, JOB_UPDATED, {"id": encode_id("Job", first)}, token=token) as refused:
+            await _ends_with_the_outage_answer(refused)
+        server.start()
+        async with subscribe(client, JOB_UPDATED, {"id": encode_id("Job", watched)}, token=token) as open_sub:
+            assert (await open_sub.next())["payload"]["data"]["jobUpdated"]["status"] == "RUNNING"
+            server.stop()  # the listener now reconnects in vain
+            async with subscribe(client, JOB_UPDATED, {"id": encode_id("Job", later)}, token=token) as waiting:
+                await _ends_with_the_outage_answer(waiting)
+
+
+async def _ends_with_the_outage_answer(sub) -> None:
+    message = await sub.next(timeout=60)
+    errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
+    assert [(e["extensions"]["code"], e["message"]) for e in errors] == [("INTERNAL", OUTAGE_MESSAGE)], errors
+    assert errors[0]["extensions"].get("requestId"), errors
