@@ -11,12 +11,12 @@ import dataclasses
 from datetime import datetime
 from typing import Any, AsyncIterator
 
-from core.errors import NotFound, Unauthenticated
+from core.errors import NotFound, RateLimited, Unauthenticated
 from core.ids import decode_id
 from models.enums import ApplicationStatus, JobStatus
 from resolvers.ids import NO_SUCH_ROW
 from services import auth, events, jobs
-from services.applications.read import applications_by_id
+from services.applications.read import applications_by_id, events_by_application
 from services.access import Viewer, require_viewer
 
 TERMINAL = (JobStatus.SUCCEEDED.value, JobStatus.FAILED.value)
@@ -77,6 +77,19 @@ async def job_updated(info, gid: str) -> AsyncIterator[Any]:
                 await _signed_in(info)
                 continue
             info.context.renew_loaders()
+            if payload is events.RESUBSCRIBED:
+                # Redis was away: the job may have moved on, or ended, meanwhile (the row is the truth).
+                async with info.context.sessions() as session:
+                    fresh = await jobs.get_record(session, pk)
+                if fresh is None:
+                    raise NotFound("任务不存在", field="id")
+                if _shown(fresh) == _shown(record):
+                    continue
+                record = fresh
+                yield record
+                if record.status.value in TERMINAL:
+                    return
+                continue
             if payload["status"] in TERMINAL:
                 async with info.context.sessions() as session:
                     yield await jobs.get_record(session, pk)
@@ -85,6 +98,11 @@ async def job_updated(info, gid: str) -> AsyncIterator[Any]:
                                          processed=payload["processed"], total=payload["total"],
                                          message=payload.get("message"))
             yield record
+
+
+def _shown(job: Any) -> tuple:
+    """What a subscriber sees change (not the heartbeat, which moves all the time)."""
+    return job.status, job.progress, job.processed, job.total, job.message
 
 
 # One status change wakes every subscription of this process at once. Each reading the application
@@ -134,9 +152,21 @@ async def application_status_changed(info, application_gid: str | None, organiza
                 raise NotFound("业务单不存在", field="applicationId")
         if organization_gid is not None and (org_id is None or not viewer.can_see_org(org_id)):
             raise NotFound("机构不存在", field="organizationId")
+        known = None if application_gid is None else found.status  # the watched application's, as last told
         async for channel, payload in messages:
             if channel.startswith("user:"):
                 viewer = await _signed_in(info)
+                continue
+            if payload is events.RESUBSCRIBED:
+                # Redis was away: the changes published meanwhile are lost (docs/decisions.md, resub).
+                if application_gid is None:
+                    raise RateLimited("实时事件连接曾中断，期间的业务单状态变化可能未送达，订阅已终止，"
+                                      "请重新订阅并刷新列表", retry_after=1)
+                info.context.renew_loaders()
+                missed = await _missed_change(info, viewer, app_id, known)
+                if missed is not None:
+                    known = missed["event"].to_status
+                    yield missed
                 continue
             if not viewer.can_see_org(payload["organizationId"]):
                 continue
@@ -148,9 +178,24 @@ async def application_status_changed(info, application_gid: str | None, organiza
             application = await _changed_application(info, payload)
             if application is None:
                 continue
+            known = ApplicationStatus(payload["to"])
             yield {
                 "application": application,
                 "from": None if payload["from"] is None else ApplicationStatus(payload["from"]),
-                "event": EventRecord(to_status=ApplicationStatus(payload["to"]), at=datetime.fromisoformat(payload["at"]),
+                "event": EventRecord(to_status=known, at=datetime.fromisoformat(payload["at"]),
                                      by_id=payload["byId"], comment=payload["comment"]),
             }
+
+
+async def _missed_change(info, viewer: Viewer, app_id: int, known: ApplicationStatus) -> dict | None:
+    """The watched application re-read after a gap: its last transition, if its status is not the
+    one the subscriber was last told (the transitions between are in its history)."""
+    async with info.context.sessions() as session:
+        application = (await applications_by_id(session, [app_id]))[0]
+        history = (await events_by_application(session, [app_id]))[0]
+    if application is None or not viewer.can_see_org(application.organization_id):
+        raise NotFound("业务单不存在", field="applicationId")
+    if application.status == known or not history:
+        return None
+    last = history[-1]
+    return {"application": application, "from": last.from_status, "event": last}

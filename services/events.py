@@ -1,7 +1,10 @@
 """Live events through Redis pub/sub, so a subscriber on any API process hears a change made
 by any API process or worker. Channels: `job:{id}` (the job changed), `applications` (an
 application's status changed), `user:{id}:sessions` (a login of the user ended or the user
-changed: token caches forget the user, live subscriptions re-check their login)."""
+changed: token caches forget the user, live subscriptions re-check their login).
+
+After Redis was away, every subscription hears `RESUBSCRIBED` on each of its channels: what was
+published meanwhile is lost, so it re-reads from the database what it watches."""
 
 from __future__ import annotations
 
@@ -48,7 +51,9 @@ async def publish(channel: str, payload: dict[str, Any]) -> None:
 SUBSCRIBER_QUEUE = 256  # events waiting for one subscriber before it is ended (docs/decisions.md, fanout)
 SUBSCRIBE_TIMEOUT_SECONDS = 10.0
 RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0)
-RESUBSCRIBED = {"resubscribed": True}  # told to `user:` listeners after a reconnect: re-check the login
+# Told to every listener of a channel once it is subscribed again after a reconnect (this very
+# object, past the filters: compare with `is`): events of the gap are lost, re-read what you watch.
+RESUBSCRIBED = {"resubscribed": True}
 # (channel, payload) → whether a subscription wants the event; run in the listener, so a subscription
 # whose filter says no is not even woken. Keep it cheap and free of I/O.
 Wants = Callable[[str, dict[str, Any]], bool]
@@ -64,7 +69,7 @@ class _Subscriber:
         self.overflowed = False
 
     def offer(self, channel: str, payload: dict[str, Any]) -> None:
-        if self.overflowed or not self._wanted(channel, payload):
+        if self.overflowed or (payload is not RESUBSCRIBED and not self._wanted(channel, payload)):
             return
         try:
             self.queue.put_nowait((channel, payload))
@@ -95,7 +100,8 @@ class Hub:
     hands it to the subscribers of its channel. Redis is subscribed to a channel while someone here
     listens to it; the connection and task exist while anyone listens at all. When Redis goes away
     the task reconnects and subscribes again; what was published meanwhile is lost (as for a
-    subscriber of its own), and listeners of `user:` channels are told to re-check their login."""
+    subscriber of its own), so each listener of a channel subscribed again is told so (RESUBSCRIBED):
+    a `user:` listener re-checks its login, a job's re-reads the job, and so on."""
 
     def __init__(self) -> None:
         self._subscribers: dict[str, set[_Subscriber]] = {}
@@ -247,8 +253,10 @@ class Hub:
             confirmed = self._confirmed.get(channel)
             if confirmed is not None and not confirmed.is_set():
                 confirmed.set()
-            elif pending == 0 and channel.startswith("user:"):
-                # Subscribed again after a reconnect: a logout meanwhile was not heard.
+            elif pending == 0:
+                # Subscribed again after a reconnect: a logout, a job's end, a status change meanwhile
+                # was not heard. Told only now, so a re-read misses nothing: what it does not see is
+                # published on a channel Redis delivers again.
                 for subscriber in tuple(self._subscribers.get(channel, ())):
                     subscriber.offer(channel, RESUBSCRIBED)
 

@@ -2,24 +2,36 @@
 imports run and a client keeps asking, all through `python3 dev.py serve`'s launcher on servers
 these tests own (tests/faults.py). Afterwards nothing is lost or half-written, every answer the
 client got was a JSON answer with a code from errors.md, and the service recovered by itself:
-the same worker goes on, /readyz said what was missing and then that all is well."""
+the same worker goes on, /readyz said what was missing and then that all is well. Live
+subscriptions come through the outage too: what they missed is re-read from the database."""
 
 import asyncio
 import json
 import time
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
 
 import httpx
+from redis.asyncio import Redis as RedisClient
+from redis.exceptions import RedisError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+from core.db import get_sessionmaker
 from core.errors import AppError
-from core.ids import decode_id
+from core.outage import OUTAGE_MESSAGE
+from core.ids import decode_id, encode_id
 from models import ApplicationHouse, Building, House, Job
-from tests.factories import make_bank, make_org
+from models.enums import JobKind, JobStatus
+from services import events, jobs
+from tests.api import gql
+from tests.appflow import make_world
+from tests.factories import login, make_bank, make_org
 from tests.faults import Postgres, Redis
 from tests.processes import children, launched
 from tests.sheets import grid
 from tests.test_multiprocess import _queue_import, login_http
+from tests.ws import subscribe, ws_client
 
 # Fast liveness, so a lost job is noticed in seconds (services/jobs.py Liveness).
 FAST = {"JOB_HEARTBEAT_SECONDS": "0.5", "JOB_STALE_SECONDS": "3", "JOB_SWEEP_SECONDS": "1"}
@@ -243,3 +255,153 @@ async def test_the_job_after_a_postgres_restart_runs(tmp_path):
     finally:
         await engine.dispose()
         pg.close()
+
+
+JOB_UPDATED = "subscription($id: ID!) { jobUpdated(id: $id) { status processed message } }"
+
+
+async def _running_job(session, organization_id: int) -> int:
+    job = Job(kind=JobKind.HOUSE_IMPORT, status=JobStatus.RUNNING, organization_id=organization_id, progress=0.0,
+              processed=0, total=20, errors=[], params={}, attempts=1, started_at=datetime.now(timezone.utc))
+    session.add(job)
+    await session.commit()
+    return job.id
+
+
+async def _succeed(job_id: int) -> None:
+    """What a worker's import does at its end: SUCCEEDED committed, then the event."""
+    async with get_sessionmaker()() as session:
+        job = await session.get_one(Job, job_id, with_for_update=True)
+        jobs.succeed(job, message="已导入 20 户")
+        await session.commit()
+    await jobs.publish(job)
+
+
+async def _answers(redis) -> bool:
+    try:
+        return await redis.ping()
+    except (RedisError, OSError):  # the pool's connection that died with Redis is dropped with it
+        return False
+
+
+async def test_a_job_that_ended_while_redis_was_away_reaches_its_subscribers(session, monkeypatch):
+    """The worker wrote FAILED or SUCCEEDED to the database while Redis was down, so its event was
+    lost. When the process's listener is back, each jobUpdated subscriber gets the job's final state
+    from the database and its subscription completes; a job that did not change meanwhile is not
+    sent again, and its next progress arrives as before."""
+    org = await make_org(session)
+    failing, finishing, running = [await _running_job(session, org.org_id) for _ in range(3)]
+    async with _events_redis(monkeypatch) as (server, redis):
+        async with ws_client() as client:
+            token = await login(client, org.admin_username)
+            gid = lambda pk: {"id": encode_id("Job", pk)}  # noqa: E731
+            async with subscribe(client, JOB_UPDATED, gid(failing), token=token) as failed_sub, \
+                    subscribe(client, JOB_UPDATED, gid(finishing), token=token) as finished_sub, \
+                    subscribe(client, JOB_UPDATED, gid(running), token=token) as running_sub:
+                for sub in (failed_sub, finished_sub, running_sub):
+                    first = await sub.next()
+                    assert first["payload"]["data"]["jobUpdated"]["status"] == "RUNNING", first
+                server.stop()
+                await jobs.fail(failing, message="第 3 行：房号必填")
+                await _succeed(finishing)
+                server.start()
+                for sub, status, message in ((failed_sub, "FAILED", "第 3 行：房号必填"),
+                                             (finished_sub, "SUCCEEDED", "已导入 20 户")):
+                    ended = await sub.next(timeout=60)
+                    assert ended["type"] == "next", ended
+                    processed = 20 if status == "SUCCEEDED" else 0
+                    assert ended["payload"]["data"]["jobUpdated"] == {"status": status, "processed": processed,
+                                                                      "message": message}, ended
+                    assert (await sub.next())["type"] == "complete"
+                await _until(lambda: _answers(redis))
+                await _until(lambda: _subscribed(redis, events.job_channel(running)))
+                await jobs.report(running, processed=5, total=20)
+                step = await running_sub.next()
+                assert step["payload"]["data"]["jobUpdated"] == {"status": "RUNNING", "processed": 5,
+                                                                 "message": None}, step
+
+
+@asynccontextmanager
+async def _events_redis(monkeypatch):
+    """A Redis server for the process's events (services/events.py) that the test stops and starts;
+    the rest (token cache, queue) keeps the session's. The listener retries quickly."""
+    server = Redis()
+    redis = RedisClient.from_url(server.url, decode_responses=True)
+    monkeypatch.setattr(events, "get_redis", lambda: redis)
+    monkeypatch.setattr(events, "RETRY_SECONDS", (0.05,))
+    try:
+        yield server, redis
+    finally:
+        await redis.aclose()
+        server.close()
+
+
+async def _subscribed(redis, channel: str) -> bool:
+    return dict(await redis.pubsub_numsub(channel)).get(channel, 0) > 0
+
+
+APPLICATION_CHANGED = """subscription($id: ID) { applicationStatusChanged(applicationId: $id) {
+    application { number status } from event { status } } }"""
+
+
+async def test_after_redis_was_away_an_application_subscriber_hears_the_missed_change_or_is_told_to_reread(
+        session, monkeypatch):
+    """Withdrawn while Redis was down (its event lost): a subscription watching that application is
+    sent the withdrawal read from the database; one watching all applications cannot know what it
+    missed, so it ends with RATE_LIMITED and retryAfter, as a subscriber that fell behind does, and
+    the client subscribes again and re-reads its list (docs/decisions.md, resub)."""
+    async with _events_redis(monkeypatch) as (server, redis), ws_client() as client:
+        world = await make_world(client, session)
+        create = """mutation { createEstateCollection(input: {name: "断线花园", district: "蓬江区",
+                    address: "江门市蓬江区 3 号", depositTiming: BEFORE_HANDOVER}) { id number } }"""
+        app = (await gql(client, create, token=world.dev)).ok()["createEstateCollection"]
+        async with subscribe(client, APPLICATION_CHANGED, {"id": app["id"]}, token=world.dev) as watching, \
+                subscribe(client, APPLICATION_CHANGED, {}, token=world.dev) as everything:
+            await _until(lambda: _listening(events.APPLICATIONS, 2))
+            server.stop()
+            withdrawn = await gql(client, "mutation($id: ID!) { withdrawApplication(id: $id) { status } }",
+                                  {"id": app["id"]}, token=world.dev)
+            assert withdrawn.ok()["withdrawApplication"]["status"] == "WITHDRAWN"
+            server.start()
+            missed = await watching.next(timeout=60)
+            assert missed["type"] == "next", missed
+            assert missed["payload"]["data"]["applicationStatusChanged"] == {
+                "application": {"number": app["number"], "status": "WITHDRAWN"}, "from": "DRAFT",
+                "event": {"status": "WITHDRAWN"}}, missed
+            ended = await everything.next(timeout=60)
+            errors = ended["payload"]["errors"] if ended["type"] == "next" else ended["payload"]
+            assert errors[0]["extensions"]["code"] == "RATE_LIMITED", errors
+            assert errors[0]["extensions"]["retryAfter"] == 1 and "重新订阅" in errors[0]["message"], errors
+
+
+async def _listening(channel: str, count: int) -> bool:
+    return events.hub.listeners(channel) == count
+
+
+
+async def test_a_subscription_started_while_redis_is_away_gets_the_outage_answer(session, monkeypatch):
+    """Redis down is an outage, not bad input: the first subscription of the process cannot
+    subscribe at all, a later one waits for the reconnecting listener in vain; both get the
+    outage answer (docs/decisions.md, Outages: 「服务暂时不可用，请稍后再试」 with a request id),
+    never the bug's INTERNAL, and the client subscribes again later."""
+    org = await make_org(session)
+    watched, first, later = [await _running_job(session, org.org_id) for _ in range(3)]
+    monkeypatch.setattr(events, "SUBSCRIBE_TIMEOUT_SECONDS", 0.5)
+    async with _events_redis(monkeypatch) as (server, redis), ws_client() as client:
+        token = await login(client, org.admin_username)
+        server.stop()
+        async with subscribe(client, JOB_UPDATED, {"id": encode_id("Job", first)}, token=token) as refused:
+            await _ends_with_the_outage_answer(refused)
+        server.start()
+        async with subscribe(client, JOB_UPDATED, {"id": encode_id("Job", watched)}, token=token) as open_sub:
+            assert (await open_sub.next())["payload"]["data"]["jobUpdated"]["status"] == "RUNNING"
+            server.stop()  # the listener now reconnects in vain
+            async with subscribe(client, JOB_UPDATED, {"id": encode_id("Job", later)}, token=token) as waiting:
+                await _ends_with_the_outage_answer(waiting)
+
+
+async def _ends_with_the_outage_answer(sub) -> None:
+    message = await sub.next(timeout=60)
+    errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
+    assert [(e["extensions"]["code"], e["message"]) for e in errors] == [("INTERNAL", OUTAGE_MESSAGE)], errors
+    assert errors[0]["extensions"].get("requestId"), errors
