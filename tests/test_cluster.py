@@ -24,7 +24,7 @@ from models import (
     Application, ApplicationHouse, Building, Document, House, Job, LedgerEntry, NoticeLine, Payment, PaymentNotice,
 )
 from models.enums import DocumentKind, JobStatus, NoticeStatus, Role
-from services.deposits import recalculate
+from services.payments.deposits import recalculate
 from services.seed import create_example_standards
 from tests.api import gql
 from tests.factories import login, make_bank, make_estate, make_org, make_user

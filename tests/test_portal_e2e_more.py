@@ -27,7 +27,7 @@ CONFIRM = """mutation($input: ConfirmPaymentInput!) { confirmPayment(input: $inp
 
 async def dues_world(session, name: str, *, sold_ratio: float = 1.0, buildings: int = 2):
     """A developer, a bank, the example standards and an estate whose houses owe their first deposit."""
-    from services.deposits import recalculate
+    from services.payments.deposits import recalculate
 
     bank, org = await world(session)
     estate = await make_estate(session, developer_id=org.org_id, bank_id=bank, buildings=buildings, floors=2, units=1,
