@@ -47,17 +47,5 @@ async def grouped_by(session: Reader, statement: Select, key: str, cls: type, ke
 
 
 async def rows_by_id(session: Reader, query: Select, id_column, cls: type, ids: Sequence[int]) -> list[Any]:
-    """One record per id (None where there is no row)."""
-    rows = (await session.execute(query.where(in_keys(id_column, ids)))).all()
-    found = {r.id: to_record(cls, r) for r in rows}
-    return [found.get(i) for i in ids]
-
-
-async def grouped(session: Reader, query: Select, key: str, cls: type, keys: Sequence[int]) -> list[list[Any]]:
-    """The records of `query` grouped by the column `key`, one list per key in `keys`."""
-    groups: dict[int, list[Any]] = defaultdict(list)
-    result = await session.execute(query)
-    at = list(result.keys()).index(key)  # by position: Row._mapping builds a mapping per row
-    for row in result.all():
-        groups[row[at]].append(cls(*row))
-    return [groups.get(k, []) for k in keys]
+    """One record per id of `query` matched on `id_column` (None where there is no row)."""
+    return await by_id(session, query.where(any_key(id_column)), cls, ids)
