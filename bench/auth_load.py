@@ -31,6 +31,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from server.uvicorn_options import API_OPTIONS
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data" / "authload"
 DATABASE = "wxfund_authload"
@@ -186,14 +188,16 @@ def postgres_cpu_seconds() -> float | None:
     return total / TICK
 
 
-def start_server(port: int, root: Path, name: str) -> subprocess.Popen:
-    """uvicorn with the code under `root` (this checkout or the baseline)."""
+def start_server(port: int, root: Path, name: str, loop: str | None = None) -> subprocess.Popen:
+    """uvicorn with the code under `root` (this checkout or the baseline), with the service's own
+    options (server/uvicorn_options.py) or, given `loop`, another event loop."""
     import urllib.request
 
     log_path = DATA / f"uvicorn-{name}.log"
     log = log_path.open("wb")
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.asgi:app", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", "1", "--no-access-log"], cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+                             "--workers", "1", *API_OPTIONS,
+                             *(("--loop", loop) if loop else ())], cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
                             stdout=log, stderr=subprocess.STDOUT)
     log.close()
     deadline = time.monotonic() + 60
@@ -246,6 +250,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     p.add_argument("--rounds", type=int, default=3, help="rounds of both queries per connection count (default 3)")
     p.add_argument("--baseline", type=Path, help="a checkout of an earlier version to measure in the same rounds")
+    p.add_argument("--also-loop", choices=["uvloop", "asyncio"],
+                   help="also measure this checkout on another event loop (uvicorn --loop), in the same rounds")
     args = p.parse_args(argv)
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (apt-get install wrk)")
@@ -255,14 +261,15 @@ def main(argv: list[str]) -> int:
     token = asyncio.run(make_token())
     from bench.server import free_port
 
-    versions = {"this": ROOT, **({"baseline": args.baseline.resolve()} if args.baseline else {})}
+    versions = {"this": (ROOT, None), **({f"this, {args.also_loop}": (ROOT, args.also_loop)} if args.also_loop else {}),
+                **({"baseline": (args.baseline.resolve(), None)} if args.baseline else {})}
     servers: dict[str, tuple[int, subprocess.Popen]] = {}
     results: list[Figures] = []
     load_before = os.getloadavg()[0]
     try:
-        for version, root in versions.items():
+        for version, (root, loop) in versions.items():
             port = free_port()
-            servers[version] = (port, start_server(port, root, version))
+            servers[version] = (port, start_server(port, root, version.replace(", ", "-"), loop))
         with tempfile.TemporaryDirectory() as tmp:
             scripts = {}
             for name, query, auth, expect in (("anonymous", ANONYMOUS, None, '"__typename"'),

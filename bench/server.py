@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from bench.environment import DATA, ROOT
+from server.uvicorn_options import API_OPTIONS
 
 
 def free_port() -> int:
@@ -28,13 +29,13 @@ class Server:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path: Path = DATA / "uvicorn.log"
         self.args = [sys.executable, "-m", "uvicorn", "server.asgi:app", "--host", "127.0.0.1", "--port", str(self.port),
-                     "--workers", "1", "--no-access-log"]
+                     "--workers", "1", *API_OPTIONS]
         self.process: subprocess.Popen | None = None
         self.log_path.unlink(missing_ok=True)
 
     @property
     def command(self) -> str:
-        return "uvicorn server.asgi:app --workers 1 --no-access-log  (uvloop, httptools)"
+        return "uvicorn server.asgi:app --workers 1 " + " ".join(API_OPTIONS)
 
     async def start(self, timeout: float = 60.0) -> None:
         log = self.log_path.open("ab")

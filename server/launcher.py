@@ -18,6 +18,7 @@ from core.db import dispose_engine, get_sessionmaker
 from core.embedded import ensure_servers
 from core.logs import configure_logging
 from core.migrate import upgrade
+from server.uvicorn_options import API_OPTIONS
 from services.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo_data
 
 log = logging.getLogger("wxfund.launcher")
@@ -114,7 +115,7 @@ def serve() -> int:
     env = dict(os.environ)
     backoff = float(os.environ.get("LAUNCHER_BACKOFF_SECONDS", "1"))
     api = Child("api", [sys.executable, "-m", "uvicorn", "server.asgi:app", "--host", host, "--port", str(port),
-                        "--workers", str(web), "--no-access-log", "--ws", "websockets-sansio"], env, backoff)
+                        "--workers", str(web), *API_OPTIONS], env, backoff)
     children = [api, *[Child("worker", [sys.executable, "-m", "jobs.worker"], env, backoff) for _ in range(workers)]]
     stop = {"now": False}
 

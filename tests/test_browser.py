@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from server.uvicorn_options import API_OPTIONS
 from tests.factories import PASSWORD, make_org
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +88,7 @@ def server():
         log = Path(out.name)
         proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "server.asgi:app", "--host", HOST, "--port", str(port),
-             "--log-level", "warning", "--no-access-log"],
+             "--log-level", "warning", *API_OPTIONS],
             cwd=ROOT, env=dict(os.environ), stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_healthy(base, proc, log)

@@ -5,9 +5,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from schema.scalars import format_decimal, parse_datetime, parse_decimal
+from server.uvicorn_options import API_OPTIONS
 from tests.api import gql
 from tests.factories import login, make_org
 
@@ -84,6 +86,19 @@ async def test_unexpected_errors_are_masked_with_a_request_id(client, session, m
     assert "SELECT" not in response.text and "Traceback" not in response.text
     assert response.headers["x-request-id"] == "req-123"
     assert any("SELECT secret" in (r.exc_text or "") or r.exc_info for r in caplog.records if r.name == "wxfund.errors")
+
+
+def test_readme_production_command_starts_the_api_as_the_launcher_does():
+    """The README's uvicorn command carries every option of server/uvicorn_options.py (the event
+    loop above all: on uvloop a saturated process answered some requests ten times later)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = readme.split("-m uvicorn server.asgi:app", 1)[1].split("```", 1)[0].replace("\\\n", " ").split()
+    pairs = list(zip(API_OPTIONS, API_OPTIONS[1:]))
+    for flag in API_OPTIONS:
+        assert flag in command, f"README's production command lacks {flag}"
+    for flag, value in pairs:
+        if flag.startswith("--") and not value.startswith("--"):
+            assert command[command.index(flag) + 1] == value, f"README's production command: {flag} is not {value}"
 
 
 def test_printed_schema_is_current():
