@@ -257,8 +257,10 @@ def floors_of(floors: Iterable[int]) -> tuple[int, int]:
 
 _ROW_VALUES = operator.attrgetter(*fields.SNAPSHOT_FIELDS.values())  # a HouseRow's house values, in that order
 _ENUM_POSITIONS = [i for i, key in enumerate(fields.SNAPSHOT_FIELDS) if key in fields.SNAPSHOT_ENUMS]
+# deposit_due, deposit_paid and balance are left to their server default, 0: encoding three
+# Decimal zeros a row was half of the COPY's encoding.
 HOUSE_COPY_COLUMNS = ("id", "code", "building_id", *fields.SNAPSHOT_FIELDS.values(), "deposit_timing", "status",
-                      "account_status", "deposit_due", "deposit_paid", "balance", "application_id")
+                      "account_status", "application_id")
 OWNER_COPY_COLUMNS = ("id", "house_id", "position", "name", "id_type", *pii.SEALED_COLUMNS, "share")
 
 
@@ -283,7 +285,7 @@ def prepare_houses(app_id: int, rows: Sequence[Any], deposit_timing: DepositTimi
     (no session): an import prepares a part of the sheet in its reading thread while PostgreSQL
     writes the one before."""
     # The values every row shares are looked up once (an enum's .value is a descriptor call).
-    tail = (deposit_timing.value, RecordStatus.PENDING.value, AccountStatus.UNOPENED.value, ZERO, ZERO, ZERO, app_id)
+    tail = (deposit_timing.value, RecordStatus.PENDING.value, AccountStatus.UNOPENED.value, app_id)
     houses = [(*_house_values(r), *tail) for r in rows]
     listed = [(n, i, o) for n, r in enumerate(rows) for i, o in enumerate(r.owners)]
     sealed = pii.sealed_many([(o.id_number, o.phone) for _, _, o in listed])
