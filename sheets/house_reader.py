@@ -455,27 +455,27 @@ def _finish_line(line: _Line, house_columns: list[str]) -> _Line:
 def _parse_owner(line: _Line) -> None:
     values = line.values
     get = values.get
-    if get(OWNER_NAME) is None or get(ID_TYPE) is None or get(ID_NUMBER) is None or get(PHONE) is None:
+    name, id_type, number, phone = get(OWNER_NAME), get(ID_TYPE), get(ID_NUMBER), get(PHONE)
+    if name is None or id_type is None or number is None or phone is None:
         for c in OWNER_COLUMNS:
             if get(c) is None:
                 line.bad(c, "REQUIRED", f"填写业主时{c}不能为空（业主姓名、证件类型、证件号码、手机号码须同时填写）")
-    if values.get(SALES) is SalesStatus.UNSOLD:
+    if get(SALES) is SalesStatus.UNSOLD:
         try:
             check_owner_count(1, SalesStatus.UNSOLD)
         except Invalid as bad:
             line.bad(SALES, bad.code, bad.message)
-    id_type, number = values.get(ID_TYPE), values.get(ID_NUMBER)
-    if isinstance(id_type, IdType) and isinstance(number, str):
+    if id_type.__class__ is IdType and number.__class__ is str:
         try:
-            values[ID_NUMBER] = check_id_number(id_type, number)
+            values[ID_NUMBER] = number = check_id_number(id_type, number)
         except Invalid as bad:
             raw = line.raw(ID_NUMBER)
             hint = "（长数字被表格存成了数值，请把该列设为文本格式后重新填写）" if raw.__class__ in (int, float) else ""
             line.bad(ID_NUMBER, bad.code, bad.message + hint)
-            values[ID_NUMBER] = _BAD
-    owner = [values.get(c) for c in OWNER_COLUMNS]
-    if all(v is not None and v is not _BAD for v in owner):
-        line.owner = OwnerRow(*owner)
+            values[ID_NUMBER] = number = _BAD
+    if name is not None and id_type is not None and number is not None and phone is not None \
+            and name is not _BAD and id_type is not _BAD and number is not _BAD and phone is not _BAD:
+        line.owner = OwnerRow(name, id_type, number, phone)
 
 
 _ERROR_ORDER = {c: i for i, c in enumerate(HOUSE_COLUMNS)}
@@ -585,6 +585,8 @@ def _house(group: list[_Line], stated: dict[tuple[str, str], Any], with_code: bo
     if building_address is None:
         building_address = stated.get((building, BUILDING_ADDRESS))
 
+    values = dict(zip(_TEXT_ATTRS, [get(label) or None for label in _TEXT_LABELS]))
+    values.update(zip(_VALUE_ATTRS, map(get, _VALUE_LABELS)))
     return HouseRow(
         row=group[0].row,
         code=(get(CODE) or None) if with_code else None,
@@ -594,10 +596,14 @@ def _house(group: list[_Line], stated: dict[tuple[str, str], Any], with_code: bo
         building_address=building_address or None,
         layout_read=LAYOUT in group[0].columns,
         owners=[line.owner for line in group if line.owner is not None],
-        **{attr: (get(label) or None) if text else get(label) for label, attr, text in _HOUSE_VALUES},
+        **values,
     )
 
 
-# The house's own columns as HouseRow takes them: (label, attribute, whether an empty text is None).
-_HOUSE_VALUES = [(c.label, c.attr, c.kind in ("text", "code")) for c in COLUMNS
-                 if c.label in HOUSE_FIELD_COLUMNS and c.label not in (CODE, BUILDING, *BUILDING_COLUMNS)]
+# The house's own columns as HouseRow takes them, by label and attribute: the text ones (an
+# empty text is None) and the others.
+_HOUSE_COLUMNS = [c for c in COLUMNS if c.label in HOUSE_FIELD_COLUMNS and c.label not in (CODE, BUILDING, *BUILDING_COLUMNS)]
+_TEXT_LABELS = [c.label for c in _HOUSE_COLUMNS if c.kind in ("text", "code")]
+_TEXT_ATTRS = [c.attr for c in _HOUSE_COLUMNS if c.kind in ("text", "code")]
+_VALUE_LABELS = [c.label for c in _HOUSE_COLUMNS if c.kind not in ("text", "code")]
+_VALUE_ATTRS = [c.attr for c in _HOUSE_COLUMNS if c.kind not in ("text", "code")]
