@@ -181,7 +181,8 @@ def read_house_sheet(
 
     The stream, listed (in one part: parsing a column at a time is fastest over the whole
     sheet); a house's building columns left empty take what a later row of its building states."""
-    stream = HouseSheetStream(data, filename, with_code=with_code, progress=progress, chunk=WHOLE_SHEET)
+    stream = HouseSheetStream(data, filename, with_code=with_code, progress=progress, chunk=WHOLE_SHEET,
+                              first_chunk=WHOLE_SHEET)
     houses = [house for part in stream for house in part]
     for house in houses:
         building = stream.buildings.get(house.building_name)
@@ -212,14 +213,15 @@ def _reading(filename: str) -> Iterator[None]:
 class HouseSheetStream:
     """The sheet a part at a time, for an import that writes while it reads: iterating yields
     lists of the houses that passed every check, in sheet order, as soon as their rows are read
-    (`chunk` rows a part). No check marks a house once it has been yielded; when the iteration
+    (`first_chunk` rows, then `chunk` rows a part). No check marks a house once it has been yielded; when the iteration
     ends, `errors` holds every row error (write nothing if there is one) and `buildings` each
     building's columns as the sheet states them (a house's own building columns may be empty,
     and a later row may state them). Raises like read_house_sheet, during the iteration."""
 
     def __init__(self, data: bytes, filename: str, *, with_code: bool = False,
-                 progress: Callable[[int, int], None] | None = None, chunk: int = 2000) -> None:
+                 progress: Callable[[int, int], None] | None = None, chunk: int = 2000, first_chunk: int = 500) -> None:
         self.data, self.filename, self.with_code, self.progress, self.chunk = data, filename, with_code, progress, chunk
+        self.first_chunk = first_chunk  # short: an import's writing starts as soon as the first part is read
         self.errors: list[RowError] = []
         self.buildings: dict[str, BuildingFields] = {}
         self._stated: dict[tuple[str, str], Any] = {}
@@ -230,7 +232,8 @@ class HouseSheetStream:
         with _reading(self.filename):
             assembler = _Assembler(self.with_code)
             self._stated = assembler.stated
-            for lines in _lines(sheet, with_code=self.with_code, progress=self.progress, chunk=self.chunk):
+            for lines in _lines(sheet, with_code=self.with_code, progress=self.progress, chunk=self.chunk,
+                                first_chunk=min(self.chunk, self.first_chunk)):
                 houses = [self._house(group) for line in lines if (group := assembler.feed(line)) is not None]
                 yield [h for h in houses if h is not None]
             last = assembler.finish()
@@ -255,9 +258,10 @@ def _buildings(stated: dict[tuple[str, str], Any]) -> dict[str, BuildingFields]:
 
 
 def _lines(sheet, *, with_code: bool, progress: Callable[[int, int], None] | None,
-           chunk: int) -> Iterator[list[_Line]]:
-    """The parsed data rows (blank rows left out), `chunk` rows of the sheet at a time. Parsing is
-    per cell, with the value caches shared by every chunk, so the chunk size changes nothing."""
+           chunk: int, first_chunk: int) -> Iterator[list[_Line]]:
+    """The parsed data rows (blank rows left out), `first_chunk` rows of the sheet, then `chunk`
+    rows at a time. Parsing is per cell, with the value caches shared by every chunk, so the
+    chunk sizes change nothing."""
     end = sheet.end
     if end is None:
         raise reject("第一张工作表是空的，请下载系统模板填写")
@@ -289,12 +293,13 @@ def _lines(sheet, *, with_code: bool, progress: Callable[[int, int], None] | Non
     # Column by column, the cells that read plainly; the other rows are parsed one by one.
     labels = [entry[0] for entry in plan]
     processed = kept = 0
-    for start in range(0, len(table), chunk):
-        part = table[start:start + chunk]
+    starts = [0, *range(first_chunk, len(table), chunk)] if table else []
+    for start, end in zip(starts, [*starts[1:], len(table)]):
+        part = table[start:end]
         trouble: set[int] = set()
         results = [_parse_column(part, entry, trouble) for entry in plan]
         lines: list[_Line] = []
-        for pos, (index, cells, parsed) in enumerate(zip(indices[start:start + chunk], part, zip(*results))):
+        for pos, (index, cells, parsed) in enumerate(zip(indices[start:end], part, zip(*results))):
             processed += 1
             if progress is not None and processed % PROGRESS_EVERY == 0:
                 progress(processed, max(total, processed))
