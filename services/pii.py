@@ -110,7 +110,14 @@ def sealed_many(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str, str, s
     id_data, phone_data = ID_NUMBER.encode(), PHONE.encode()
     id_head, phone_head = f"{ID_NUMBER}\0", f"{PHONE}\0"
     nonces = os.urandom(24 * len(pairs))  # two 12-byte nonces an owner, from one call
-    hmac_digest, b2a, ascii_only = hmac.digest, binascii.b2a_base64, str.isascii
+    keyed = hmac.new(hash_key, digestmod="sha256")  # the key's padding hashed once, copied for each number
+    b2a, ascii_only = binascii.b2a_base64, str.isascii
+
+    def hmac_digest(message: bytes) -> str:
+        one = keyed.copy()
+        one.update(message)
+        return one.hexdigest()
+
     out = []
     for i, (id_number, phone) in enumerate(pairs):
         # digest()'s canonical form: NFKC is the identity on ASCII, so only strip() is left there
@@ -120,10 +127,10 @@ def sealed_many(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str, str, s
         out.append((
             prefix + b2a(id_nonce + encrypt(id_nonce, id_number.encode(), id_data), newline=False)
             .translate(_TO_URLSAFE).decode(),
-            hmac_digest(hash_key, (id_head + canonical_id).encode(), "sha256").hex(),
+            hmac_digest((id_head + canonical_id).encode()),
             prefix + b2a(phone_nonce + encrypt(phone_nonce, phone.encode(), phone_data), newline=False)
             .translate(_TO_URLSAFE).decode(),
-            hmac_digest(hash_key, (phone_head + canonical_phone).encode(), "sha256").hex(),
+            hmac_digest((phone_head + canonical_phone).encode()),
         ))
     return out
 
