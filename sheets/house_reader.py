@@ -213,10 +213,11 @@ def _reading(filename: str) -> Iterator[None]:
 class HouseSheetStream:
     """The sheet a part at a time, for an import that writes while it reads: iterating yields
     lists of the houses that passed every check, in sheet order, as soon as their rows are read
-    (`first_chunk` rows, then `chunk` rows a part). No check marks a house once it has been yielded; when the iteration
-    ends, `errors` holds every row error (write nothing if there is one) and `buildings` each
-    building's columns as the sheet states them (a house's own building columns may be empty,
-    and a later row may state them). Raises like read_house_sheet, during the iteration."""
+    (`first_chunk` rows, then `chunk` rows a part). No check marks a house once it has been
+    yielded; when the iteration ends, `errors` holds every row error (write nothing if there is
+    one) and `buildings` each building's columns as the sheet states them (a house's own building
+    columns may be empty, and a later row may state them). Raises like read_house_sheet, during
+    the iteration."""
 
     def __init__(self, data: bytes, filename: str, *, with_code: bool = False,
                  progress: Callable[[int, int], None] | None = None, chunk: int = 2000, first_chunk: int = 500) -> None:
