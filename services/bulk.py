@@ -26,6 +26,15 @@ async def take(session: AsyncSession, sequence: str, count: int) -> list[int]:
     return list(values or [])
 
 
+async def take_many(session: AsyncSession, counts: Sequence[tuple[str, int]]) -> list[list[int]]:
+    """take() of several sequences, (sequence, count) each, in one round trip."""
+    assert all(sequence.isidentifier() for sequence, _ in counts)
+    parts = ", ".join(f"(SELECT array_agg(nextval('{sequence}')) FROM generate_series(1, :n{i}))"
+                      for i, (sequence, _) in enumerate(counts))
+    row = (await session.execute(text(f"SELECT {parts}"), {f"n{i}": count for i, (_, count) in enumerate(counts)})).one()
+    return [list(values or []) for values in row]
+
+
 async def copy(session: AsyncSession, table: str, columns: Sequence[str], records: Sequence[Sequence[Any]]) -> None:
     if not records:
         return

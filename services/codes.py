@@ -20,8 +20,16 @@ async def estate_code(session: AsyncSession) -> str:
     return f"WY{(await take(session, 'estate_code_seq', 1))[0]:08d}"
 
 
+HOUSE_CODE_SEQUENCE = "house_code_seq"
+
+
+def house_code(n: int) -> str:
+    """The 房屋编号 of a value of HOUSE_CODE_SEQUENCE."""
+    return f"FW{n:010d}"
+
+
 async def house_codes(session: AsyncSession, count: int) -> list[str]:
-    return [f"FW{n:010d}" for n in await take(session, "house_code_seq", count)]
+    return [house_code(n) for n in await take(session, HOUSE_CODE_SEQUENCE, count)]
 
 
 async def account_numbers(session: AsyncSession, count: int) -> list[str]:

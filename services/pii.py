@@ -16,6 +16,7 @@ import base64
 import binascii
 import hmac
 import os
+from collections.abc import Sequence
 from functools import lru_cache
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -79,6 +80,7 @@ def reveal(token: str, field: str) -> str:
 
 
 _FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
+_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
 
 
 def digest(value: str, field: str) -> str:
@@ -97,6 +99,40 @@ def sealed_values(id_number: str, phone: str) -> tuple[str, str, str, str]:
     """The four stored columns of an owner's plain ID number and phone, in SEALED_COLUMNS' order
     (the bulk writers COPY them as they are)."""
     return seal(id_number, ID_NUMBER), digest(id_number, ID_NUMBER), seal(phone, PHONE), digest(phone, PHONE)
+
+
+def sealed_many(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
+    """sealed_values of each (ID number, phone), the same tokens and hashes, for an import's
+    owners: the key, the associated data and one draw of random nonces are taken once for all
+    (an import of 100 000 rows seals and hashes 200 000 numbers, and the calls were most of it)."""
+    keys = _keys()
+    encrypt, hash_key, prefix = keys.aeads[keys.current].encrypt, keys.hash_key, f"{PREFIX}{keys.current}:"
+    id_data, phone_data = ID_NUMBER.encode(), PHONE.encode()
+    id_head, phone_head = f"{ID_NUMBER}\0", f"{PHONE}\0"
+    nonces = os.urandom(24 * len(pairs))  # two 12-byte nonces an owner, from one call
+    keyed = hmac.new(hash_key, digestmod="sha256")  # the key's padding hashed once, copied for each number
+    b2a, ascii_only = binascii.b2a_base64, str.isascii
+
+    def hmac_digest(message: bytes) -> str:
+        one = keyed.copy()
+        one.update(message)
+        return one.hexdigest()
+
+    out = []
+    for i, (id_number, phone) in enumerate(pairs):
+        # digest()'s canonical form: NFKC is the identity on ASCII, so only strip() is left there
+        canonical_id = (id_number.strip() if ascii_only(id_number) else normalise(id_number)).upper()
+        canonical_phone = phone.strip() if ascii_only(phone) else normalise(phone)
+        id_nonce, phone_nonce = nonces[24 * i:24 * i + 12], nonces[24 * i + 12:24 * i + 24]
+        out.append((
+            prefix + b2a(id_nonce + encrypt(id_nonce, id_number.encode(), id_data), newline=False)
+            .translate(_TO_URLSAFE).decode(),
+            hmac_digest((id_head + canonical_id).encode()),
+            prefix + b2a(phone_nonce + encrypt(phone_nonce, phone.encode(), phone_data), newline=False)
+            .translate(_TO_URLSAFE).decode(),
+            hmac_digest((phone_head + canonical_phone).encode()),
+        ))
+    return out
 
 
 def sealed_columns(id_number: str, phone: str) -> dict[str, str]:

@@ -236,13 +236,13 @@ class _XlsxSheetExtent:
     WPS, LibreOffice and openpyxl do; anything else is marked irregular."""
 
     FAR = re.compile(rb'<c r="(?=[A-Za-z]{2}|[A-Za-z]+[0-9]{6})([A-Za-z]+)([0-9]+)')
-    # A cell without attributes, whose first attribute is not r=, or whose reference is odd ($A$1).
-    ODD = re.compile(rb'<c(?:[\t\n\r/>]| r="(?![A-Za-z]))')
+    # A cell without attributes, whose first attribute is not r=, or whose reference is odd ($A$1):
+    # one pass (it was two counts of "<c " and '<c r="' and a search, a third of the guard's time).
+    ODD = re.compile(rb'<c(?:[\t\n\r/>]| (?!r="[A-Za-z]))')
     PREFIXED = re.compile(rb":c[\s/>]")
 
     def __init__(self) -> None:
-        self.tags = 0
-        self.refs = 0
+        self.has_cells = False
         self.max_col = 0
         self.max_row = 0
         self.irregular = False
@@ -254,9 +254,9 @@ class _XlsxSheetExtent:
             self.is_sheet = b"sheetData" in piece
             if not self.is_sheet:
                 return
-        self.tags += piece.count(b"<c ")
-        self.refs += piece.count(b'<c r="')
-        if self.ODD.search(piece) or (b":c" in piece and self.PREFIXED.search(piece)):
+        if not self.has_cells:
+            self.has_cells = b"<c " in piece
+        if not self.irregular and (self.ODD.search(piece) or (b":c" in piece and self.PREFIXED.search(piece))):
             self.irregular = True
         for letters, digits in self.FAR.findall(piece):
             if len(letters) > 1:
@@ -267,9 +267,7 @@ class _XlsxSheetExtent:
     def close(self) -> None:
         if not self.is_sheet:
             return
-        if self.tags != self.refs:
-            self.irregular = True
-        if self.tags:
+        if self.has_cells:
             self.cells = max(self.max_row, 99_999) * max(self.max_col, 26)
 
 

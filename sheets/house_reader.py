@@ -181,7 +181,8 @@ def read_house_sheet(
 
     The stream, listed (in one part: parsing a column at a time is fastest over the whole
     sheet); a house's building columns left empty take what a later row of its building states."""
-    stream = HouseSheetStream(data, filename, with_code=with_code, progress=progress, chunk=WHOLE_SHEET)
+    stream = HouseSheetStream(data, filename, with_code=with_code, progress=progress, chunk=WHOLE_SHEET,
+                              first_chunk=WHOLE_SHEET)
     houses = [house for part in stream for house in part]
     for house in houses:
         building = stream.buildings.get(house.building_name)
@@ -212,14 +213,16 @@ def _reading(filename: str) -> Iterator[None]:
 class HouseSheetStream:
     """The sheet a part at a time, for an import that writes while it reads: iterating yields
     lists of the houses that passed every check, in sheet order, as soon as their rows are read
-    (`chunk` rows a part). No check marks a house once it has been yielded; when the iteration
-    ends, `errors` holds every row error (write nothing if there is one) and `buildings` each
-    building's columns as the sheet states them (a house's own building columns may be empty,
-    and a later row may state them). Raises like read_house_sheet, during the iteration."""
+    (`first_chunk` rows, then `chunk` rows a part). No check marks a house once it has been
+    yielded; when the iteration ends, `errors` holds every row error (write nothing if there is
+    one) and `buildings` each building's columns as the sheet states them (a house's own building
+    columns may be empty, and a later row may state them). Raises like read_house_sheet, during
+    the iteration."""
 
     def __init__(self, data: bytes, filename: str, *, with_code: bool = False,
-                 progress: Callable[[int, int], None] | None = None, chunk: int = 2000) -> None:
+                 progress: Callable[[int, int], None] | None = None, chunk: int = 2000, first_chunk: int = 500) -> None:
         self.data, self.filename, self.with_code, self.progress, self.chunk = data, filename, with_code, progress, chunk
+        self.first_chunk = first_chunk  # short: an import's writing starts as soon as the first part is read
         self.errors: list[RowError] = []
         self.buildings: dict[str, BuildingFields] = {}
         self._stated: dict[tuple[str, str], Any] = {}
@@ -230,7 +233,8 @@ class HouseSheetStream:
         with _reading(self.filename):
             assembler = _Assembler(self.with_code)
             self._stated = assembler.stated
-            for lines in _lines(sheet, with_code=self.with_code, progress=self.progress, chunk=self.chunk):
+            for lines in _lines(sheet, with_code=self.with_code, progress=self.progress, chunk=self.chunk,
+                                first_chunk=min(self.chunk, self.first_chunk)):
                 houses = [self._house(group) for line in lines if (group := assembler.feed(line)) is not None]
                 yield [h for h in houses if h is not None]
             last = assembler.finish()
@@ -255,9 +259,10 @@ def _buildings(stated: dict[tuple[str, str], Any]) -> dict[str, BuildingFields]:
 
 
 def _lines(sheet, *, with_code: bool, progress: Callable[[int, int], None] | None,
-           chunk: int) -> Iterator[list[_Line]]:
-    """The parsed data rows (blank rows left out), `chunk` rows of the sheet at a time. Parsing is
-    per cell, with the value caches shared by every chunk, so the chunk size changes nothing."""
+           chunk: int, first_chunk: int) -> Iterator[list[_Line]]:
+    """The parsed data rows (blank rows left out), `first_chunk` rows of the sheet, then `chunk`
+    rows at a time. Parsing is per cell, with the value caches shared by every chunk, so the
+    chunk sizes change nothing."""
     end = sheet.end
     if end is None:
         raise reject("第一张工作表是空的，请下载系统模板填写")
@@ -289,12 +294,13 @@ def _lines(sheet, *, with_code: bool, progress: Callable[[int, int], None] | Non
     # Column by column, the cells that read plainly; the other rows are parsed one by one.
     labels = [entry[0] for entry in plan]
     processed = kept = 0
-    for start in range(0, len(table), chunk):
-        part = table[start:start + chunk]
+    starts = [0, *range(first_chunk, len(table), chunk)] if table else []
+    for start, end in zip(starts, [*starts[1:], len(table)]):
+        part = table[start:end]
         trouble: set[int] = set()
         results = [_parse_column(part, entry, trouble) for entry in plan]
         lines: list[_Line] = []
-        for pos, (index, cells, parsed) in enumerate(zip(indices[start:start + chunk], part, zip(*results))):
+        for pos, (index, cells, parsed) in enumerate(zip(indices[start:end], part, zip(*results))):
             processed += 1
             if progress is not None and processed % PROGRESS_EVERY == 0:
                 progress(processed, max(total, processed))
@@ -455,27 +461,27 @@ def _finish_line(line: _Line, house_columns: list[str]) -> _Line:
 def _parse_owner(line: _Line) -> None:
     values = line.values
     get = values.get
-    if get(OWNER_NAME) is None or get(ID_TYPE) is None or get(ID_NUMBER) is None or get(PHONE) is None:
+    name, id_type, number, phone = get(OWNER_NAME), get(ID_TYPE), get(ID_NUMBER), get(PHONE)
+    if name is None or id_type is None or number is None or phone is None:
         for c in OWNER_COLUMNS:
             if get(c) is None:
                 line.bad(c, "REQUIRED", f"填写业主时{c}不能为空（业主姓名、证件类型、证件号码、手机号码须同时填写）")
-    if values.get(SALES) is SalesStatus.UNSOLD:
+    if get(SALES) is SalesStatus.UNSOLD:
         try:
             check_owner_count(1, SalesStatus.UNSOLD)
         except Invalid as bad:
             line.bad(SALES, bad.code, bad.message)
-    id_type, number = values.get(ID_TYPE), values.get(ID_NUMBER)
-    if isinstance(id_type, IdType) and isinstance(number, str):
+    if id_type.__class__ is IdType and number.__class__ is str:
         try:
-            values[ID_NUMBER] = check_id_number(id_type, number)
+            values[ID_NUMBER] = number = check_id_number(id_type, number)
         except Invalid as bad:
             raw = line.raw(ID_NUMBER)
             hint = "（长数字被表格存成了数值，请把该列设为文本格式后重新填写）" if raw.__class__ in (int, float) else ""
             line.bad(ID_NUMBER, bad.code, bad.message + hint)
-            values[ID_NUMBER] = _BAD
-    owner = [values.get(c) for c in OWNER_COLUMNS]
-    if all(v is not None and v is not _BAD for v in owner):
-        line.owner = OwnerRow(*owner)
+            values[ID_NUMBER] = number = _BAD
+    if name is not None and id_type is not None and number is not None and phone is not None \
+            and name is not _BAD and id_type is not _BAD and number is not _BAD and phone is not _BAD:
+        line.owner = OwnerRow(name, id_type, number, phone)
 
 
 _ERROR_ORDER = {c: i for i, c in enumerate(HOUSE_COLUMNS)}
@@ -585,6 +591,8 @@ def _house(group: list[_Line], stated: dict[tuple[str, str], Any], with_code: bo
     if building_address is None:
         building_address = stated.get((building, BUILDING_ADDRESS))
 
+    values = dict(zip(_TEXT_ATTRS, [get(label) or None for label in _TEXT_LABELS]))
+    values.update(zip(_VALUE_ATTRS, map(get, _VALUE_LABELS)))
     return HouseRow(
         row=group[0].row,
         code=(get(CODE) or None) if with_code else None,
@@ -594,10 +602,14 @@ def _house(group: list[_Line], stated: dict[tuple[str, str], Any], with_code: bo
         building_address=building_address or None,
         layout_read=LAYOUT in group[0].columns,
         owners=[line.owner for line in group if line.owner is not None],
-        **{attr: (get(label) or None) if text else get(label) for label, attr, text in _HOUSE_VALUES},
+        **values,
     )
 
 
-# The house's own columns as HouseRow takes them: (label, attribute, whether an empty text is None).
-_HOUSE_VALUES = [(c.label, c.attr, c.kind in ("text", "code")) for c in COLUMNS
-                 if c.label in HOUSE_FIELD_COLUMNS and c.label not in (CODE, BUILDING, *BUILDING_COLUMNS)]
+# The house's own columns as HouseRow takes them, by label and attribute: the text ones (an
+# empty text is None) and the others.
+_HOUSE_COLUMNS = [c for c in COLUMNS if c.label in HOUSE_FIELD_COLUMNS and c.label not in (CODE, BUILDING, *BUILDING_COLUMNS)]
+_TEXT_LABELS = [c.label for c in _HOUSE_COLUMNS if c.kind in ("text", "code")]
+_TEXT_ATTRS = [c.attr for c in _HOUSE_COLUMNS if c.kind in ("text", "code")]
+_VALUE_LABELS = [c.label for c in _HOUSE_COLUMNS if c.kind not in ("text", "code")]
+_VALUE_ATTRS = [c.attr for c in _HOUSE_COLUMNS if c.kind not in ("text", "code")]

@@ -233,9 +233,9 @@ async def test_houses_written_part_by_part_are_the_sheet_or_nothing(client, sess
 
     writes = []
 
-    async def counted_write(self, houses):
+    async def counted_write(self, houses, prepared):
         writes.append(len(houses))
-        await real_write(self, houses)
+        await real_write(self, houses, prepared)
         written.set()
 
     monkeypatch.setattr(wb.HouseSheetStream, "__iter__", slow_iter)

@@ -14,6 +14,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import text
 
@@ -253,3 +255,23 @@ async def test_an_import_stores_no_number_in_plain_text_nor_quotes_one_it_refuse
     stored = await database_text(session)
     for plain in (ID_NUMBER, PHONE, mistyped_id, mistyped_phone):
         assert plain not in stored, plain
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=40), st.text(max_size=20)), max_size=8))
+def test_an_import_seals_and_hashes_its_owners_as_one_owner_is(pairs):
+    """pii.sealed_many (an import's owners in one batch) gives what sealed_values gives each owner:
+    tokens under the current key that open to the numbers, the same keyed hashes, fresh nonces."""
+    from services import pii
+
+    batch = pii.sealed_many(pairs)
+    assert len(batch) == len(pairs)
+    for (id_number, phone), (id_token, id_hash, phone_token, phone_hash) in zip(pairs, batch):
+        one = pii.sealed_values(id_number, phone)
+        assert (id_hash, phone_hash) == (one[1], one[3])
+        assert pii.reveal(id_token, pii.ID_NUMBER) == id_number and pii.reveal(phone_token, pii.PHONE) == phone
+        assert pii.key_of(id_token) == pii.key_of(one[0]) == pii.current_key()
+        with pytest.raises(Exception):
+            pii.reveal(id_token, pii.PHONE)  # the field is the associated data, as in seal()
+    tokens = [token for row in batch for token in (row[0], row[2])]
+    assert len(set(tokens)) == len(tokens)  # no nonce used twice

@@ -60,10 +60,13 @@ class AppliedAtEnd:
         self.apply, self.session, self.app = apply, session, app
         self.rows: list[Any] = []
 
+    def prepare(self, rows: Sequence[Any]) -> None:
+        return None
+
     async def start(self) -> None:
         return None
 
-    async def write(self, rows: Sequence[Any]) -> None:
+    async def write(self, rows: Sequence[Any], prepared: None) -> None:
         self.rows.extend(rows)
 
     async def finish(self, buildings: dict[str, BuildingFields]) -> None:

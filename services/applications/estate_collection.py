@@ -191,19 +191,23 @@ class CreatingWriter:
 
     def __init__(self, handler: Creating, session: AsyncSession, app: Application):
         self.handler, self.session, self.app = handler, session, app
+        self.app_id = app.id  # for prepare(), in another thread: no attribute loads of the ORM object there
+        self.timing = DepositTiming(app.payload["depositTiming"])
         self.rows: list[Any] = []
         self.building_of: dict[str, int] = {}
         self.created: dict[str, int] = {}
         self.floors: dict[str, list[int]] = {}
 
+    def prepare(self, rows: Sequence[Any]) -> snapshots.NewHouses:
+        return snapshots.prepare_houses(self.app_id, rows, self.timing)
+
     async def start(self) -> None:
         await snapshots.discard_pending(self.session, self.app)
         await self.session.execute(delete(ApplicationHouse).where(ApplicationHouse.application_id == self.app.id))
-        self.timing = DepositTiming(self.app.payload["depositTiming"])
         active = await _active_buildings(self.session, self.app.estate_id) if self.handler.supplement else {}
         self.building_of = {name: b.id for name, b in active.items()}
 
-    async def write(self, rows: Sequence[Any]) -> None:
+    async def write(self, rows: Sequence[Any], prepared: snapshots.NewHouses) -> None:
         new: dict[str, Building] = {}
         for r in rows:
             name = r.building_name
@@ -217,8 +221,7 @@ class CreatingWriter:
             await self.session.flush()  # one batched INSERT … RETURNING
             for name, b in new.items():
                 self.building_of[name] = self.created[name] = b.id
-        created = await snapshots.insert_houses(self.session, self.app, rows, [self.building_of[r.building_name] for r in rows],
-                                        self.timing)
+        created = await snapshots.insert_prepared(self.session, prepared, [self.building_of[r.building_name] for r in rows])
         await snapshots.link_created(self.session, self.app, [h for h, _ in created], start=len(self.rows))
         self.rows.extend(rows)
 

@@ -191,23 +191,21 @@ async def _read_and_write(writer: HouseWriter, data: bytes, filename: str, progr
     def read() -> None:
         try:
             for houses in stream:
-                loop.call_soon_threadsafe(parts.put_nowait, houses)
+                # Prepared here (owners' numbers sealed, values listed) while the loop waits for
+                # PostgreSQL to write the part before; a part that will not be written is not.
+                prepared = writer.prepare(houses) if houses and not stream.errors else None
+                loop.call_soon_threadsafe(parts.put_nowait, (houses, prepared))
         finally:
             loop.call_soon_threadsafe(parts.put_nowait, None)
 
     reading = asyncio.ensure_future(asyncio.to_thread(read))
     try:
         await writer.start()
-        ended = False
-        while not ended:
-            batch = [await parts.get()]
-            while not parts.empty():  # the parts read while the last one was written go in one write
-                batch.append(parts.get_nowait())
-            ended = batch[-1] is None  # the end mark comes last
-            houses = [house for part in batch if part for house in part]
+        while (part := await parts.get()) is not None:
+            houses, prepared = part
             if houses and not stream.errors:
                 await still_current()
-                await writer.write(houses)
+                await writer.write(houses, prepared)
     except BaseException:
         # The thread cannot be stopped: let it finish on its own, its outcome no longer matters.
         reading.add_done_callback(lambda f: f.cancelled() or f.exception())

@@ -4,7 +4,7 @@ registers itself by being imported."""
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,9 +48,14 @@ class HouseWriter(Protocol):
 
     rows: list[HouseRow]  # every house given to write so far, in the sheet's order
 
+    def prepare(self, rows: Sequence[HouseRow]) -> Any:
+        """What `write` will need of a part that needs no database (pure; called in the reading
+        thread, so that it overlaps PostgreSQL's writing of the part before)."""
+
     async def start(self) -> None: ...
 
-    async def write(self, rows: Sequence[HouseRow]) -> None: ...
+    async def write(self, rows: Sequence[HouseRow], prepared: Any) -> None:
+        """`prepared`: what prepare(rows) returned."""
 
     async def finish(self, buildings: dict[str, BuildingFields]) -> None:
         """`buildings`: each building name → its columns as the sheet states them (first row)."""

@@ -257,6 +257,11 @@ def floors_of(floors: Iterable[int]) -> tuple[int, int]:
 
 _ROW_VALUES = operator.attrgetter(*fields.SNAPSHOT_FIELDS.values())  # a HouseRow's house values, in that order
 _ENUM_POSITIONS = [i for i, key in enumerate(fields.SNAPSHOT_FIELDS) if key in fields.SNAPSHOT_ENUMS]
+# deposit_due, deposit_paid and balance are left to their server default, 0: encoding three
+# Decimal zeros a row was half of the COPY's encoding.
+HOUSE_COPY_COLUMNS = ("id", "code", "building_id", *fields.SNAPSHOT_FIELDS.values(), "deposit_timing", "status",
+                      "account_status", "application_id")
+OWNER_COPY_COLUMNS = ("id", "house_id", "position", "name", "id_type", *pii.SEALED_COLUMNS, "share")
 
 
 def _house_values(row: Any) -> list[Any]:
@@ -267,30 +272,49 @@ def _house_values(row: Any) -> list[Any]:
     return values
 
 
+class NewHouses(NamedTuple):
+    """Imported rows as insert_prepared COPYs them (prepare_houses): every value but the ids and
+    房屋编号 that PostgreSQL hands out and the buildings the rows go to."""
+
+    houses: list[tuple]  # a row's values from HOUSE_COPY_COLUMNS[3:]
+    owners: list[tuple]  # an owner's: the index of its row, then OWNER_COPY_COLUMNS[2:]
+
+
+def prepare_houses(app_id: int, rows: Sequence[Any], deposit_timing: DepositTiming) -> NewHouses:
+    """The values of PENDING houses for imported rows, with their owners' numbers sealed. Pure
+    (no session): an import prepares a part of the sheet in its reading thread while PostgreSQL
+    writes the one before."""
+    # The values every row shares are looked up once (an enum's .value is a descriptor call).
+    tail = (deposit_timing.value, RecordStatus.PENDING.value, AccountStatus.UNOPENED.value, app_id)
+    houses = [(*_house_values(r), *tail) for r in rows]
+    listed = [(n, i, o) for n, r in enumerate(rows) for i, o in enumerate(r.owners)]
+    sealed = pii.sealed_many([(o.id_number, o.phone) for _, _, o in listed])
+    owners = [(n, i, o.name, o.id_type.value, *numbers, getattr(o, "share", None))
+              for (n, i, o), numbers in zip(listed, sealed)]
+    return NewHouses(houses, owners)
+
+
+async def insert_prepared(session: AsyncSession, new: NewHouses, building_ids: Sequence[int]) -> list[tuple[int, str]]:
+    """Inserts prepared PENDING houses (with their owners) by COPY, house i into building_ids[i].
+    Returns (id, 房屋编号) of each."""
+    if not new.houses:
+        return []
+    numbers, house_ids, owner_ids = await bulk.take_many(session, [
+        (codes.HOUSE_CODE_SEQUENCE, len(new.houses)), ("houses_id_seq", len(new.houses)), ("owners_id_seq", len(new.owners))])
+    house_codes = list(map(codes.house_code, numbers))
+    await bulk.copy(session, "houses", HOUSE_COPY_COLUMNS,
+                    [(h_id, code, b_id, *values)
+                     for h_id, code, b_id, values in zip(house_ids, house_codes, building_ids, new.houses)])
+    await bulk.copy(session, "owners", OWNER_COPY_COLUMNS,
+                    [(o_id, house_ids[owner[0]], *owner[1:]) for o_id, owner in zip(owner_ids, new.owners)])
+    return list(zip(house_ids, house_codes))
+
+
 async def insert_houses(session: AsyncSession, app: Application, rows: Sequence[Any], building_ids: Sequence[int],
                         deposit_timing: DepositTiming) -> list[tuple[int, str]]:
     """Inserts PENDING houses (with their owners) for imported rows, row i into building_ids[i],
     by COPY. Returns (id, 房屋编号) of each."""
-    if not rows:
-        return []
-    house_codes = await codes.house_codes(session, len(rows))
-    house_ids = await bulk.next_ids(session, "houses", len(rows))
-    # The values every row shares are looked up once (an enum's .value is a descriptor call,
-    # three a row of 100 000 rows otherwise).
-    timing, pending, unopened, app_id = deposit_timing.value, RecordStatus.PENDING.value, AccountStatus.UNOPENED.value, app.id
-    await bulk.copy(session, "houses", (
-        "id", "code", "building_id", *fields.SNAPSHOT_FIELDS.values(), "deposit_timing", "status", "account_status",
-        "deposit_due", "deposit_paid", "balance", "application_id",
-    ), [
-        (h_id, code, b_id, *_house_values(r), timing, pending, unopened, ZERO, ZERO, ZERO, app_id)
-        for r, b_id, code, h_id in zip(rows, building_ids, house_codes, house_ids)
-    ])
-    owners = [(h_id, i, o.name, o.id_type.value, *pii.sealed_values(o.id_number, o.phone), getattr(o, "share", None))
-              for h_id, r in zip(house_ids, rows) for i, o in enumerate(r.owners)]
-    owner_ids = await bulk.next_ids(session, "owners", len(owners))
-    await bulk.copy(session, "owners", ("id", "house_id", "position", "name", "id_type", *pii.SEALED_COLUMNS, "share"),
-                    [(oid, *o) for oid, o in zip(owner_ids, owners)])
-    return list(zip(house_ids, house_codes))
+    return await insert_prepared(session, prepare_houses(app.id, rows, deposit_timing), building_ids)
 
 
 async def estate_of(session: AsyncSession, app: Application) -> Estate:
