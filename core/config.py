@@ -46,6 +46,7 @@ class Settings:
     db_max_overflow: int = 0
     db_pool_timeout_seconds: int = 30
     token_cache_seconds: int = 30
+    worker_nice: int = 10  # WORKER_NICE: how much a worker process yields the CPU to requests (jobs/worker.main)
     storage_url: str = ""  # STORAGE_URL: s3://bucket/prefix for an object store; empty: DATA_DIR/files
 
     @property
@@ -142,5 +143,6 @@ def get_settings() -> Settings:
         db_max_overflow=_int("DB_MAX_OVERFLOW", 0),
         db_pool_timeout_seconds=_int("DB_POOL_TIMEOUT_SECONDS", 30),
         token_cache_seconds=_int("TOKEN_CACHE_SECONDS", 30),
+        worker_nice=_int("WORKER_NICE", 10),
         storage_url=os.environ.get("STORAGE_URL", "").strip(),
     )

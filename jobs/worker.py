@@ -119,6 +119,12 @@ class Worker(arq_worker.Worker):
 
 
 def main() -> None:
+    # Jobs yield the CPU to requests where both share a machine (`python3 dev.py serve`, a small
+    # deployment): when both want a core, the kernel gives a process at nice 10 about a tenth of
+    # the share of one at 0, so pages and mutations stay quick and PDFs wait (docs/decisions.md).
+    # Before any thread starts: on Linux a thread takes its nice value from the thread creating it.
+    if nice := get_settings().worker_nice:
+        os.nice(nice)
     Worker(**arq_worker.get_kwargs(WorkerSettings)).run()
 
 

@@ -33,6 +33,9 @@ def wait_for(check, seconds: float = 60, every: float = 0.2):
 def test_a_dead_child_is_started_again_and_the_api_keeps_answering(tmp_path):
     with launched(tmp_path / "launcher.log") as (proc, base):
         worker = wait_for(lambda: children(proc, "jobs.worker"))[0]
+        # jobs yield the CPU to requests (WORKER_NICE, 10 by default); the API keeps its priority
+        wait_for(lambda: worker.nice() == 10)
+        assert children(proc, "uvicorn")[0].nice() == 0
 
         worker.kill()  # kill -9
         wait_for(lambda: [w for w in children(proc, "jobs.worker") if w.pid != worker.pid])
