@@ -116,7 +116,7 @@ async def run(sizes=SIZES) -> list[dict]:
     server = Server()
     await server.start()
     log = open(os.environ.get("DATA_DIR", ".") + "/import-worker.log", "w")
-    worker = subprocess.Popen([sys.executable, "-m", "arq", "jobs.worker.WorkerSettings"], env={**os.environ, "LOG_LEVEL": "INFO"},
+    worker = subprocess.Popen([sys.executable, "-m", "jobs.worker"], env={**os.environ, "LOG_LEVEL": "INFO"},
                               stdout=log, stderr=subprocess.STDOUT)
     results = []
     try:

@@ -81,7 +81,7 @@ def main(argv: list[str]) -> int:
             for i in range(args.workers):
                 log = (DATA / f"worker-load-{i}.log").open("wb")
                 workers.append(await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "arq", "jobs.worker.WorkerSettings", cwd=str(Path(__file__).resolve().parent.parent),
+                    sys.executable, "-m", "jobs.worker", cwd=str(Path(__file__).resolve().parent.parent),
                     env=env, stdout=log, stderr=log))
             say(f"{len(servers)} API process(es) on {', '.join(s.base_url for s in servers)}; {len(workers)} worker(s); preparing data")
             world = await prepare_data(cfg, servers[0].base_url)

@@ -70,7 +70,7 @@ async def imports(server, token: str, sizes: list[int], repeats: int, py_spy: Pa
     from bench.imports import end_to_end, floor, workbook
 
     env = {**os.environ, "LOG_LEVEL": "INFO"}
-    args = [sys.executable, "-m", "arq", "jobs.worker.WorkerSettings"]
+    args = [sys.executable, "-m", "jobs.worker"]
     if py_spy:
         py_spy.mkdir(parents=True, exist_ok=True)
         args = [os.environ.get("PY_SPY", "/tmp/pyspy/bin/py-spy"), "record", "--rate", "200", "--format", "speedscope",
