@@ -4,11 +4,15 @@ answered in the order of the keys (None, or an empty group, where nothing matche
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
 
+import asyncpg
 from sqlalchemy import BigInteger, Select, any_, bindparam, literal
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core import tracing
 from core.db import Reader
 from services.records import to_record
 
@@ -29,19 +33,101 @@ def any_key(column):
     return column == any_(bindparam(KEYS, type_=ARRAY(BigInteger)))
 
 
-async def by_id(session: Reader, statement: Select, cls: type, ids: Sequence[int]) -> list[Any]:
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    parameters: tuple  # the statement's bound values in order, the keys' place holding None
+    keys_at: int
+    converters: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column position, SQLAlchemy's result processor)
+
+
+# What makes a pooled connection unusable: SQLAlchemy invalidates it on these, so must we.
+_CONNECTION_LOST = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, ConnectionError, OSError)
+
+
+class DriverQuery:
+    """A batched select built with any_key, run on the asyncpg connection under the pooled
+    SQLAlchemy one when the reader is a loader's AUTOCOMMIT connection: the same SQL, the same
+    values (each column goes through the result processor SQLAlchemy would apply, chosen by the
+    type PostgreSQL reports), without SQLAlchemy's per-row work: its cursor adapter, Row objects
+    and processor dispatch cost three times what asyncpg itself does for the 10 000 houses and
+    owners of an estate tree (docs/benchmarks.md). A session (a transaction) reads the usual way.
+    The statement gets a tracing span of its own (core.tracing.statement), as SQLAlchemy's do."""
+
+    def __init__(self, statement: Select) -> None:
+        self.statement = statement
+        self.columns = [c.key for c in statement.selected_columns]
+        self._plan: _Plan | None = None
+
+    async def rows(self, reader: Reader, keys: Sequence[int]) -> Sequence[Sequence[Any]]:
+        if not isinstance(reader, AsyncConnection):
+            return (await reader.execute(self.statement, {KEYS: list(keys)})).all()
+        driver = (await reader.get_raw_connection()).driver_connection
+        try:
+            plan = self._plan or await self._prepare(reader.dialect, driver)
+            parameters = list(plan.parameters)
+            parameters[plan.keys_at] = list(keys)
+            with tracing.statement(plan.sql):
+                records = await driver.fetch(plan.sql, *parameters)
+        except _CONNECTION_LOST:
+            await reader.invalidate()
+            raise
+        if not plan.converters:
+            return records
+        rows = []
+        for record in records:
+            row = list(record)
+            for at, convert in plan.converters:
+                row[at] = convert(row[at])
+            rows.append(row)
+        return rows
+
+    async def _prepare(self, dialect, driver) -> _Plan:
+        compiled = self.statement.compile(dialect=dialect)
+        parameters, keys_at = [], None
+        for at, name in enumerate(compiled.positiontup):
+            bind = compiled.binds[name]
+            if bind.key == KEYS:
+                keys_at = at
+                parameters.append(None)
+                continue
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            parameters.append(process(bind.value) if process else bind.value)
+        if keys_at is None:
+            raise ValueError("a DriverQuery is built with any_key")
+        sql = compiled.string
+        attributes = (await driver.prepare(sql)).get_attributes()
+        converters = []
+        for at, (column, attribute) in enumerate(zip(self.statement.selected_columns, attributes, strict=True)):
+            process = column.type.dialect_impl(dialect).result_processor(dialect, attribute.type.oid)
+            if process is not None:
+                converters.append((at, process))
+        self._plan = _Plan(sql, tuple(parameters), keys_at, tuple(converters))
+        return self._plan
+
+
+async def _rows(session: Reader, statement: Select | DriverQuery, keys: Sequence[int]) -> tuple[list[str], Sequence]:
+    if isinstance(statement, DriverQuery):
+        return statement.columns, await statement.rows(session, keys)
+    result = await session.execute(statement, {KEYS: list(keys)})
+    return list(result.keys()), result.all()
+
+
+async def by_id(session: Reader, statement: Select | DriverQuery, cls: type, ids: Sequence[int]) -> list[Any]:
     """One record per id of a statement built with any_key (None where there is no row)."""
-    rows = (await session.execute(statement, {KEYS: list(ids)})).all()
-    found = {r.id: to_record(cls, r) for r in rows}
+    columns, rows = await _rows(session, statement, ids)
+    at = columns.index("id")
+    found = {r[at]: to_record(cls, r) for r in rows}
     return [found.get(i) for i in ids]
 
 
-async def grouped_by(session: Reader, statement: Select, key: str, cls: type, keys: Sequence[int]) -> list[list[Any]]:
+async def grouped_by(session: Reader, statement: Select | DriverQuery, key: str, cls: type,
+                     keys: Sequence[int]) -> list[list[Any]]:
     """The records of a statement built with any_key, grouped by the column `key`, one list per key."""
     groups: dict[int, list[Any]] = defaultdict(list)
-    result = await session.execute(statement, {KEYS: list(keys)})
-    at = list(result.keys()).index(key)  # by position: Row._mapping builds a mapping per row
-    for row in result.all():
+    columns, rows = await _rows(session, statement, keys)
+    at = columns.index(key)  # by position: Row._mapping builds a mapping per row
+    for row in rows:
         groups[row[at]].append(cls(*row))
     return [groups.get(k, []) for k in keys]
 
