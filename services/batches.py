@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, Callable, Sequence
 
 import asyncpg
-from sqlalchemy import BigInteger, Select, any_, bindparam, literal
+from sqlalchemy import BigInteger, Enum, Select, any_, bindparam, literal
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import tracing
 from core.db import Reader
-from services.records import to_record
+from services.records import record_maker, to_record
 
 
 def in_keys(column, keys: Sequence[int]):
@@ -38,7 +39,7 @@ class _Plan:
     sql: str
     parameters: tuple  # the statement's bound values in order, the keys' place holding None
     keys_at: int
-    converters: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column position, SQLAlchemy's result processor)
+    converters: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column position, SQLAlchemy's conversion)
 
 
 # What makes a pooled connection unusable: SQLAlchemy invalidates it on these, so must we.
@@ -56,31 +57,27 @@ class DriverQuery:
 
     def __init__(self, statement: Select) -> None:
         self.statement = statement
-        self.columns = [c.key for c in statement.selected_columns]
         self._plan: _Plan | None = None
+        self._makers: dict[type, Callable[[Any], Any]] = {}
 
-    async def rows(self, reader: Reader, keys: Sequence[int]) -> Sequence[Sequence[Any]]:
+    async def records(self, reader: Reader, keys: Sequence[int], cls: type) -> list[Any]:
+        """The rows as records of `cls` (its fields in the order of the selected columns)."""
         if not isinstance(reader, AsyncConnection):
-            return (await reader.execute(self.statement, {KEYS: list(keys)})).all()
+            return [to_record(cls, row) for row in (await reader.execute(self.statement, {KEYS: list(keys)})).all()]
         driver = (await reader.get_raw_connection()).driver_connection
         try:
             plan = self._plan or await self._prepare(reader.dialect, driver)
             parameters = list(plan.parameters)
             parameters[plan.keys_at] = list(keys)
             with tracing.statement(plan.sql):
-                records = await driver.fetch(plan.sql, *parameters)
+                rows = await driver.fetch(plan.sql, *parameters)
         except _CONNECTION_LOST:
             await reader.invalidate()
             raise
-        if not plan.converters:
-            return records
-        rows = []
-        for record in records:
-            row = list(record)
-            for at, convert in plan.converters:
-                row[at] = convert(row[at])
-            rows.append(row)
-        return rows
+        make = self._makers.get(cls)
+        if make is None:
+            make = self._makers[cls] = record_maker(cls, dict(plan.converters))
+        return [make(row) for row in rows]
 
     async def _prepare(self, dialect, driver) -> _Plan:
         compiled = self.statement.compile(dialect=dialect)
@@ -99,36 +96,49 @@ class DriverQuery:
         attributes = (await driver.prepare(sql)).get_attributes()
         converters = []
         for at, (column, attribute) in enumerate(zip(self.statement.selected_columns, attributes, strict=True)):
-            process = column.type.dialect_impl(dialect).result_processor(dialect, attribute.type.oid)
+            impl = column.type.dialect_impl(dialect)
+            process = impl.result_processor(dialect, attribute.type.oid)
             if process is not None:
-                converters.append((at, process))
+                converters.append((at, _lookup(impl, process).__getitem__ if isinstance(impl, Enum) else process))
         self._plan = _Plan(sql, tuple(parameters), keys_at, tuple(converters))
         return self._plan
 
 
-async def _rows(session: Reader, statement: Select | DriverQuery, keys: Sequence[int]) -> tuple[list[str], Sequence]:
+class _Converted(dict):
+    """An enum column's values, each already converted by SQLAlchemy's processor: a dict lookup
+    where the processor is two Python calls per value. Anything else goes to the processor."""
+
+    def __init__(self, process: Callable[[Any], Any], values: Sequence[Any]) -> None:
+        super().__init__((value, process(value)) for value in values)
+        self.process = process
+
+    def __missing__(self, value: Any) -> Any:
+        return self.process(value)
+
+
+def _lookup(impl: Enum, process: Callable[[Any], Any]) -> _Converted:
+    return _Converted(process, [None, *impl.enums])
+
+
+async def _records(session: Reader, statement: Select | DriverQuery, cls: type, keys: Sequence[int]) -> list[Any]:
     if isinstance(statement, DriverQuery):
-        return statement.columns, await statement.rows(session, keys)
-    result = await session.execute(statement, {KEYS: list(keys)})
-    return list(result.keys()), result.all()
+        return await statement.records(session, keys, cls)
+    return [to_record(cls, row) for row in (await session.execute(statement, {KEYS: list(keys)})).all()]
 
 
 async def by_id(session: Reader, statement: Select | DriverQuery, cls: type, ids: Sequence[int]) -> list[Any]:
     """One record per id of a statement built with any_key (None where there is no row)."""
-    columns, rows = await _rows(session, statement, ids)
-    at = columns.index("id")
-    found = {r[at]: to_record(cls, r) for r in rows}
+    found = {r.id: r for r in await _records(session, statement, cls, ids)}
     return [found.get(i) for i in ids]
 
 
 async def grouped_by(session: Reader, statement: Select | DriverQuery, key: str, cls: type,
                      keys: Sequence[int]) -> list[list[Any]]:
-    """The records of a statement built with any_key, grouped by the column `key`, one list per key."""
+    """The records of a statement built with any_key, grouped by the field `key`, one list per key."""
     groups: dict[int, list[Any]] = defaultdict(list)
-    columns, rows = await _rows(session, statement, keys)
-    at = columns.index(key)  # by position: Row._mapping builds a mapping per row
-    for row in rows:
-        groups[row[at]].append(cls(*row))
+    key_of = attrgetter(key)
+    for record in await _records(session, statement, cls, keys):
+        groups[key_of(record)].append(record)
     return [groups.get(k, []) for k in keys]
 
 
