@@ -16,7 +16,10 @@ import operator
 
 from typing import Any
 
-from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, Undefined, is_leaf_type
+from graphql import (
+    GraphQLBoolean, GraphQLEnumType, GraphQLID, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString,
+    Undefined, is_leaf_type,
+)
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -116,13 +119,28 @@ def install_direct_resolvers(schema: GraphQLSchema, info_class=None) -> int:
 _SIGNATURE = ("self", "parent_type", "source_value", "path", "grouped_field_set", "position_context")
 
 
+# What a planned field is: resolved the normal way; a leaf read and coerced at once; a list of
+# objects completed at once when its resolver can give them without a ResolveInfo.
+SLOW, LEAF, OBJECTS = 0, 1, 2
+
+
+def _same_output(leaf: Any) -> type | None:
+    """The Python type whose values graphql-core's built-in scalar outputs as they are (String and
+    ID: a str; Boolean: a bool), so the loop need not call its serializer; else None."""
+    if leaf is GraphQLString or leaf is GraphQLID:
+        return str
+    return bool if leaf is GraphQLBoolean else None
+
+
 def _leaf_plan(executor: Any, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[tuple] | None:
-    """Per response key: (key, field details, fast) where fast is (read, coerce, non_null) for an
+    """Per response key: (key, field details, kind, read, coerce, same, non_null). LEAF: an
     argument-free scalar or enum field whose resolver has a `read` (an attribute, or a method of
-    `self` alone), else None. None if nothing in the set is fast."""
+    `self` alone); `coerce` is its type's output coercion, skipped for a value of type `same`.
+    OBJECTS: `read` is the resolver's objects_in_context and `coerce` the list's item type.
+    None if nothing in the set is LEAF or OBJECTS."""
     entries, any_fast = [], False
     for key, details in grouped_field_set.items():
-        fast = None
+        entry = (key, details, SLOW, None, None, None, False)
         node = details[0].node
         field = executor.schema.get_field(parent_type, node.name.value)
         resolve = getattr(field, "resolve", None)
@@ -135,16 +153,16 @@ def _leaf_plan(executor: Any, parent_type: GraphQLObjectType, grouped_field_set:
             non_null = isinstance(type_, GraphQLNonNull)
             leaf = type_.of_type if non_null else type_
             if is_leaf_type(leaf):
-                fast = (read, leaf.coerce_output_value, non_null)
+                entry = (key, details, LEAF, read, leaf.coerce_output_value, _same_output(leaf), non_null)
                 any_fast = True
         objects = getattr(resolve, "objects_in_context", None)
         if objects is not None and not field.args and not node.arguments and (
                 middleware is None or middleware.get_field_resolver(resolve) is resolve):
             type_ = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
             if isinstance(type_, GraphQLList):
-                fast = (objects, type_.of_type)
+                entry = (key, details, OBJECTS, objects, type_.of_type, None, False)
                 any_fast = True
-        entries.append((key, details, fast))
+        entries.append(entry)
     return entries if any_fast else None
 
 
@@ -160,6 +178,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         self._leaf_plans: dict[tuple, tuple] = {}
         self._object_items: dict[tuple, tuple] = {}
+        self._of_class: dict[tuple, bool] = {}
         # The result cap (schema/cost.py): the bounds it was costed with may be older than the data.
         self._items_left = get_settings().max_query_objects
 
@@ -185,8 +204,8 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if plan is None or position_context is not None or item is None or isinstance(item, Exception):
             return super().complete_list_item_value(item, complete_results, item_type, field_details_list, info,
                                                     item_path, position_context)
-        object_type, grouped_field_set = plan
-        if object_type.is_type_of is not None and object_type.is_type_of(item, info) is not True:
+        object_type, grouped_field_set = plan[0], plan[1]
+        if not self._is_of(object_type, item, info):
             return super().complete_list_item_value(item, complete_results, item_type, field_details_list, info,
                                                     item_path, position_context)
         try:
@@ -209,10 +228,12 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         complete_results.append(await_completed())
         return True
 
-    def _complete_objects(self, item_type, field_details_list, path, objects) -> list | None:
+    def _complete_objects(self, item_type, field_details_list, parent_type, path, response_name, objects) -> list | None:
         """The completed list of `objects` (House.owners) when each is plainly of the item type
         and completes at once without an error; else None, and the field goes graphql-core's way
-        from the start (reads have no side effects, so nothing is done twice that matters)."""
+        from the start (reads have no side effects, so nothing is done twice that matters). Where
+        every sub-field is a LEAF (an owner's name and numbers), the objects are completed here in
+        one loop, without execute_fields or a Path for each."""
         key = (item_type, id(field_details_list))
         cached = self._object_items.get(key)
         if cached is None:
@@ -220,31 +241,69 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         plan = cached[1]
         if plan is None or not isinstance(objects, (list, tuple)) or len(objects) > self._items_left:
             return None
-        object_type, grouped_field_set = plan
-        is_type_of, is_awaitable, execute_fields = object_type.is_type_of, self.is_awaitable, self.execute_fields
+        object_type, grouped_field_set, leaves = plan
+        is_of, is_awaitable = self._is_of, self.is_awaitable
         completed = []
         try:
-            for index, item in enumerate(objects):
-                if item is None or (is_type_of is not None and is_type_of(item, None) is not True):
-                    return None
-                value = execute_fields(object_type, item, path.add_key(index, None), grouped_field_set, None)
-                completed.append(value)
-                if is_awaitable(value):
-                    self.settle_in_background([v for v in completed if is_awaitable(v)])
-                    return None
+            if leaves is not None:
+                for item in objects:
+                    if item is None or not is_of(object_type, item, None):
+                        return None
+                    result = {}
+                    for response_key, _details, _kind, read, coerce, same, non_null in leaves:
+                        value = read(item)
+                        if type(value) is same:
+                            result[response_key] = value
+                        elif value is None:
+                            if non_null:
+                                return None
+                            result[response_key] = None
+                        else:
+                            value = coerce(value)
+                            if value is None or value is Undefined:
+                                return None
+                            result[response_key] = value
+                    completed.append(result)
+            else:
+                path = Path(path, response_name, parent_type.name)
+                for index, item in enumerate(objects):
+                    if item is None or not is_of(object_type, item, None):
+                        return None
+                    value = self.execute_fields(object_type, item, path.add_key(index, None), grouped_field_set, None)
+                    completed.append(value)
+                    if is_awaitable(value):
+                        self.settle_in_background([v for v in completed if is_awaitable(v)])
+                        return None
         except Exception:
             return None
         self._items_left -= len(objects)
         return completed
 
+    def _is_of(self, object_type, item, info) -> bool:
+        """object_type.is_type_of(item), asked once per class of item where its answer depends on
+        the class alone (schema/types.of_record: `by_class`)."""
+        is_type_of = object_type.is_type_of
+        if is_type_of is None:
+            return True
+        if not getattr(is_type_of, "by_class", False):
+            return is_type_of(item, info) is True
+        key = (object_type, type(item))
+        known = self._of_class.get(key)
+        if known is None:
+            known = self._of_class[key] = is_type_of(item, info) is True
+        return known
+
     def _object_item_plan(self, item_type, field_details_list) -> tuple | None:
-        """(object type, its grouped sub-fields) for a list of a concrete object type with no
-        @defer below it, else None."""
+        """(object type, its grouped sub-fields, their leaf plan if every one is a LEAF) for a list
+        of a concrete object type with no @defer below it, else None."""
         object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
         if not isinstance(object_type, GraphQLObjectType):
             return None
         grouped_field_set, new_defer_usages, _forbidden = self.collect_subfields(object_type, field_details_list)
-        return None if new_defer_usages else (object_type, grouped_field_set)
+        if new_defer_usages:
+            return None
+        leaves = _leaf_plan(self, object_type, grouped_field_set)
+        return object_type, grouped_field_set, leaves if leaves and all(e[2] == LEAF for e in leaves) else None
 
     def execute_fields(self, parent_type, source_value, path, grouped_field_set, position_context):
         key = (parent_type, id(grouped_field_set))
@@ -260,19 +319,13 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
         try:
-            for response_name, details, fast in plan:
-                if fast is not None and len(fast) == 2:
-                    objects = fast[0](source_value, self.context_value)
-                    if objects is not None:
-                        completed = self._complete_objects(fast[1], details, Path(path, response_name, parent_type.name),
-                                                           objects)
-                        if completed is not None:
-                            results[response_name] = completed
-                            continue
-                elif fast is not None:
-                    read, coerce, non_null = fast
+            for response_name, details, kind, read, coerce, same, non_null in plan:
+                if kind == LEAF:
                     try:
                         value = read(source_value)
+                        if type(value) is same:
+                            results[response_name] = value
+                            continue
                         if value is None:
                             if not non_null:
                                 results[response_name] = None
@@ -284,6 +337,13 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                                 continue
                     except Exception:  # the normal path below reports it with its path
                         pass
+                elif kind == OBJECTS:
+                    objects = read(source_value, self.context_value)
+                    if objects is not None:
+                        completed = self._complete_objects(coerce, details, parent_type, path, response_name, objects)
+                        if completed is not None:
+                            results[response_name] = completed
+                            continue
                 result = self.execute_field(parent_type, source_value, details,
                                             Path(path, response_name, parent_type.name), position_context)
                 if result is not Undefined:

@@ -14,7 +14,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from core.ids import encode_id
 from schema import schema as app_schema
 from schema.context import Context
-from schema.execution import FastExecutionContext, install_direct_resolvers
+from schema.execution import FastExecutionContext, install_direct_resolvers, objects_in_context
 from services import auth
 from tests.api import gql
 from tests.factories import login, make_bank, make_estate, make_org
@@ -159,3 +159,78 @@ async def test_estate_tree_is_the_same_with_either_executor(client, session, mon
     assert len(houses) == 2 * 4 * 4
     # per house only id and owners (resolvers), per owner only id; no leaf goes the slow way
     assert len(calls) < 4 * len(houses), len(calls)
+
+
+@dataclass
+class PartRow:
+    name: object
+    colour: object
+
+
+@dataclass
+class BoxRow:
+    label: str
+    items: object
+
+
+@strawberry.type
+class Part:
+    name: str
+    colour: Colour
+
+    @strawberry.field
+    def code(self) -> str:
+        if self.name == "boom":
+            raise ValueError("no code for boom")
+        return str(self.name).upper()
+
+
+def items_at_once(box, context):
+    return box.items if context.get("at_once") else None
+
+
+@strawberry.type
+class Box:
+    label: str
+
+    @strawberry.field
+    @objects_in_context(items_at_once)
+    def parts(self, info: strawberry.Info) -> list[Part]:
+        return self.items  # type: ignore[attr-defined]
+
+
+BOXES = [
+    BoxRow("fine", [PartRow("a", Colour.RED), PartRow("b", Colour.BLUE)]),
+    BoxRow("empty", []),
+    BoxRow("null name", [PartRow("c", Colour.RED), PartRow(None, Colour.RED)]),
+    BoxRow("bad enum", [PartRow("d", "purple")]),
+    BoxRow("raises", [PartRow("boom", Colour.BLUE)]),
+    BoxRow("not a part", [PartRow("e", Colour.RED), "a string"]),
+]
+
+
+@strawberry.type
+class BoxQuery:
+    @strawberry.field
+    def boxes(self) -> list[Box | None]:
+        return BOXES  # type: ignore[return-value]
+
+
+async def test_objects_completed_at_once_match_graphql_core_on_good_and_bad_values():
+    """A list resolver marked objects_in_context (House.owners): its objects completed in the
+    executor's own loop give the same data and errors as graphql-core, whatever goes wrong in them."""
+    s = strawberry.Schema(BoxQuery)
+    install_direct_resolvers(s._schema, s.config.info_class)
+    query = "{ boxes { label parts { name colour code again: name } } }"
+    fast = await run(s, query, {"at_once": True}, FastExecutionContext)
+    loaded = await run(s, query, {"at_once": False}, FastExecutionContext)
+    direct = await run(s, query, {"at_once": True}, StrawberryGraphQLCoreExecutionContext)
+    untouched = await run(strawberry.Schema(BoxQuery), query, {"at_once": True}, StrawberryGraphQLCoreExecutionContext)
+    assert fast == loaded == direct == untouched
+    data, errors = fast
+    assert data["boxes"][0] == {"label": "fine", "parts": [{"name": "a", "colour": "RED", "code": "A", "again": "a"},
+                                                           {"name": "b", "colour": "BLUE", "code": "B", "again": "b"}]}
+    assert data["boxes"][1] == {"label": "empty", "parts": []}
+    assert data["boxes"][2:] == [None, None, None, None]
+    assert {path for _, path, _ in errors} == {("boxes", 2, "parts", 1, "name"), ("boxes", 3, "parts", 0, "colour"),
+                                               ("boxes", 4, "parts", 0, "code"), ("boxes", 5, "parts", 1, "name")}
