@@ -120,8 +120,9 @@ _SIGNATURE = ("self", "parent_type", "source_value", "path", "grouped_field_set"
 
 
 # What a planned field is: resolved the normal way; a leaf read and coerced at once; a list of
-# objects completed at once when its resolver can give them without a ResolveInfo.
-SLOW, LEAF, OBJECTS = 0, 1, 2
+# objects completed at once when its resolver can give them without a ResolveInfo; a plain
+# attribute holding a list of objects (FloorPlanRow.houses), completed at once when all below is.
+SLOW, LEAF, OBJECTS, LIST = 0, 1, 2, 3
 
 
 def _same_output(leaf: Any) -> type | None:
@@ -136,8 +137,8 @@ def _leaf_plan(executor: Any, parent_type: GraphQLObjectType, grouped_field_set:
     """Per response key: (key, field details, kind, read, coerce, same, non_null). LEAF: an
     argument-free scalar or enum field whose resolver has a `read` (an attribute, or a method of
     `self` alone); `coerce` is its type's output coercion, skipped for a value of type `same`.
-    OBJECTS: `read` is the resolver's objects_in_context and `coerce` the list's item type.
-    None if nothing in the set is LEAF or OBJECTS."""
+    OBJECTS: `read` is the resolver's objects_in_context and `coerce` the list's item type; LIST:
+    `read` reads the list and `coerce` is its item type. None if every field is SLOW."""
     entries, any_fast = [], False
     for key, details in grouped_field_set.items():
         entry = (key, details, SLOW, None, None, None, False)
@@ -154,6 +155,9 @@ def _leaf_plan(executor: Any, parent_type: GraphQLObjectType, grouped_field_set:
             leaf = type_.of_type if non_null else type_
             if is_leaf_type(leaf):
                 entry = (key, details, LEAF, read, leaf.coerce_output_value, _same_output(leaf), non_null)
+                any_fast = True
+            elif isinstance(leaf, GraphQLList) and not any(d.node.directives for d in details):
+                entry = (key, details, LIST, read, leaf.of_type, None, non_null)
                 any_fast = True
         objects = getattr(resolve, "objects_in_context", None)
         if objects is not None and not field.args and not node.arguments and (
@@ -179,10 +183,17 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._leaf_plans: dict[tuple, tuple] = {}
         self._object_items: dict[tuple, tuple] = {}
         self._of_class: dict[tuple, bool] = {}
+        self._pure_plans: dict[tuple, tuple] = {}
         # The result cap (schema/cost.py): the bounds it was costed with may be older than the data.
         self._items_left = get_settings().max_query_objects
 
     def complete_list_value(self, return_type, field_details_list, info, path, result, position_context):
+        if isinstance(result, (list, tuple)) and position_context is None and not any(
+                d.node.directives for d in field_details_list):
+            # A resolved list of objects (Building.houses from its loader) completed by reads alone.
+            completed = self._complete_pure(return_type.of_type, field_details_list, None, result)
+            if completed is not None:
+                return completed
         if isinstance(result, (list, tuple)):
             self._items_left -= len(result)
             if self._items_left < 0:
@@ -232,8 +243,9 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """The completed list of `objects` (House.owners) when each is plainly of the item type
         and completes at once without an error; else None, and the field goes graphql-core's way
         from the start (reads have no side effects, so nothing is done twice that matters). Where
-        every sub-field is a LEAF (an owner's name and numbers), the objects are completed here in
-        one loop, without execute_fields or a Path for each."""
+        all below is LEAF, OBJECTS or LIST (an owner's name and numbers), see _complete_pure."""
+        if self._pure_plan(item_type, field_details_list) is not None:
+            return self._complete_pure(item_type, field_details_list, None, objects)
         key = (item_type, id(field_details_list))
         cached = self._object_items.get(key)
         if cached is None:
@@ -241,42 +253,106 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         plan = cached[1]
         if plan is None or not isinstance(objects, (list, tuple)) or len(objects) > self._items_left:
             return None
-        object_type, grouped_field_set, leaves = plan
+        object_type, grouped_field_set = plan[0], plan[1]
         is_of, is_awaitable = self._is_of, self.is_awaitable
         completed = []
+        path = Path(path, response_name, parent_type.name)
         try:
-            if leaves is not None:
-                for item in objects:
-                    if item is None or not is_of(object_type, item, None):
-                        return None
-                    result = {}
-                    for response_key, _details, _kind, read, coerce, same, non_null in leaves:
-                        value = read(item)
-                        if type(value) is same:
-                            result[response_key] = value
-                        elif value is None:
-                            if non_null:
-                                return None
-                            result[response_key] = None
-                        else:
-                            value = coerce(value)
-                            if value is None or value is Undefined:
-                                return None
-                            result[response_key] = value
-                    completed.append(result)
-            else:
-                path = Path(path, response_name, parent_type.name)
-                for index, item in enumerate(objects):
-                    if item is None or not is_of(object_type, item, None):
-                        return None
-                    value = self.execute_fields(object_type, item, path.add_key(index, None), grouped_field_set, None)
-                    completed.append(value)
-                    if is_awaitable(value):
-                        self.settle_in_background([v for v in completed if is_awaitable(v)])
-                        return None
+            for index, item in enumerate(objects):
+                if item is None or not is_of(object_type, item, None):
+                    return None
+                value = self.execute_fields(object_type, item, path.add_key(index, None), grouped_field_set, None)
+                completed.append(value)
+                if is_awaitable(value):
+                    self.settle_in_background([v for v in completed if is_awaitable(v)])
+                    return None
         except Exception:
             return None
         self._items_left -= len(objects)
+        return completed
+
+    def _pure_plan(self, item_type, field_details_list) -> tuple | None:
+        """(object type, entries) for a list of objects whose every sub-field, down to the leaves,
+        is LEAF, OBJECTS or LIST: such a list can be completed by reads alone (_complete_pure).
+        Each entry is (key, kind, read, coerce, same, non_null, the nested plan of a list)."""
+        key = (item_type, id(field_details_list))
+        cached = self._pure_plans.get(key)
+        if cached is None:
+            cached = self._pure_plans[key] = (field_details_list, self._make_pure_plan(item_type, field_details_list))
+        return cached[1]
+
+    def _make_pure_plan(self, item_type, field_details_list) -> tuple | None:
+        plan = self._object_item_plan(item_type, field_details_list)
+        if plan is None:
+            return None
+        object_type, grouped_field_set = plan[0], plan[1]
+        entries = []
+        for key, details, kind, read, coerce, same, non_null in _leaf_plan(self, object_type, grouped_field_set) or ():
+            nested = None
+            if kind in (OBJECTS, LIST):
+                nested = self._pure_plan(coerce, details)
+                if nested is None:
+                    return None
+            elif kind != LEAF:
+                return None
+            entries.append((key, kind, read, coerce, same, non_null, nested))
+        return (object_type, entries) if entries else None
+
+    def _complete_pure(self, item_type, field_details_list, read, source) -> list | None:
+        """A list of objects completed by reads alone, every level below it too (FloorPlan.floors:
+        the rows, their houses, their owners), without graphql-core's dispatch, a ResolveInfo or a
+        Path for any of them. `read(source)` gives the list (or, with read None, `source` is it).
+        Anything unusual — a null where none may be, a value its type refuses, an object of
+        another type, an exception, more objects than the result cap allows — answers None before
+        anything is recorded, and the field then goes graphql-core's way from the start."""
+        plan = self._pure_plan(item_type, field_details_list)
+        if plan is None:
+            return None
+        counted = [0]
+        try:
+            completed = self._pure_list(plan, source if read is None else read(source), counted)
+        except Exception:
+            return None
+        if completed is not None:
+            self._items_left -= counted[0]
+        return completed
+
+    def _pure_list(self, plan, objects, counted) -> list | None:
+        object_type, entries = plan
+        if not isinstance(objects, (list, tuple)):
+            return None
+        counted[0] += len(objects)
+        if counted[0] > self._items_left:
+            return None
+        is_of, context = self._is_of, self.context_value
+        completed = []
+        for item in objects:
+            if item is None or not is_of(object_type, item, None):
+                return None
+            result = {}
+            for response_key, kind, read, coerce, same, non_null, nested in entries:
+                if kind == LEAF:
+                    value = read(item)
+                    if type(value) is same:
+                        result[response_key] = value
+                    elif value is None:
+                        if non_null:
+                            return None
+                        result[response_key] = None
+                    else:
+                        value = coerce(value)
+                        if value is None or value is Undefined:
+                            return None
+                        result[response_key] = value
+                else:
+                    inner = read(item, context) if kind == OBJECTS else read(item)
+                    if inner is None:  # not at once (OBJECTS), or a null list: graphql-core's way
+                        return None
+                    inner = self._pure_list(nested, inner, counted)
+                    if inner is None:
+                        return None
+                    result[response_key] = inner
+            completed.append(result)
         return completed
 
     def _is_of(self, object_type, item, info) -> bool:
@@ -294,16 +370,15 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return known
 
     def _object_item_plan(self, item_type, field_details_list) -> tuple | None:
-        """(object type, its grouped sub-fields, their leaf plan if every one is a LEAF) for a list
-        of a concrete object type with no @defer below it, else None."""
+        """(object type, its grouped sub-fields) for a list of a concrete object type with no
+        @defer below it, else None."""
         object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
         if not isinstance(object_type, GraphQLObjectType):
             return None
         grouped_field_set, new_defer_usages, _forbidden = self.collect_subfields(object_type, field_details_list)
         if new_defer_usages:
             return None
-        leaves = _leaf_plan(self, object_type, grouped_field_set)
-        return object_type, grouped_field_set, leaves if leaves and all(e[2] == LEAF for e in leaves) else None
+        return object_type, grouped_field_set
 
     def execute_fields(self, parent_type, source_value, path, grouped_field_set, position_context):
         key = (parent_type, id(grouped_field_set))
@@ -344,6 +419,11 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         if completed is not None:
                             results[response_name] = completed
                             continue
+                elif kind == LIST and position_context is None:
+                    completed = self._complete_pure(coerce, details, read, source_value)
+                    if completed is not None:
+                        results[response_name] = completed
+                        continue
                 result = self.execute_field(parent_type, source_value, details,
                                             Path(path, response_name, parent_type.name), position_context)
                 if result is not Undefined:

@@ -234,3 +234,78 @@ async def test_objects_completed_at_once_match_graphql_core_on_good_and_bad_valu
     assert data["boxes"][2:] == [None, None, None, None]
     assert {path for _, path, _ in errors} == {("boxes", 2, "parts", 1, "name"), ("boxes", 3, "parts", 0, "colour"),
                                                ("boxes", 4, "parts", 0, "code"), ("boxes", 5, "parts", 1, "name")}
+
+
+@dataclass
+class CrateRow:
+    label: str
+    contents: object
+    boxes: object
+
+
+@strawberry.type
+class Crate:
+    label: str
+    contents: list[Part]  # plain attributes holding lists of objects (as FloorPlanRow.houses)
+    boxes: list[Box] | None
+
+
+CRATES = [
+    CrateRow("fine", [PartRow("a", Colour.RED)], [BOXES[0], BOXES[1]]),
+    CrateRow("no boxes", [], None),
+    CrateRow("bad part", [PartRow("b", Colour.BLUE), PartRow(None, Colour.RED)], []),
+    CrateRow("bad box below", [PartRow("c", Colour.RED)], [BOXES[0], BOXES[3]]),
+    CrateRow("a box is null", [PartRow("d", Colour.RED)], [BOXES[0], None]),
+    CrateRow("not a list", "abc", []),
+]
+
+
+@strawberry.type
+class CrateQuery:
+    @strawberry.field
+    def crates(self) -> list[Crate | None]:
+        return CRATES  # type: ignore[return-value]
+
+
+async def test_lists_completed_by_reads_alone_match_graphql_core_on_good_and_bad_values():
+    """Lists held in plain attributes (FloorPlan.floors, FloorPlanRow.houses), with lists below
+    them, completed in one pass by reads alone: the same data and errors as graphql-core."""
+    s = strawberry.Schema(CrateQuery)
+    install_direct_resolvers(s._schema, s.config.info_class)
+    query = "{ crates { label contents { name colour code } boxes { label parts { name colour } } } }"
+    results = [await run(s, query, {"at_once": True}, FastExecutionContext),
+               await run(s, query, {"at_once": False}, FastExecutionContext),
+               await run(s, query, {"at_once": True}, StrawberryGraphQLCoreExecutionContext),
+               await run(strawberry.Schema(CrateQuery), query, {"at_once": True}, StrawberryGraphQLCoreExecutionContext)]
+    assert results[0] == results[1] == results[2] == results[3]
+    data, errors = results[0]
+    assert data["crates"][0]["boxes"][1] == {"label": "empty", "parts": []} and data["crates"][1]["boxes"] is None
+    assert data["crates"][2] is None and data["crates"][4]["boxes"] is None and data["crates"][5] is None
+    assert ("crates", 2, "contents", 1, "name") in {path for _, path, _ in errors}
+
+
+async def test_floor_plan_is_the_same_with_either_executor_and_its_grid_is_read_at_once(client, session, monkeypatch):
+    from bench.queries import FLOOR_PLAN
+
+    bank = await make_bank(session)
+    org = await make_org(session)
+    estate = await make_estate(session, developer_id=org.org_id, bank_id=bank, buildings=1, floors=4, units=2,
+                               rooms_per_unit=2, basement_floors=1)
+    token = await login(client, org.admin_username)
+    viewer = await auth.authenticate(session, token)
+    tree = (await gql(client, "query($id: ID!) { estate(id: $id) { buildings { id } } }",
+                      {"id": encode_id("Estate", estate)}, token=token)).ok()
+    building = tree["estate"]["buildings"][0]["id"]
+    query = FLOOR_PLAN.replace("query FloorPlan($id: ID!)", "query").replace("$id", f'"{building}"')
+    results = []
+    for executor in (FastExecutionContext, StrawberryGraphQLCoreExecutionContext):
+        ctx = Context(sessions=None, viewer=viewer, request_id=None)  # type: ignore[arg-type]
+        results.append(await run(app_schema, query, ctx, executor))
+    assert results[0] == results[1] and not results[0][1]
+    calls = []
+    real = FastExecutionContext.execute_field
+    monkeypatch.setattr(FastExecutionContext, "execute_field", lambda *a: calls.append(a[3]) or real(*a))
+    over_http = (await gql(client, FLOOR_PLAN, {"id": building}, token=token)).ok()
+    assert over_http == results[0][0]
+    assert sum(len(f["houses"]) for f in over_http["building"]["floorPlan"]["floors"]) == 5 * 2 * 2
+    assert len(calls) <= 3, calls  # building, floorPlan, units: the floors, houses and owners are read at once
