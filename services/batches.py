@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, Callable, Sequence
 
-import asyncpg
 from sqlalchemy import BigInteger, Enum, Select, any_, bindparam, literal
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core import tracing
@@ -42,10 +42,6 @@ class _Plan:
     converters: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column position, SQLAlchemy's conversion)
 
 
-# What makes a pooled connection unusable: SQLAlchemy invalidates it on these, so must we.
-_CONNECTION_LOST = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, ConnectionError, OSError)
-
-
 class DriverQuery:
     """A batched select built with any_key, run on the asyncpg connection under the pooled
     SQLAlchemy one when the reader is a loader's AUTOCOMMIT connection: the same SQL, the same
@@ -64,16 +60,24 @@ class DriverQuery:
         """The rows as records of `cls` (its fields in the order of the selected columns)."""
         if not isinstance(reader, AsyncConnection):
             return [to_record(cls, row) for row in (await reader.execute(self.statement, {KEYS: list(keys)})).all()]
-        driver = (await reader.get_raw_connection()).driver_connection
+        pooled = await reader.get_raw_connection()
+        driver = pooled.driver_connection
         try:
             plan = self._plan or await self._prepare(reader.dialect, driver)
             parameters = list(plan.parameters)
             parameters[plan.keys_at] = list(keys)
             with tracing.statement(plan.sql):
                 rows = await driver.fetch(plan.sql, *parameters)
-        except _CONNECTION_LOST:
-            await reader.invalidate()
-            raise
+        except Exception as error:
+            if not driver.is_closed():
+                raise
+            # What SQLAlchemy does on a disconnect (its asyncpg dialect's is_disconnect is this
+            # test): every pooled connection opened before now is replaced at its next checkout,
+            # as a restarted PostgreSQL closed them all (Pool._invalidate has no public form), this
+            # one is dropped, and the error says so (core/outage.py: an outage, not a bug).
+            reader.sync_engine.pool._invalidate(pooled, error, _checkin=False)
+            await reader.invalidate(error)
+            raise DisconnectionError(f"PostgreSQL closed the connection: {type(error).__name__}") from error
         make = self._makers.get(cls)
         if make is None:
             make = self._makers[cls] = record_maker(cls, dict(plan.converters))

@@ -280,3 +280,37 @@ async def test_loads_on_asyncpg_give_what_sqlalchemy_gives(session, world):
         flat = lambda result: [typed(r) for r in result] if not result or not isinstance(result[0], list) \
             else [[typed(r) for r in group] for group in result]
         assert flat(on_driver) == flat(by_session), fn
+
+
+async def test_a_tree_read_on_connections_postgresql_closed_is_one_outage(client, world):
+    """The tree's loaders read on asyncpg directly. When PostgreSQL has closed the pool's
+    connections (a restart, an administrator), the read that meets one is an outage (try again)
+    and the pool replaces them all, as SQLAlchemy does on its own reads: the next request reads."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    from core.db import get_reader
+    from core.outage import OUTAGE_MESSAGE
+    from services.token_cache import cache
+
+    token = await login(client, world["mine"].admin_username)
+    await cache.listening()
+    query = "query($id: ID!) { estate(id: $id) { name buildings { houses { code owners { name } } } } }"
+    variables = {"id": encode_id("Estate", world["estate"])}
+    expected = (await gql(client, query, variables, token=token)).ok()
+
+    async def hold() -> None:
+        async with get_reader().connect() as connection:
+            await connection.execute(text("SELECT 1"))
+            await asyncio.sleep(0.05)
+
+    await asyncio.gather(*(hold() for _ in range(4)))  # four idle connections in the pool
+    async with get_reader().connect() as killer:
+        killed = (await killer.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = 'wxfund' AND pid <> pg_backend_pid()"))).scalar()
+    assert killed >= 3
+    outage = await gql(client, query, variables, token=token)
+    assert [(e["extensions"]["code"], e["message"]) for e in outage.errors] == [("INTERNAL", OUTAGE_MESSAGE)], outage
+    assert (await gql(client, query, variables, token=token)).ok() == expected
