@@ -376,9 +376,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if not isinstance(object_type, GraphQLObjectType):
             return None
         grouped_field_set, new_defer_usages, _forbidden = self.collect_subfields(object_type, field_details_list)
-        if new_defer_usages:
-            return None
-        return object_type, grouped_field_set
+        return None if new_defer_usages else (object_type, grouped_field_set)
 
     def execute_fields(self, parent_type, source_value, path, grouped_field_set, position_context):
         key = (parent_type, id(grouped_field_set))
