@@ -115,6 +115,25 @@ def _statement_failed(exception_context) -> None:
         span.end()
 
 
+@contextmanager
+def statement(sql: str) -> Iterator[None]:
+    """A span for a statement run on the driver connection itself (services/batches.DriverQuery),
+    which SQLAlchemy's events do not see: the same span its listeners make for the others."""
+    if _provider is None:
+        yield
+        return
+    verb = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else "SQL"
+    span = tracer().start_span(verb, kind=trace.SpanKind.CLIENT, attributes={
+        "db.system": "postgresql", "db.statement": sql[:4000], "db.operation": verb})
+    try:
+        yield
+    except BaseException as error:
+        span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+        raise
+    finally:
+        span.end()
+
+
 _LISTENERS = (("before_cursor_execute", _statement_started), ("after_cursor_execute", _statement_ended),
               ("handle_error", _statement_failed))
 

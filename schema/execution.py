@@ -16,7 +16,10 @@ import operator
 
 from typing import Any
 
-from graphql import GraphQLEnumType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, Undefined, is_leaf_type
+from graphql import (
+    GraphQLBoolean, GraphQLEnumType, GraphQLID, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString,
+    Undefined, is_leaf_type,
+)
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -116,13 +119,29 @@ def install_direct_resolvers(schema: GraphQLSchema, info_class=None) -> int:
 _SIGNATURE = ("self", "parent_type", "source_value", "path", "grouped_field_set", "position_context")
 
 
+# What a planned field is: resolved the normal way; a leaf read and coerced at once; a list of
+# objects completed at once when its resolver can give them without a ResolveInfo; a plain
+# attribute holding a list of objects (FloorPlanRow.houses), completed at once when all below is.
+SLOW, LEAF, OBJECTS, LIST = 0, 1, 2, 3
+
+
+def _same_output(leaf: Any) -> type | None:
+    """The Python type whose values graphql-core's built-in scalar outputs as they are (String and
+    ID: a str; Boolean: a bool), so the loop need not call its serializer; else None."""
+    if leaf is GraphQLString or leaf is GraphQLID:
+        return str
+    return bool if leaf is GraphQLBoolean else None
+
+
 def _leaf_plan(executor: Any, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[tuple] | None:
-    """Per response key: (key, field details, fast) where fast is (read, coerce, non_null) for an
+    """Per response key: (key, field details, kind, read, coerce, same, non_null). LEAF: an
     argument-free scalar or enum field whose resolver has a `read` (an attribute, or a method of
-    `self` alone), else None. None if nothing in the set is fast."""
+    `self` alone); `coerce` is its type's output coercion, skipped for a value of type `same`.
+    OBJECTS: `read` is the resolver's objects_in_context and `coerce` the list's item type; LIST:
+    `read` reads the list and `coerce` is its item type. None if every field is SLOW."""
     entries, any_fast = [], False
     for key, details in grouped_field_set.items():
-        fast = None
+        entry = (key, details, SLOW, None, None, None, False)
         node = details[0].node
         field = executor.schema.get_field(parent_type, node.name.value)
         resolve = getattr(field, "resolve", None)
@@ -135,16 +154,19 @@ def _leaf_plan(executor: Any, parent_type: GraphQLObjectType, grouped_field_set:
             non_null = isinstance(type_, GraphQLNonNull)
             leaf = type_.of_type if non_null else type_
             if is_leaf_type(leaf):
-                fast = (read, leaf.coerce_output_value, non_null)
+                entry = (key, details, LEAF, read, leaf.coerce_output_value, _same_output(leaf), non_null)
+                any_fast = True
+            elif isinstance(leaf, GraphQLList) and not any(d.node.directives for d in details):
+                entry = (key, details, LIST, read, leaf.of_type, None, non_null)
                 any_fast = True
         objects = getattr(resolve, "objects_in_context", None)
         if objects is not None and not field.args and not node.arguments and (
                 middleware is None or middleware.get_field_resolver(resolve) is resolve):
             type_ = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
             if isinstance(type_, GraphQLList):
-                fast = (objects, type_.of_type)
+                entry = (key, details, OBJECTS, objects, type_.of_type, None, False)
                 any_fast = True
-        entries.append((key, details, fast))
+        entries.append(entry)
     return entries if any_fast else None
 
 
@@ -160,10 +182,18 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         self._leaf_plans: dict[tuple, tuple] = {}
         self._object_items: dict[tuple, tuple] = {}
+        self._of_class: dict[tuple, bool] = {}
+        self._pure_plans: dict[tuple, tuple] = {}
         # The result cap (schema/cost.py): the bounds it was costed with may be older than the data.
         self._items_left = get_settings().max_query_objects
 
     def complete_list_value(self, return_type, field_details_list, info, path, result, position_context):
+        if isinstance(result, (list, tuple)) and position_context is None and not any(
+                d.node.directives for d in field_details_list):
+            # A resolved list of objects (Building.houses from its loader) completed by reads alone.
+            completed = self._complete_pure(return_type.of_type, field_details_list, None, result)
+            if completed is not None:
+                return completed
         if isinstance(result, (list, tuple)):
             self._items_left -= len(result)
             if self._items_left < 0:
@@ -185,8 +215,8 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if plan is None or position_context is not None or item is None or isinstance(item, Exception):
             return super().complete_list_item_value(item, complete_results, item_type, field_details_list, info,
                                                     item_path, position_context)
-        object_type, grouped_field_set = plan
-        if object_type.is_type_of is not None and object_type.is_type_of(item, info) is not True:
+        object_type, grouped_field_set = plan[0], plan[1]
+        if not self._is_of(object_type, item, info):
             return super().complete_list_item_value(item, complete_results, item_type, field_details_list, info,
                                                     item_path, position_context)
         try:
@@ -209,10 +239,13 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         complete_results.append(await_completed())
         return True
 
-    def _complete_objects(self, item_type, field_details_list, path, objects) -> list | None:
+    def _complete_objects(self, item_type, field_details_list, parent_type, path, response_name, objects) -> list | None:
         """The completed list of `objects` (House.owners) when each is plainly of the item type
         and completes at once without an error; else None, and the field goes graphql-core's way
-        from the start (reads have no side effects, so nothing is done twice that matters)."""
+        from the start (reads have no side effects, so nothing is done twice that matters). Where
+        all below is LEAF, OBJECTS or LIST (an owner's name and numbers), see _complete_pure."""
+        if self._pure_plan(item_type, field_details_list) is not None:
+            return self._complete_pure(item_type, field_details_list, None, objects)
         key = (item_type, id(field_details_list))
         cached = self._object_items.get(key)
         if cached is None:
@@ -220,14 +253,15 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         plan = cached[1]
         if plan is None or not isinstance(objects, (list, tuple)) or len(objects) > self._items_left:
             return None
-        object_type, grouped_field_set = plan
-        is_type_of, is_awaitable, execute_fields = object_type.is_type_of, self.is_awaitable, self.execute_fields
+        object_type, grouped_field_set = plan[0], plan[1]
+        is_of, is_awaitable = self._is_of, self.is_awaitable
         completed = []
+        path = Path(path, response_name, parent_type.name)
         try:
             for index, item in enumerate(objects):
-                if item is None or (is_type_of is not None and is_type_of(item, None) is not True):
+                if item is None or not is_of(object_type, item, None):
                     return None
-                value = execute_fields(object_type, item, path.add_key(index, None), grouped_field_set, None)
+                value = self.execute_fields(object_type, item, path.add_key(index, None), grouped_field_set, None)
                 completed.append(value)
                 if is_awaitable(value):
                     self.settle_in_background([v for v in completed if is_awaitable(v)])
@@ -236,6 +270,104 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
         self._items_left -= len(objects)
         return completed
+
+    def _pure_plan(self, item_type, field_details_list) -> tuple | None:
+        """(object type, entries) for a list of objects whose every sub-field, down to the leaves,
+        is LEAF, OBJECTS or LIST: such a list can be completed by reads alone (_complete_pure).
+        Each entry is (key, kind, read, coerce, same, non_null, the nested plan of a list)."""
+        key = (item_type, id(field_details_list))
+        cached = self._pure_plans.get(key)
+        if cached is None:
+            cached = self._pure_plans[key] = (field_details_list, self._make_pure_plan(item_type, field_details_list))
+        return cached[1]
+
+    def _make_pure_plan(self, item_type, field_details_list) -> tuple | None:
+        plan = self._object_item_plan(item_type, field_details_list)
+        if plan is None:
+            return None
+        object_type, grouped_field_set = plan[0], plan[1]
+        entries = []
+        for key, details, kind, read, coerce, same, non_null in _leaf_plan(self, object_type, grouped_field_set) or ():
+            nested = None
+            if kind in (OBJECTS, LIST):
+                nested = self._pure_plan(coerce, details)
+                if nested is None:
+                    return None
+            elif kind != LEAF:
+                return None
+            entries.append((key, kind, read, coerce, same, non_null, nested))
+        return (object_type, entries) if entries else None
+
+    def _complete_pure(self, item_type, field_details_list, read, source) -> list | None:
+        """A list of objects completed by reads alone, every level below it too (FloorPlan.floors:
+        the rows, their houses, their owners), without graphql-core's dispatch, a ResolveInfo or a
+        Path for any of them. `read(source)` gives the list (or, with read None, `source` is it).
+        Anything unusual — a null where none may be, a value its type refuses, an object of
+        another type, an exception, more objects than the result cap allows — answers None before
+        anything is recorded, and the field then goes graphql-core's way from the start."""
+        plan = self._pure_plan(item_type, field_details_list)
+        if plan is None:
+            return None
+        counted = [0]
+        try:
+            completed = self._pure_list(plan, source if read is None else read(source), counted)
+        except Exception:
+            return None
+        if completed is not None:
+            self._items_left -= counted[0]
+        return completed
+
+    def _pure_list(self, plan, objects, counted) -> list | None:
+        object_type, entries = plan
+        if not isinstance(objects, (list, tuple)):
+            return None
+        counted[0] += len(objects)
+        if counted[0] > self._items_left:
+            return None
+        is_of, context = self._is_of, self.context_value
+        completed = []
+        for item in objects:
+            if item is None or not is_of(object_type, item, None):
+                return None
+            result = {}
+            for response_key, kind, read, coerce, same, non_null, nested in entries:
+                if kind == LEAF:
+                    value = read(item)
+                    if type(value) is same:
+                        result[response_key] = value
+                    elif value is None:
+                        if non_null:
+                            return None
+                        result[response_key] = None
+                    else:
+                        value = coerce(value)
+                        if value is None or value is Undefined:
+                            return None
+                        result[response_key] = value
+                else:
+                    inner = read(item, context) if kind == OBJECTS else read(item)
+                    if inner is None:  # not at once (OBJECTS), or a null list: graphql-core's way
+                        return None
+                    inner = self._pure_list(nested, inner, counted)
+                    if inner is None:
+                        return None
+                    result[response_key] = inner
+            completed.append(result)
+        return completed
+
+    def _is_of(self, object_type, item, info) -> bool:
+        """object_type.is_type_of(item), asked once per class of item where its answer depends on
+        the class alone (schema/types.of_record: `by_class`)."""
+        is_type_of = object_type.is_type_of
+        if is_type_of is None:
+            return True
+        if not getattr(is_type_of, "by_class", False):
+            return is_type_of(item, info) is True
+        key = (object_type, type(item))
+        known = self._of_class.get(key)
+        if known is None:
+            known = self._of_class[key] = is_type_of(item, info) is True
+        return known
 
     def _object_item_plan(self, item_type, field_details_list) -> tuple | None:
         """(object type, its grouped sub-fields) for a list of a concrete object type with no
@@ -260,19 +392,13 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
         try:
-            for response_name, details, fast in plan:
-                if fast is not None and len(fast) == 2:
-                    objects = fast[0](source_value, self.context_value)
-                    if objects is not None:
-                        completed = self._complete_objects(fast[1], details, Path(path, response_name, parent_type.name),
-                                                           objects)
-                        if completed is not None:
-                            results[response_name] = completed
-                            continue
-                elif fast is not None:
-                    read, coerce, non_null = fast
+            for response_name, details, kind, read, coerce, same, non_null in plan:
+                if kind == LEAF:
                     try:
                         value = read(source_value)
+                        if type(value) is same:
+                            results[response_name] = value
+                            continue
                         if value is None:
                             if not non_null:
                                 results[response_name] = None
@@ -284,6 +410,18 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                                 continue
                     except Exception:  # the normal path below reports it with its path
                         pass
+                elif kind == OBJECTS:
+                    objects = read(source_value, self.context_value)
+                    if objects is not None:
+                        completed = self._complete_objects(coerce, details, parent_type, path, response_name, objects)
+                        if completed is not None:
+                            results[response_name] = completed
+                            continue
+                elif kind == LIST and position_context is None:
+                    completed = self._complete_pure(coerce, details, read, source_value)
+                    if completed is not None:
+                        results[response_name] = completed
+                        continue
                 result = self.execute_field(parent_type, source_value, details,
                                             Path(path, response_name, parent_type.name), position_context)
                 if result is not Undefined:

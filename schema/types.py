@@ -25,11 +25,11 @@ from services.pagination import Page
 
 def of_record(record_cls: type):
     """A type's is_type_of: the object is its read record (services/records.py) or the type itself."""
-    @classmethod  # type: ignore[misc]
     def is_type_of(cls, obj: Any, info: Info) -> bool:
         return isinstance(obj, (record_cls, cls))
 
-    return is_type_of
+    is_type_of.by_class = True  # type: ignore[attr-defined]  # the class decides: the executor asks once per class
+    return classmethod(is_type_of)
 
 
 @strawberry.interface

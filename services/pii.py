@@ -74,13 +74,16 @@ def reveal(token: str, field: str) -> str:
         raise ValueError("not a sealed value")
     key_id, _, body = token[len(PREFIX):].partition(":")
     # binascii on a translated copy: base64.urlsafe_b64decode's checks and conversions were a
-    # third of a reveal, and a tree of 10 000 owners reveals 20 000 numbers.
-    raw = binascii.a2b_base64(body.encode().translate(_FROM_URLSAFE) + b"=" * (-len(body) % 4))
-    return _keys().aeads[key_id].decrypt(raw[:12], raw[12:], field.encode()).decode()
+    # third of a reveal, and a tree of 10 000 owners reveals 20 000 numbers. The padding that
+    # seal() writes is there already; the field's name as bytes is made once.
+    data = body.encode().translate(_FROM_URLSAFE)
+    raw = binascii.a2b_base64(data if not len(data) % 4 else data + b"=" * (-len(data) % 4))
+    return _keys().aeads[key_id].decrypt(raw[:12], raw[12:], _AAD.get(field) or field.encode()).decode()
 
 
 _FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 _TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
+_AAD = {ID_NUMBER: ID_NUMBER.encode(), PHONE: PHONE.encode()}
 
 
 def digest(value: str, field: str) -> str:

@@ -14,7 +14,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from core.ids import encode_id
 from schema import schema as app_schema
 from schema.context import Context
-from schema.execution import FastExecutionContext, install_direct_resolvers
+from schema.execution import FastExecutionContext, install_direct_resolvers, objects_in_context
 from services import auth
 from tests.api import gql
 from tests.factories import login, make_bank, make_estate, make_org
@@ -159,3 +159,153 @@ async def test_estate_tree_is_the_same_with_either_executor(client, session, mon
     assert len(houses) == 2 * 4 * 4
     # per house only id and owners (resolvers), per owner only id; no leaf goes the slow way
     assert len(calls) < 4 * len(houses), len(calls)
+
+
+@dataclass
+class PartRow:
+    name: object
+    colour: object
+
+
+@dataclass
+class BoxRow:
+    label: str
+    items: object
+
+
+@strawberry.type
+class Part:
+    name: str
+    colour: Colour
+
+    @strawberry.field
+    def code(self) -> str:
+        if self.name == "boom":
+            raise ValueError("no code for boom")
+        return str(self.name).upper()
+
+
+def items_at_once(box, context):
+    return box.items if context.get("at_once") else None
+
+
+@strawberry.type
+class Box:
+    label: str
+
+    @strawberry.field
+    @objects_in_context(items_at_once)
+    def parts(self, info: strawberry.Info) -> list[Part]:
+        return self.items  # type: ignore[attr-defined]
+
+
+BOXES = [
+    BoxRow("fine", [PartRow("a", Colour.RED), PartRow("b", Colour.BLUE)]),
+    BoxRow("empty", []),
+    BoxRow("null name", [PartRow("c", Colour.RED), PartRow(None, Colour.RED)]),
+    BoxRow("bad enum", [PartRow("d", "purple")]),
+    BoxRow("raises", [PartRow("boom", Colour.BLUE)]),
+    BoxRow("not a part", [PartRow("e", Colour.RED), "a string"]),
+]
+
+
+@strawberry.type
+class BoxQuery:
+    @strawberry.field
+    def boxes(self) -> list[Box | None]:
+        return BOXES  # type: ignore[return-value]
+
+
+async def test_objects_completed_at_once_match_graphql_core_on_good_and_bad_values():
+    """A list resolver marked objects_in_context (House.owners): its objects completed in the
+    executor's own loop give the same data and errors as graphql-core, whatever goes wrong in them."""
+    s = strawberry.Schema(BoxQuery)
+    install_direct_resolvers(s._schema, s.config.info_class)
+    query = "{ boxes { label parts { name colour code again: name } } }"
+    fast = await run(s, query, {"at_once": True}, FastExecutionContext)
+    loaded = await run(s, query, {"at_once": False}, FastExecutionContext)
+    direct = await run(s, query, {"at_once": True}, StrawberryGraphQLCoreExecutionContext)
+    untouched = await run(strawberry.Schema(BoxQuery), query, {"at_once": True}, StrawberryGraphQLCoreExecutionContext)
+    assert fast == loaded == direct == untouched
+    data, errors = fast
+    assert data["boxes"][0] == {"label": "fine", "parts": [{"name": "a", "colour": "RED", "code": "A", "again": "a"},
+                                                           {"name": "b", "colour": "BLUE", "code": "B", "again": "b"}]}
+    assert data["boxes"][1] == {"label": "empty", "parts": []}
+    assert data["boxes"][2:] == [None, None, None, None]
+    assert {path for _, path, _ in errors} == {("boxes", 2, "parts", 1, "name"), ("boxes", 3, "parts", 0, "colour"),
+                                               ("boxes", 4, "parts", 0, "code"), ("boxes", 5, "parts", 1, "name")}
+
+
+@dataclass
+class CrateRow:
+    label: str
+    contents: object
+    boxes: object
+
+
+@strawberry.type
+class Crate:
+    label: str
+    contents: list[Part]  # plain attributes holding lists of objects (as FloorPlanRow.houses)
+    boxes: list[Box] | None
+
+
+CRATES = [
+    CrateRow("fine", [PartRow("a", Colour.RED)], [BOXES[0], BOXES[1]]),
+    CrateRow("no boxes", [], None),
+    CrateRow("bad part", [PartRow("b", Colour.BLUE), PartRow(None, Colour.RED)], []),
+    CrateRow("bad box below", [PartRow("c", Colour.RED)], [BOXES[0], BOXES[3]]),
+    CrateRow("a box is null", [PartRow("d", Colour.RED)], [BOXES[0], None]),
+    CrateRow("not a list", "abc", []),
+]
+
+
+@strawberry.type
+class CrateQuery:
+    @strawberry.field
+    def crates(self) -> list[Crate | None]:
+        return CRATES  # type: ignore[return-value]
+
+
+async def test_lists_completed_by_reads_alone_match_graphql_core_on_good_and_bad_values():
+    """Lists held in plain attributes (FloorPlan.floors, FloorPlanRow.houses), with lists below
+    them, completed in one pass by reads alone: the same data and errors as graphql-core."""
+    s = strawberry.Schema(CrateQuery)
+    install_direct_resolvers(s._schema, s.config.info_class)
+    query = "{ crates { label contents { name colour code } boxes { label parts { name colour } } } }"
+    results = [await run(s, query, {"at_once": True}, FastExecutionContext),
+               await run(s, query, {"at_once": False}, FastExecutionContext),
+               await run(s, query, {"at_once": True}, StrawberryGraphQLCoreExecutionContext),
+               await run(strawberry.Schema(CrateQuery), query, {"at_once": True}, StrawberryGraphQLCoreExecutionContext)]
+    assert results[0] == results[1] == results[2] == results[3]
+    data, errors = results[0]
+    assert data["crates"][0]["boxes"][1] == {"label": "empty", "parts": []} and data["crates"][1]["boxes"] is None
+    assert data["crates"][2] is None and data["crates"][4]["boxes"] is None and data["crates"][5] is None
+    assert ("crates", 2, "contents", 1, "name") in {path for _, path, _ in errors}
+
+
+async def test_floor_plan_is_the_same_with_either_executor_and_its_grid_is_read_at_once(client, session, monkeypatch):
+    from bench.queries import FLOOR_PLAN
+
+    bank = await make_bank(session)
+    org = await make_org(session)
+    estate = await make_estate(session, developer_id=org.org_id, bank_id=bank, buildings=1, floors=4, units=2,
+                               rooms_per_unit=2, basement_floors=1)
+    token = await login(client, org.admin_username)
+    viewer = await auth.authenticate(session, token)
+    tree = (await gql(client, "query($id: ID!) { estate(id: $id) { buildings { id } } }",
+                      {"id": encode_id("Estate", estate)}, token=token)).ok()
+    building = tree["estate"]["buildings"][0]["id"]
+    query = FLOOR_PLAN.replace("query FloorPlan($id: ID!)", "query").replace("$id", f'"{building}"')
+    results = []
+    for executor in (FastExecutionContext, StrawberryGraphQLCoreExecutionContext):
+        ctx = Context(sessions=None, viewer=viewer, request_id=None)  # type: ignore[arg-type]
+        results.append(await run(app_schema, query, ctx, executor))
+    assert results[0] == results[1] and not results[0][1]
+    calls = []
+    real = FastExecutionContext.execute_field
+    monkeypatch.setattr(FastExecutionContext, "execute_field", lambda *a: calls.append(a[3]) or real(*a))
+    over_http = (await gql(client, FLOOR_PLAN, {"id": building}, token=token)).ok()
+    assert over_http == results[0][0]
+    assert sum(len(f["houses"]) for f in over_http["building"]["floorPlan"]["floors"]) == 5 * 2 * 2
+    assert len(calls) <= 3, calls  # building, floorPlan, units: the floors, houses and owners are read at once

@@ -5,9 +5,12 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select, update
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from sqlalchemy import select, update
 
-from core.db import get_engine
+from core import tracing
 from core.ids import encode_id
 from models import Building, House, LedgerEntry
 from models.enums import LedgerKind, RecordStatus, Role
@@ -25,17 +28,19 @@ TREE = """query($id: ID!) { estate(id: $id) {
 
 @contextmanager
 def count_statements():
+    """The SQL statements run meanwhile, read from their tracing spans (core/tracing.py): those
+    through SQLAlchemy and those the tree's loaders run on asyncpg directly (services/batches.DriverQuery)."""
     statements: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    engine = get_engine().sync_engine
-    event.listen(engine, "before_cursor_execute", before)
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.install(provider)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", before)
+        tracing.uninstall()
+        statements += [s.attributes["db.statement"] for s in exporter.get_finished_spans()
+                       if s.attributes.get("db.system") == "postgresql"]
 
 
 @pytest.fixture
@@ -69,6 +74,8 @@ async def test_whole_estate_in_constant_statements(client, session, world):
     assert small["houseCount"] == 2 * 4 * 4
     # estate, totals, developer, bank, buildings, building totals, houses, owners
     assert len(big_statements) == len(small_statements) <= 10, big_statements
+    assert sum("FROM houses" in s and "building_id = ANY" in s for s in big_statements) == 1, big_statements
+    assert sum("FROM owners" in s for s in big_statements) == 1, big_statements
 
 
 async def test_each_organisation_sees_only_its_own(client, session, world):
@@ -235,3 +242,75 @@ async def test_malformed_ids(client, world):
     building_gid = encode_id("Building", 1)
     r = await gql(client, "query($id: ID!) { estate(id: $id) { name } node(id: $id) { __typename } }", {"id": building_gid}, token=admin)
     assert r.ok() == {"estate": None, "node": {"__typename": "Building"}}
+
+
+async def test_loads_on_asyncpg_give_what_sqlalchemy_gives(session, world):
+    """The tree's loaders read on asyncpg directly (services/batches.DriverQuery); a session reads
+    through SQLAlchemy. Both give the same records, field by field and type by type (an enum
+    member, not its text; a Decimal with its places; None where the column is NULL)."""
+    from core.db import get_reader
+    from services.tree import read as tree_read
+
+    async def both(fn, keys):
+        by_session = await fn(session, keys)
+        async with get_reader().connect() as connection:
+            on_driver = await fn(connection, keys)
+        return by_session, on_driver
+
+    def typed(record):
+        return None if record is None else [(type(getattr(record, f)), getattr(record, f)) for f in record.__dataclass_fields__]
+
+    estate = world["estate"]
+    buildings = (await tree_read.buildings_by_estate(session, [estate]))[0]
+    houses = [h for group in await tree_read.houses_by_building(session, [b.id for b in buildings]) for h in group]
+    assert len(buildings) == 2 and len(houses) == 32
+    await session.execute(update(House).where(House.id == houses[0].id).values(inner_area=None, unit=None))
+    await session.commit()
+    house_ids = [h.id for h in houses] + [10 ** 12]  # and an id with no row
+    for fn, keys in [
+        (tree_read.estates_by_id, [estate, world["other"], 10 ** 12]),
+        (tree_read.buildings_by_id, [b.id for b in buildings] + [10 ** 12]),
+        (tree_read.buildings_by_estate, [estate, world["other"]]),
+        (tree_read.houses_by_id, house_ids),
+        (tree_read.houses_by_building, [b.id for b in buildings]),
+        (tree_read.owners_by_house, house_ids),
+    ]:
+        by_session, on_driver = await both(fn, keys)
+        assert any(by_session), fn
+        flat = lambda result: [typed(r) for r in result] if not result or not isinstance(result[0], list) \
+            else [[typed(r) for r in group] for group in result]
+        assert flat(on_driver) == flat(by_session), fn
+
+
+async def test_a_tree_read_on_connections_postgresql_closed_is_one_outage(client, world):
+    """The tree's loaders read on asyncpg directly. When PostgreSQL has closed the pool's
+    connections (a restart, an administrator), the read that meets one is an outage (try again)
+    and the pool replaces them all, as SQLAlchemy does on its own reads: the next request reads."""
+    import asyncio
+
+    from sqlalchemy import text
+
+    from core.db import get_reader
+    from core.outage import OUTAGE_MESSAGE
+    from services.token_cache import cache
+
+    token = await login(client, world["mine"].admin_username)
+    await cache.listening()
+    query = "query($id: ID!) { estate(id: $id) { name buildings { houses { code owners { name } } } } }"
+    variables = {"id": encode_id("Estate", world["estate"])}
+    expected = (await gql(client, query, variables, token=token)).ok()
+
+    async def hold() -> None:
+        async with get_reader().connect() as connection:
+            await connection.execute(text("SELECT 1"))
+            await asyncio.sleep(0.05)
+
+    await asyncio.gather(*(hold() for _ in range(4)))  # four idle connections in the pool
+    async with get_reader().connect() as killer:
+        killed = (await killer.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = 'wxfund' AND pid <> pg_backend_pid()"))).scalar()
+    assert killed >= 3
+    outage = await gql(client, query, variables, token=token)
+    assert [(e["extensions"]["code"], e["message"]) for e in outage.errors] == [("INTERNAL", OUTAGE_MESSAGE)], outage
+    assert (await gql(client, query, variables, token=token)).ok() == expected

@@ -17,7 +17,7 @@ from models import Bank, Building, Document, Estate, House, LedgerEntry, Organiz
 from models.enums import RecordStatus
 from services import pii
 from services.access import Viewer
-from services.batches import KEYS, any_key, by_id, grouped_by
+from services.batches import KEYS, DriverQuery, any_key, by_id, grouped_by
 from services.pagination import Page, keyset_page, like_pattern
 from services.records import (
     BankRecord, BuildingRecord, DocumentRecord, EstateRecord, HouseRecord, LedgerRecord, OrganizationRecord,
@@ -49,16 +49,17 @@ def _user_columns():
 
 # ---------------------------------------------------------------- batched loads (by key)
 
-_ESTATES = select(*Estate.__table__.c).where(any_key(Estate.id))
-_BUILDINGS = building_select().where(any_key(Building.id))
-_HOUSES = house_select().where(any_key(House.id))
+# The tree's own loads (a floor plan, a whole estate) read on asyncpg directly (DriverQuery).
+_ESTATES = DriverQuery(select(*Estate.__table__.c).where(any_key(Estate.id)))
+_BUILDINGS = DriverQuery(building_select().where(any_key(Building.id)))
+_HOUSES = DriverQuery(house_select().where(any_key(House.id)))
 _ORGANIZATIONS = select(*Organization.__table__.c).where(any_key(Organization.id))
 _BANKS = select(*Bank.__table__.c).where(any_key(Bank.id))
 _USERS = select(*_user_columns()).where(any_key(User.id))
-_BUILDINGS_BY_ESTATE = building_select().where(any_key(Building.estate_id)).order_by(Building.id)
-_HOUSES_BY_BUILDING = house_select().where(any_key(House.building_id)).order_by(House.id)
-_OWNERS_BY_HOUSE = (select(*Owner.__table__.c).where(any_key(Owner.house_id))
-                    .order_by(Owner.house_id, Owner.position, Owner.id))
+_BUILDINGS_BY_ESTATE = DriverQuery(building_select().where(any_key(Building.estate_id)).order_by(Building.id))
+_HOUSES_BY_BUILDING = DriverQuery(house_select().where(any_key(House.building_id)).order_by(House.id))
+_OWNERS_BY_HOUSE = DriverQuery(select(*Owner.__table__.c).where(any_key(Owner.house_id))
+                               .order_by(Owner.house_id, Owner.position, Owner.id))
 _USERS_BY_ORGANIZATION = select(*_user_columns()).where(any_key(User.organization_id)).order_by(User.id)
 _ATTACHMENTS_BY_ORGANIZATION = (select(*Document.__table__.c)
                                 .where(any_key(Document.organization_id), Document.registration_kind.is_not(None))
