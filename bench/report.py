@@ -189,10 +189,11 @@ def render(res: Results, env, pg_version: str, command: str, started: datetime) 
     for title, counter in [("Estate tree", res.tree_sql), ("Floor plan", res.plan_sql)]:
         w(f"**{title}: {len(counter.statements)} SQL statements**, {counter.checkouts} connection checkouts from the pool "
           f"(pool pre-ping {'on: one more round trip a checkout' if counter.pre_ping else 'off'}; "
-          "counted in-process with SQLAlchemy `before_cursor_execute` and pool `checkout` events).\n")
+          "counted in-process from the statements' tracing spans, which include the loaders' reads on asyncpg "
+          "directly (bound parameters: SQLAlchemy's `before_cursor_execute`; – for those), and pool `checkout` events).\n")
         w("| # | Statement (table: condition) | Bound parameters |\n|---:|---|---:|")
         for i, st in enumerate(counter.statements, 1):
-            w(f"| {i} | `{st.summary}` | {st.parameters:,} |")
+            w(f"| {i} | `{st.summary}` | {'–' if st.parameters is None else f'{st.parameters:,}'} |")
         w("")
 
     for title, b, http, mem, mem_gc, js, inproc, size in [
