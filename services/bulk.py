@@ -4,7 +4,7 @@ imports of 100 000 houses spend their time reading the workbook, not inserting."
 from __future__ import annotations
 
 import json
-from typing import Any, AsyncIterator, Sequence
+from typing import Any, Sequence
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,17 +45,3 @@ async def copy(session: AsyncSession, table: str, columns: Sequence[str], record
 
 def jsonb(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False)
-
-
-async def copy_text(session: AsyncSession, table: str, columns: Sequence[str], lines: bytes) -> None:
-    """COPY of lines already in COPY's text format (tab-separated, \\N for NULL, one row a line)."""
-    if not lines:
-        return
-    connection = await session.connection()
-    raw = (await connection.get_raw_connection()).driver_connection
-    await raw.copy_to_table(table, source=_once(lines), columns=list(columns), format="text")
-
-
-async def _once(data: bytes) -> AsyncIterator[bytes]:
-    """`data` as the async iterable copy_to_table reads (bytes alone it would take for a path)."""
-    yield data

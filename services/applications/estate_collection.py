@@ -219,11 +219,11 @@ class CreatingWriter:
 
     async def write_apart(self, part: import_process.Part) -> None:
         """write() of a part read in the reading process (files.run_import): its houses' places
-        as Located, their values as COPY lines."""
+        as Located, their values prepared there."""
         rows = list(map(import_process.Located._make, part.rows or ()))
         await self._add_buildings(rows, part.firsts)
-        created = await snapshots.insert_lines(self.session, part.houses, part.owners,
-                                               [self.building_of[r.building_name] for r in rows])
+        created = await snapshots.insert_prepared(self.session, part.prepared,
+                                                  [self.building_of[r.building_name] for r in rows])
         await snapshots.link_created(self.session, self.app, [h for h, _ in created], start=len(self.rows))
         self.rows.extend(rows)
 

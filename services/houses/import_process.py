@@ -1,6 +1,6 @@
 """A big import's reading in a process of its own: the workbook is read, checked and prepared
-(owners sealed and hashed, COPY lines encoded) in a child process, while the worker's event loop
-only forwards each part's lines to PostgreSQL. The worker's Python and the reader's no longer
+(owners sealed and hashed, each house's and owner's values listed) in a child process, while the
+worker's event loop only COPYs each part's values. The worker's Python and the reader's no longer
 share one GIL, so the reader (one core) and PostgreSQL (the other) work at the same time.
 
 One child a worker process, started once (`spawn`: the worker has threads and an event loop, not
@@ -14,13 +14,11 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-import re
 import threading
 import time
 import uuid
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from decimal import Decimal
 from typing import Any, Iterator, NamedTuple, Sequence
 
 from core import config
@@ -54,8 +52,7 @@ class Part(NamedTuple):
     steps: list[tuple[int, int]]  # the progress steps (rows read, rows in all) since the last part
     rows: list[tuple] | None  # each house's Located values; None: not to be written (a row error before)
     firsts: dict[str, tuple]  # building name → (address, built year, structure) of its first house here
-    houses: list[str]  # each house's COPY line after its id, 房屋编号 and building
-    owners: list[tuple[int, str]]  # each owner's house (index in the part), its COPY line after id and house
+    prepared: snapshots.NewHouses | None  # the houses' and owners' values, owners sealed (insert_prepared)
 
 
 class End(NamedTuple):
@@ -63,32 +60,6 @@ class End(NamedTuple):
     errors: list[Any]  # every row error of the sheet
     buildings: dict[str, Any]  # each building's columns as the sheet states them
     rejected: str | None  # FILE_REJECTED's message when the workbook is refused
-
-
-# ---------------------------------------------------------------- COPY text lines
-
-_SPECIAL = re.compile(r"[\\\t\n\r]")
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def copy_line(values: Sequence[Any]) -> str:
-    """Values in COPY's text format, tab-separated (no newline): NULL as \\N, booleans t/f, the
-    four characters COPY reads specially escaped."""
-    out = []
-    for v in values:
-        if v is None:
-            out.append("\\N")
-        elif v is True:
-            out.append("t")
-        elif v is False:
-            out.append("f")
-        elif isinstance(v, str):
-            out.append(v.translate(_ESCAPES) if _SPECIAL.search(v) else v)
-        elif isinstance(v, (int, Decimal)):
-            out.append(str(v))
-        else:  # no guessing at a format PostgreSQL might read otherwise
-            raise TypeError(f"no COPY text for {type(v).__name__}")
-    return "\t".join(out)
 
 
 # ---------------------------------------------------------------- the child
@@ -150,15 +121,14 @@ def next_part(key: str) -> Part | End:
         del _streams[key]
         return End(_taken(steps), stream.errors, stream.buildings, None)
     if not houses or stream.errors:
-        return Part(_taken(steps), None, {}, [], [])
+        return Part(_taken(steps), None, {}, None)
     prepared = snapshots.prepare_houses(app_id, houses, timing)
     firsts: dict[str, tuple] = {}
     for r in houses:
         if r.building_name not in firsts:
             firsts[r.building_name] = (r.building_address, r.built_year, r.structure)
     return Part(_taken(steps), [(r.row, r.building_name, r.unit, r.floor, r.room_number) for r in houses], firsts,
-                [copy_line(values) for values in prepared.houses],
-                [(owner[0], copy_line(owner[1:])) for owner in prepared.owners])
+                prepared)
 
 
 # ---------------------------------------------------------------- the worker's side

@@ -310,24 +310,6 @@ async def insert_prepared(session: AsyncSession, new: NewHouses, building_ids: S
     return list(zip(house_ids, house_codes))
 
 
-async def insert_lines(session: AsyncSession, houses: Sequence[str], owners: Sequence[tuple[int, str]],
-                       building_ids: Sequence[int]) -> list[tuple[int, str]]:
-    """insert_prepared of houses prepared in another process as COPY text lines
-    (services/houses/import_process.py): each house's line lacks its id, 房屋编号 and building,
-    each owner's its id and house (given as the index of its house). Returns (id, 房屋编号) of each."""
-    if not houses:
-        return []
-    numbers, house_ids, owner_ids = await bulk.take_many(session, [
-        (codes.HOUSE_CODE_SEQUENCE, len(houses)), ("houses_id_seq", len(houses)), ("owners_id_seq", len(owners))])
-    house_codes = list(map(codes.house_code, numbers))
-    await bulk.copy_text(session, "houses", HOUSE_COPY_COLUMNS, "".join(
-        [f"{h_id}\t{code}\t{b_id}\t{line}\n"
-         for h_id, code, b_id, line in zip(house_ids, house_codes, building_ids, houses)]).encode())
-    await bulk.copy_text(session, "owners", OWNER_COPY_COLUMNS, "".join(
-        [f"{o_id}\t{house_ids[n]}\t{line}\n" for o_id, (n, line) in zip(owner_ids, owners)]).encode())
-    return list(zip(house_ids, house_codes))
-
-
 async def insert_houses(session: AsyncSession, app: Application, rows: Sequence[Any], building_ids: Sequence[int],
                         deposit_timing: DepositTiming) -> list[tuple[int, str]]:
     """Inserts PENDING houses (with their owners) for imported rows, row i into building_ids[i],
