@@ -42,7 +42,8 @@ def postmaster_pid(pg_dir: Path) -> int | None:
 
 
 class CpuMeter:
-    """CPU seconds used by the server process and by PostgreSQL's backends between two reads."""
+    """CPU seconds used by the server process (with its children) and by PostgreSQL's backends
+    between two reads."""
 
     def __init__(self, server_pid: int, postmaster: int | None):
         self.server_pid = server_pid
@@ -50,4 +51,5 @@ class CpuMeter:
 
     def read(self) -> tuple[float, float]:
         pg = children_cpu(self.postmaster) if self.postmaster else 0.0
-        return process_cpu(self.server_pid), pg
+        # The server's own children too: a worker's import reading process (import_process).
+        return process_cpu(self.server_pid) + children_cpu(self.server_pid), pg

@@ -22,6 +22,7 @@ from core.storage import close_storage
 from core.db import dispose_engine, get_engine, use_pre_ping
 from core.logs import configure_logging
 from jobs.housekeeping import purge_expired_sessions, sweep_document_orphans
+from services.houses import import_process
 from jobs.tasks import (
     export_amounts, export_houses, import_amounts, import_houses, recalculate_deposits, render_pdf,
 )
@@ -41,6 +42,7 @@ async def startup(ctx) -> None:
         importlib.import_module(module)
     async with get_engine().connect() as connection:
         await connection.execute(text("SELECT 1"))
+    import_process.start()  # big imports' reading process, ready before the first one
     gc_policy.settle()  # what start-up loaded stays out of every later collection
     ctx["sweeper"] = asyncio.create_task(sweep_forever())
 
@@ -50,6 +52,7 @@ async def shutdown(ctx) -> None:
         sweeper.cancel()
     await dispose_engine()
     await close_storage()
+    import_process.stop()
 
 
 class WorkerSettings:

@@ -18,7 +18,7 @@ from services.access import Viewer
 from services.applications import common
 from services.applications.common import ZERO, Impact, active_estate_of_viewer, clean_text, editable
 from services.payments import banks, deposits
-from services.houses import snapshots
+from services.houses import import_process, snapshots
 from services.houses.fields import BuildingFields
 
 
@@ -208,22 +208,39 @@ class CreatingWriter:
         self.building_of = {name: b.id for name, b in active.items()}
 
     async def write(self, rows: Sequence[Any], prepared: snapshots.NewHouses) -> None:
-        new: dict[str, Building] = {}
+        firsts: dict[str, tuple] = {}
         for r in rows:
-            name = r.building_name
-            self.floors.setdefault(name, []).append(r.floor)
-            if name not in self.building_of and name not in new:
-                new[name] = Building(estate_id=self.app.estate_id, name=name, address=r.building_address,
-                                     built_year=r.built_year, structure=r.structure, floors_above_ground=0,
-                                     floors_below_ground=0, status=RecordStatus.PENDING, application_id=self.app.id)
+            if r.building_name not in firsts:
+                firsts[r.building_name] = (r.building_address, r.built_year, r.structure)
+        await self._add_buildings(rows, firsts)
+        created = await snapshots.insert_prepared(self.session, prepared, [self.building_of[r.building_name] for r in rows])
+        await snapshots.link_created(self.session, self.app, [h for h, _ in created], start=len(self.rows))
+        self.rows.extend(rows)
+
+    async def write_apart(self, part: import_process.Part) -> None:
+        """write() of a part read in the reading process (files.run_import): its houses' places
+        as Located, their values prepared there."""
+        rows = list(map(import_process.Located._make, part.rows or ()))
+        await self._add_buildings(rows, part.firsts)
+        created = await snapshots.insert_prepared(self.session, part.prepared,
+                                                  [self.building_of[r.building_name] for r in rows])
+        await snapshots.link_created(self.session, self.app, [h for h, _ in created], start=len(self.rows))
+        self.rows.extend(rows)
+
+    async def _add_buildings(self, rows: Sequence[Any], firsts: dict[str, tuple]) -> None:
+        """The part's buildings that are not there yet, from the columns of each one's first row
+        (`firsts`: name → (address, built year, structure)); every row's floor noted."""
+        for r in rows:
+            self.floors.setdefault(r.building_name, []).append(r.floor)
+        new = {name: Building(estate_id=self.app.estate_id, name=name, address=address, built_year=built_year,
+                              structure=structure, floors_above_ground=0, floors_below_ground=0,
+                              status=RecordStatus.PENDING, application_id=self.app.id)
+               for name, (address, built_year, structure) in firsts.items() if name not in self.building_of}
         if new:
             self.session.add_all(new.values())
             await self.session.flush()  # one batched INSERT … RETURNING
             for name, b in new.items():
                 self.building_of[name] = self.created[name] = b.id
-        created = await snapshots.insert_prepared(self.session, prepared, [self.building_of[r.building_name] for r in rows])
-        await snapshots.link_created(self.session, self.app, [h for h, _ in created], start=len(self.rows))
-        self.rows.extend(rows)
 
     async def finish(self, buildings: dict[str, BuildingFields]) -> None:
         if not self.created:

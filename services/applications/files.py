@@ -23,9 +23,10 @@ from models.enums import APPLICATION_LABELS, ApplicationType, DocumentKind, IdTy
 from services import documents, jobs, pii
 from services.access import Viewer, require_tree_reader
 from services.applications import common
+from services.applications.estate_collection import CreatingWriter
 from services.applications.registry import HouseWriter, importer_of
 from services.houses import fields
-from services.houses import snapshots
+from services.houses import import_process, snapshots
 from sheets.house_reader import HouseSheetStream
 from sheets.house_writer import write_house_sheet
 
@@ -56,6 +57,7 @@ async def start_import(session: AsyncSession, viewer: Viewer, app_id: int | None
 
 
 SUPERSEDED = "已被更新的导入取代，本次导入未写入"
+READER_LOST = "读取工作簿的进程意外中止，本次导入未写入，请重新导入"
 
 
 class _Overtaken(Exception):
@@ -132,8 +134,12 @@ async def run_import(job_id: int) -> None:
         task = asyncio.create_task(reporter())
         started = time.perf_counter()
         try:
-            rows, errors, buildings = await _read_and_write(writer, data, doc.filename, progress, still_current,
-                                                            with_code=handler.with_code)
+            if isinstance(writer, CreatingWriter) and len(data) >= import_process.MIN_BYTES:
+                rows, errors, buildings = await _read_apart_and_write(writer, data, doc.filename, progress,
+                                                                      still_current, with_code=handler.with_code)
+            else:
+                rows, errors, buildings = await _read_and_write(writer, data, doc.filename, progress, still_current,
+                                                                with_code=handler.with_code)
         except FileRejected as exc:
             task.cancel()
             await session.rollback()
@@ -143,6 +149,12 @@ async def run_import(job_id: int) -> None:
             task.cancel()
             await session.rollback()
             await jobs.fail(job_id, message=exc.message)
+            return
+        except import_process.ReaderLost:
+            task.cancel()
+            await session.rollback()
+            log.warning("import.reader_lost", extra={"job_id": job_id})
+            await jobs.fail(job_id, message=READER_LOST)
             return
         except BaseException:
             task.cancel()
@@ -212,6 +224,29 @@ async def _read_and_write(writer: HouseWriter, data: bytes, filename: str, progr
         raise
     await reading  # FileRejected, raised while reading, comes out here
     return writer.rows, stream.errors, stream.buildings
+
+
+async def _read_apart_and_write(writer: CreatingWriter, data: bytes, filename: str, progress, still_current, *,
+                                with_code: bool) -> tuple[list, list, dict]:
+    """_read_and_write with the sheet read, checked and prepared in the reading process
+    (services/houses/import_process.py): the child reads part N+1 while PostgreSQL COPYs part N.
+    A dead child raises import_process.ReaderLost."""
+    sheet = import_process.RemoteSheet(data, filename, with_code=with_code, app_id=writer.app_id, timing=writer.timing)
+    try:
+        await writer.start()
+        while not isinstance(part := await sheet.next(), import_process.End):
+            for step in part.steps:
+                progress(*step)
+            if part.rows:
+                await still_current()
+                await writer.write_apart(part)
+    finally:
+        sheet.close()
+    for step in part.steps:
+        progress(*step)
+    if part.rejected is not None:
+        raise FileRejected(part.rejected)
+    return writer.rows, part.errors, part.buildings
 
 
 # ---------------------------------------------------------------- export
