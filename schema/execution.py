@@ -22,6 +22,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from core.config import get_settings
 from core.errors import QueryTooComplex
+from schema.shared_events import execute_once, shared_token
 
 BACKREF = "strawberry-definition"
 
@@ -162,6 +163,15 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._object_items: dict[tuple, tuple] = {}
         # The result cap (schema/cost.py): the bounds it was costed with may be older than the data.
         self._items_left = get_settings().max_query_objects
+
+    def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        """A subscription event that every subscriber got as the same object runs once for all that
+        ask the same (schema/shared_events.py); anything else runs as graphql-core runs it."""
+        token = shared_token(self.root_value)
+        if token is None:
+            return super().execute_operation(*args, **kwargs)
+        run = super().execute_operation
+        return execute_once(self, token, lambda: run(*args, **kwargs))
 
     def complete_list_value(self, return_type, field_details_list, info, path, result, position_context):
         if isinstance(result, (list, tuple)):
