@@ -114,7 +114,10 @@ def serve() -> int:
     env = dict(os.environ)
     backoff = float(os.environ.get("LAUNCHER_BACKOFF_SECONDS", "1"))
     api = Child("api", [sys.executable, "-m", "uvicorn", "server.asgi:app", "--host", host, "--port", str(port),
-                        "--workers", str(web), "--no-access-log", "--ws", "websockets-sansio"], env, backoff)
+                        "--workers", str(web), "--no-access-log", "--ws", "websockets-sansio",
+                        # events are a few hundred bytes: deflating each, for each subscriber, cost more CPU
+                        # than it saved bytes (docs/decisions.md, load)
+                        "--ws-per-message-deflate", "false"], env, backoff)
     children = [api, *[Child("worker", [sys.executable, "-m", "jobs.worker"], env, backoff) for _ in range(workers)]]
     stop = {"now": False}
 

@@ -42,7 +42,8 @@ def _output(log: Path | None):
 def start_api(port: int, *, log: Path | None = None, **env: str) -> subprocess.Popen:
     with _output(log) as out:
         proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.asgi:app", "--host", "127.0.0.1", "--port", str(port),
-                                 "--no-access-log", "--ws", "websockets-sansio", "--log-level", "warning"],
+                                 "--no-access-log", "--ws", "websockets-sansio", "--ws-per-message-deflate", "false",
+                                 "--log-level", "warning"],
                                 cwd=ROOT, env=_env(**env), stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
