@@ -62,12 +62,14 @@ def auto_widths(room_mm: float, columns: Sequence[float | Sequence[str]], *, fon
     widest = {i: max((em_width(t) for t in c), default=0.0) * em_mm + pad_mm
               for i, c in enumerate(columns) if not isinstance(c, float | int)}
     room = room_mm - fixed
+    if not widest:
+        return [float(c) for c in columns]
     if sum(widest.values()) <= room:
         scale = room / sum(widest.values())
         wanted = {i: w * scale for i, w in widest.items()}
     else:
         narrowest = em_mm + pad_mm
-        give = (room - narrowest * len(widest)) / sum(w - narrowest for w in widest.values())
+        give = (room - narrowest * len(widest)) / (sum(w - narrowest for w in widest.values()) or 1.0)
         wanted = {i: narrowest + (w - narrowest) * max(give, 0.0) for i, w in widest.items()}
     return [wanted[i] if i in wanted else float(c) for i, c in enumerate(columns)]
 
