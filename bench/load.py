@@ -69,7 +69,6 @@ def main(argv: list[str]) -> int:
         servers = []
         for i in range(cfg.api_processes):
             server = Server()
-            server.args += ["--ws", "websockets-sansio"]
             server.log_path = DATA / f"uvicorn-load-{i}.log"
             server.log_path.unlink(missing_ok=True)
             servers.append(server)

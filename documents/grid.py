@@ -46,6 +46,38 @@ def clip(text: str, ems: float) -> str:
 
 
 MM_PER_PT = 25.4 / 72
+
+
+def auto_widths(room_mm: float, columns: Sequence[float | Sequence[str]], *, font_pt: float, pad_mm: float) -> list[float]:
+    """The column widths (mm, each with its padding and rules) that CSS's automatic table layout
+    gives a table ``room_mm`` wide, worked out from the font's glyph widths, for a table set with
+    ``table-layout: fixed`` and these widths: WeasyPrint's automatic layout measures every cell
+    twice (its narrowest and widest width), a third of what a small document costs to render.
+    A column is a set width (a float, padding included) or the texts of its cells. As the automatic
+    layout does, the text columns get their widest text (one line, plus ``pad_mm``) and share
+    what is left in proportion to that; when even that does not fit, each gives up the same share
+    of the way from its widest text down to one character (cells wrap anywhere: BASE_CSS)."""
+    em_mm = font_pt * MM_PER_PT
+    fixed = sum(c for c in columns if isinstance(c, float | int))
+    widest = {i: max((em_width(t) for t in c), default=0.0) * em_mm + pad_mm
+              for i, c in enumerate(columns) if not isinstance(c, float | int)}
+    room = room_mm - fixed
+    if not widest:
+        return [float(c) for c in columns]
+    if sum(widest.values()) <= room:
+        scale = room / sum(widest.values())
+        wanted = {i: w * scale for i, w in widest.items()}
+    else:
+        narrowest = em_mm + pad_mm
+        give = (room - narrowest * len(widest)) / (sum(w - narrowest for w in widest.values()) or 1.0)
+        wanted = {i: narrowest + (w - narrowest) * max(give, 0.0) for i, w in widest.items()}
+    return [wanted[i] if i in wanted else float(c) for i, c in enumerate(columns)]
+
+
+def colgroup(widths: Sequence[float]) -> str:
+    """A <colgroup> of these widths, as shares of the table's width (for ``table-layout: fixed``)."""
+    total = sum(widths)
+    return "<colgroup>" + "".join(f'<col style="width:{w * 100 / total:.2f}%">' for w in widths) + "</colgroup>"
 MIN_SCALE = 0.7  # text too wide for its cell is set smaller, down to 70 %, then cut with …
 
 

@@ -107,23 +107,33 @@ def _shown(job: Any) -> tuple:
 
 # One status change wakes every subscription of this process at once. Each reading the application
 # for itself took a pooled connection each: with hundreds open, one change emptied the pool and HTTP
-# requests timed out behind the subscribers (bench/load.py). They share one read per change instead;
-# the record is immutable, and each subscription checked that its viewer may see it before asking.
-_CHANGE_READS: dict[tuple[int, str, str], asyncio.Future] = {}
-_CHANGE_READ_KEPT_SECONDS = 10.0
+# requests timed out behind the subscribers (bench/load.py). They share one read per change instead,
+# and one event: every subscriber gets the same (immutable) object, so those that ask the same
+# selection as the same viewer share one execution of it too (schema/shared_events.py). Each
+# subscription checked that its viewer may see the change before asking.
+_CHANGES: dict[tuple[int, str, str], asyncio.Future] = {}
+_CHANGE_KEPT_SECONDS = 10.0
 
 
-async def _read_application(sessions, app_id: int) -> Any:
+async def _read_change(sessions, payload: dict) -> dict | None:
     async with sessions() as session:
-        return (await applications_by_id(session, [app_id]))[0]
+        application = (await applications_by_id(session, [payload["applicationId"]]))[0]
+    if application is None:
+        return None
+    return {
+        "application": application,
+        "from": None if payload["from"] is None else ApplicationStatus(payload["from"]),
+        "event": EventRecord(to_status=ApplicationStatus(payload["to"]), at=datetime.fromisoformat(payload["at"]),
+                             by_id=payload["byId"], comment=payload["comment"]),
+    }
 
 
-async def _changed_application(info, payload: dict) -> Any:
+async def _change(info, payload: dict) -> dict | None:
     key = (payload["applicationId"], payload["to"], payload["at"])
-    read = _CHANGE_READS.get(key)
+    read = _CHANGES.get(key)
     if read is None:
-        read = _CHANGE_READS[key] = asyncio.ensure_future(_read_application(info.context.sessions, payload["applicationId"]))
-        asyncio.get_running_loop().call_later(_CHANGE_READ_KEPT_SECONDS, _CHANGE_READS.pop, key, None)
+        read = _CHANGES[key] = asyncio.ensure_future(_read_change(info.context.sessions, payload))
+        asyncio.get_running_loop().call_later(_CHANGE_KEPT_SECONDS, _CHANGES.pop, key, None)
     return await asyncio.shield(read)  # one subscriber going away does not cancel the others' read
 
 
@@ -175,16 +185,11 @@ async def application_status_changed(info, application_gid: str | None, organiza
             if org_id is not None and payload["organizationId"] != org_id:
                 continue
             info.context.renew_loaders()
-            application = await _changed_application(info, payload)
-            if application is None:
+            change = await _change(info, payload)
+            if change is None:
                 continue
-            known = ApplicationStatus(payload["to"])
-            yield {
-                "application": application,
-                "from": None if payload["from"] is None else ApplicationStatus(payload["from"]),
-                "event": EventRecord(to_status=known, at=datetime.fromisoformat(payload["at"]),
-                                     by_id=payload["byId"], comment=payload["comment"]),
-            }
+            known = change["event"].to_status
+            yield change  # the same object for every subscriber of this process: do not change it
 
 
 async def _missed_change(info, viewer: Viewer, app_id: int, known: ApplicationStatus) -> dict | None:

@@ -153,4 +153,6 @@ class Subscription:
     async def application_status_changed(self, info: Info, application_id: strawberry.ID | None = None,
                                          organization_id: strawberry.ID | None = None) -> AsyncGenerator[ApplicationStatusEvent, None]:
         async for event in subscription_resolvers.application_status_changed(info, application_id, organization_id):
-            yield ApplicationStatusEvent(application=event["application"], from_=event["from"], event=event["event"])
+            # shared_by: the subscribers that got the same event share one execution (schema/shared_events.py)
+            yield ApplicationStatusEvent(application=event["application"], from_=event["from"], event=event["event"],
+                                         shared_by=event)

@@ -243,6 +243,8 @@ class ApplicationStatusEvent:
     application: Application
     from_: ApplicationStatus | None = strawberry.field(name="from")
     event: ApplicationEvent
+    # What every subscriber of the process woken by this change got (schema/shared_events.py).
+    shared_by: strawberry.Private[object | None] = None
 
 
 ApplicationConnection, ApplicationEdge = relay_connection("Application", Application)

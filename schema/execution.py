@@ -25,6 +25,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from core.config import get_settings
 from core.errors import QueryTooComplex
+from schema.shared_events import execute_once, known, shared_token, variables_key
 
 BACKREF = "strawberry-definition"
 
@@ -186,6 +187,30 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._pure_plans: dict[tuple, tuple] = {}
         # The result cap (schema/cost.py): the bounds it was costed with may be older than the data.
         self._items_left = get_settings().max_query_objects
+        self._variables_key: str | None = None
+
+    def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        """A subscription event that every subscriber got as the same object runs once for all that
+        ask the same (schema/shared_events.py); anything else runs as graphql-core runs it."""
+        token = shared_token(self.root_value)
+        if token is None:
+            return super().execute_operation(*args, **kwargs)
+        run = super().execute_operation
+        return execute_once(self, token, lambda: run(*args, **kwargs))
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        """graphql-core copies the subscription's executor for each event; a subscriber whose answer
+        to this event is already known (schema/shared_events.py) gets it without the copy."""
+        token = shared_token(payload)
+        if token is not None and (answer := known(self, token)) is not None:
+            return answer
+        return super().build_per_event_executor(payload)
+
+    def variables_key(self) -> str:
+        """The operation's variables as a key (made once a subscription: each event's executor is a copy)."""
+        if self._variables_key is None:
+            self._variables_key = variables_key(self.variable_values)
+        return self._variables_key
 
     def complete_list_value(self, return_type, field_details_list, info, path, result, position_context):
         if isinstance(result, (list, tuple)) and position_context is None and not any(

@@ -10,7 +10,11 @@ them).
   under concurrency"; MagicStack/uvloop#123 reports the same ordering). The tail is what users feel.
 - `--http httptools`, the fast HTTP/1.1 parser (uvicorn[standard]).
 - `--ws websockets-sansio`, the WebSocket implementation the subscriptions are tested on.
+- `--ws-per-message-deflate false`: an event is a few hundred bytes, and deflating it once per
+  subscriber was the largest single cost of delivering a change to 500 subscriptions (a py-spy
+  profile under bench/load.py), for a saving of some hundred bytes a message.
 - `--no-access-log`: RequestMiddleware logs each request with its id and status.
 """
 
-API_OPTIONS: tuple[str, ...] = ("--loop", "asyncio", "--http", "httptools", "--ws", "websockets-sansio", "--no-access-log")
+API_OPTIONS: tuple[str, ...] = ("--loop", "asyncio", "--http", "httptools", "--ws", "websockets-sansio",
+                                  "--ws-per-message-deflate", "false", "--no-access-log")

@@ -469,3 +469,25 @@ async def test_the_owner_notice_names_every_way_to_pay(client, world):
     assert pages == 1 and notice["number"] in text and "王五" in text
     for way in ("专户银行柜台", "侨都之窗", "维修资金专用POS机"):
         assert way in text, way
+
+
+async def test_a_confirmation_locks_and_credits_its_houses_in_a_fixed_number_of_statements(client, session, world):
+    """A bank confirmation credited its houses one at a time: a lock, an update and a ledger insert
+    each, 30 round trips for a 10-house notice (the costliest mutation under bench/load.py). The
+    houses are now locked in one statement and written in one flush, whatever their number."""
+    from bench.sqlcount import Counter
+    from core.db import get_engine
+
+    estate = await tree(client, world)
+    issued = (await gql(client, f"mutation($ids: [ID!]!) {{ issueBuildingNotices(buildingIds: $ids) {{ {NOTICE} }} }}",
+                        {"ids": [b["id"] for b in estate["buildings"]]}, token=world.dev)).ok()["issueBuildingNotices"]
+    notice = issued[0]
+    assert len(notice["lines"]) == 6
+    with Counter(get_engine()) as counter:
+        (await confirm(client, world, notice, "TX-FIXED-1")).ok()
+    locks = [s.summary for s in counter.statements if s.sql.startswith("SELECT") and "FOR UPDATE" in s.sql
+             and s.summary.startswith("houses:")]
+    assert locks == ["houses: houses.id IN (…)"], locks
+    writes = [s.sql.split()[:3] for s in counter.statements if s.sql.startswith(("UPDATE houses", "INSERT INTO ledger_entries"))]
+    assert len(writes) == 2, writes  # each an executemany of the six houses
+    await assert_totals_add_up(client, world)

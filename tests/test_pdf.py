@@ -526,3 +526,32 @@ def test_short_columns_are_never_wrapped(tmp_path):
     lines = subprocess.run([need("pdftotext"), str(path), "-"], capture_output=True, text=True, check=True).stdout.splitlines()
     for text in ("住宅", "已售", "1201", "89.50", "张三、李四"):
         assert sum(line.strip() == text for line in lines) == 5, text
+
+
+def test_auto_widths_fill_the_room_keep_set_widths_and_share_the_rest_by_widest_text():
+    from documents.grid import auto_widths
+
+    roomy = auto_widths(180.0, [30.0, ["短"], ["一段长得多的文字"]], font_pt=9, pad_mm=4)
+    assert roomy[0] == 30.0 and abs(sum(roomy) - 180.0) < 1e-6
+    assert abs(roomy[2] / roomy[1] - (8 * 9 * 25.4 / 72 + 4) / (9 * 25.4 / 72 + 4)) < 1e-6  # by widest text
+    tight = auto_widths(60.0, [30.0, ["长" * 40], ["长" * 20]], font_pt=9, pad_mm=4)
+    assert tight[0] == 30.0 and abs(sum(tight) - 60.0) < 1e-6 and tight[1] > tight[2] > 0
+    assert auto_widths(100.0, [40.0, 60.0], font_pt=9, pad_mm=4) == [40.0, 60.0]
+
+
+def test_receipt_with_long_texts_shows_every_one_of_them(tmp_path):
+    """The 交款证明's tables use the fixed layout with computed widths: long texts wrap in their
+    cells, nothing is cut."""
+    from services.payments.receipts import ReceiptDoc, render_receipt
+
+    doc = ReceiptDoc(notice_number="JK20261127000123", type_label="首期交存", payer_name="江门市示例房地产开发有限公司" * 3,
+                     estate="翠湖花园", bank_name="中国农业银行股份有限公司江门蓬江支行营业部", bank_account="2012002309200123456",
+                     amount=Decimal("98765432.19"), transaction_id="LOAD-JK20261127000123", channel="维修资金专用POS机",
+                     paid_at=datetime(2026, 11, 27, 2, 30, tzinfo=timezone.utc),
+                     houses=[("FW0000000001", "江门市蓬江区白沙大道西 138 号翠湖花园 12 幢 2 单元 1801 房及其附属车位", Decimal("1234567.89")),
+                             ("FW0000000002", "翠湖花园 1幢 101", Decimal("0.01"))])
+    [page] = pdf_pages_text(render_receipt(doc), tmp_path)
+    for text in (doc.payer_name, doc.bank_name, doc.bank_account, doc.transaction_id, doc.channel, "¥98,765,432.19",
+                 "人民币" + chinese_capitals(doc.amount), "FW0000000001", "江门市蓬江区白沙大道西138号翠湖花园12幢2单元1801房及其附属车位",
+                 "1,234,567.89", "0.01"):
+        assert text.replace(" ", "") in page, text

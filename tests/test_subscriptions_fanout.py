@@ -125,3 +125,51 @@ async def test_a_subscription_hears_only_what_its_filter_wants():
         await events.publish("fanout-test", {"other": True})
         heard = [(await anext(even))[1] for _ in range(4)]
     assert heard == [{"n": 0}, {"n": 2}, {"n": 4}, {"other": True}]
+
+
+SHARED = """subscription($id: ID) { applicationStatusChanged(applicationId: $id) {
+  application { number organization { name } } from event { status by { username } } } }"""
+OWN = "subscription($id: ID) { applicationStatusChanged(applicationId: $id) { application { number status } } }"
+
+
+async def _one_change(client, world, subscriptions: list[tuple[str, str]]) -> tuple[list[dict], list[str]]:
+    """The payloads that subscriptions (token, query) get for one withdrawal, and the SQL the
+    process ran meanwhile."""
+    from bench.sqlcount import Counter
+    from core.db import get_engine
+
+    create = """mutation { createEstateCollection(input: {name: "共享花园", district: "蓬江区", address: "江门市蓬江区 2 号",
+                depositTiming: BEFORE_HANDOVER}) { id } }"""
+    app = (await gql(client, create, token=world.dev)).ok()["createEstateCollection"]["id"]
+    async with AsyncExitStack() as stack:
+        subs = [await stack.enter_async_context(subscribe(client, query, {"id": app}, token=token))
+                for token, query in subscriptions]
+        await asyncio.sleep(0.3)  # each subscription listens on Redis once its resolver has started
+        with Counter(get_engine()) as counter:
+            (await gql(client, "mutation($id: ID!) { withdrawApplication(id: $id) { status } }", {"id": app},
+                       token=world.dev)).ok()
+            payloads = [(await sub.next())["payload"] for sub in subs]
+    return payloads, [s.summary for s in counter.statements]
+
+
+async def test_subscribers_asking_the_same_as_the_same_viewer_share_one_execution_of_a_change(session):
+    """Each subscriber of a change ran the selection for itself (its loaders: an organisation read
+    each, here): hundreds of times the same answer under bench/load.py. Those with the same query,
+    variables and viewer now share one execution; another viewer or another selection gets its own."""
+    from tests.appflow import make_world
+
+    async with ws_client() as client:
+        world = await make_world(client, session)
+        _, alone = await _one_change(client, world, [(world.dev, SHARED)])
+        payloads, together = await _one_change(client, world, [(world.dev, SHARED)] * 8 + [(world.clerk, SHARED),
+                                                                                            (world.dev, OWN)])
+    organisation_reads = [s for s in alone if s.startswith("organizations")]
+    assert organisation_reads, alone
+    # the 8 alike, the clerk's: two executions that read the organisation
+    assert len([s for s in together if s.startswith("organizations")]) == 2 * len(organisation_reads), together
+    shared = payloads[0]["data"]["applicationStatusChanged"]
+    assert shared["event"] == {"status": "WITHDRAWN", "by": {"username": shared["event"]["by"]["username"]}}
+    assert shared["application"]["organization"]["name"] and shared["from"] == "DRAFT"
+    assert all(p == payloads[0] for p in payloads[:9]), payloads
+    assert payloads[9]["data"]["applicationStatusChanged"] == {
+        "application": {"number": shared["application"]["number"], "status": "WITHDRAWN"}}

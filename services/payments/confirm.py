@@ -55,8 +55,8 @@ async def confirm(session: AsyncSession, viewer: Viewer | None, *, notice_number
                       channel=channel, paid_at=paid_at, confirmed_by_id=viewer.user_id)
     session.add(payment)
     lines = list(await session.scalars(select(NoticeLine).where(NoticeLine.notice_id == notice.id).order_by(NoticeLine.position)))
-    for line in lines:
-        await ledger.post(session, line.house_id, LedgerKind.DEPOSIT, line.amount, memo=f"交存 {notice.number}")
+    await ledger.post_many(session, [(line.house_id, line.amount) for line in lines], LedgerKind.DEPOSIT,
+                           memo=f"交存 {notice.number}")
     await close(session, [notice.id], NoticeStatus.PAID, at=paid_at)
     await session.flush()
     receipt_job = await receipts.schedule(session, payment, viewer, notice.organization_id)

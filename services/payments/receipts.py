@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import get_sessionmaker
 from documents.capitals import chinese_capitals
+from documents.grid import auto_widths, colgroup
 from documents.render import esc, html_to_pdf, qr_png_data_uri
 from models import Building, Estate, House, Job, NoticeLine, Payment, PaymentNotice
 from models.enums import DocumentKind, JobKind, PAYMENT_TYPE_LABELS, PaymentChannel
@@ -38,31 +39,45 @@ class ReceiptDoc:
     houses: list[tuple[str, str, Decimal]]  # code, location, amount
 
 
+# The tables' geometry (9 pt type): a cell's padding (2 mm a side) and its share of the 0.5 pt
+# rules; the labels' column (th) 30 mm wide; the page's text width less the outer rules.
+_PAD_MM = 4.18
+_LABEL_MM = 30 + _PAD_MM
+_ROOM_MM = 179.82
+
+
 def receipt_html(r: ReceiptDoc) -> str:
     rows = "".join(f"<tr><td>{esc(code)}</td><td>{esc(where)}</td><td class='n'>{amount:,.2f}</td></tr>"
                    for code, where, amount in r.houses)
     paid = r.paid_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    amount, capitals = f"¥{r.amount:,.2f}", f"人民币{chinese_capitals(r.amount)}"
+    # Both tables use the fixed layout with the widths the automatic one would choose (auto_widths).
+    particulars = auto_widths(_ROOM_MM, [_LABEL_MM, [r.notice_number, r.bank_name, amount, r.transaction_id], _LABEL_MM,
+                                         [r.type_label, r.bank_account, capitals, r.channel]], font_pt=9, pad_mm=_PAD_MM)
+    houses = auto_widths(_ROOM_MM, [["房屋编号", *(code for code, _, _ in r.houses)],
+                                    ["坐落", *(where for _, where, _ in r.houses)],
+                                    ["入账金额", *(f"{amount:,.2f}" for _, _, amount in r.houses)]], font_pt=9, pad_mm=_PAD_MM)
     return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>交款证明</title>
 <style>
 h1 {{ font-size: 16pt; text-align: center; margin: 2mm 0 4mm; }}
 .qr {{ float: right; width: 24mm; height: 24mm; }}
-table {{ width: 100%; border-collapse: collapse; font-size: 9pt; margin-bottom: 4mm; }}
+table {{ width: 100%; table-layout: fixed; border-collapse: collapse; font-size: 9pt; margin-bottom: 4mm; }}
 td, th {{ border: 0.5pt solid #000; padding: 1.2mm 2mm; text-align: left; }}
-th {{ background: #f0f0f0; width: 30mm; }}
+th {{ background: #f0f0f0; }}
 td.n {{ text-align: right; }}
 </style></head><body>
 <img class="qr" src="{qr_png_data_uri(r.notice_number)}" alt="{esc(r.notice_number)}">
 <h1>住宅专项维修资金交款证明</h1>
-<table>
+<table>{colgroup(particulars)}
 <tr><th>通知单号</th><td>{esc(r.notice_number)}</td><th>交款类型</th><td>{esc(r.type_label)}</td></tr>
 <tr><th>交款人</th><td colspan="3">{esc(r.payer_name)}</td></tr>
 <tr><th>物业区域</th><td colspan="3">{esc(r.estate)}</td></tr>
 <tr><th>收款银行</th><td>{esc(r.bank_name)}</td><th>专户账号</th><td>{esc(r.bank_account)}</td></tr>
-<tr><th>交款金额</th><td>¥{r.amount:,.2f}</td><th>大写</th><td>人民币{chinese_capitals(r.amount)}</td></tr>
+<tr><th>交款金额</th><td>{amount}</td><th>大写</th><td>{capitals}</td></tr>
 <tr><th>银行流水号</th><td>{esc(r.transaction_id)}</td><th>交款渠道</th><td>{esc(r.channel)}</td></tr>
 <tr><th>交款时间</th><td colspan="3">{paid}</td></tr>
 </table>
-<table><tr><th style="width:auto">房屋编号</th><th style="width:auto">坐落</th><th style="width:auto">入账金额</th></tr>{rows}</table>
+<table>{colgroup(houses)}<tr><th>房屋编号</th><th>坐落</th><th>入账金额</th></tr>{rows}</table>
 <p style="font-size:8.5pt">本证明由系统根据专户银行的交款确认生成，可重复打印。</p>
 </body></html>"""
 
