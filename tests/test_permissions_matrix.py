@@ -10,6 +10,7 @@ code (FORBIDDEN, UNAUTHENTICATED)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from decimal import Decimal
 
@@ -280,6 +281,12 @@ async def world(client, session, worker):
                               {"items": [{"houseId": owner_house, "owners": [{"name": "陈业主", "idType": "RESIDENT_ID",
                                                                                "idNumber": "11010519491231002X", "phone": "18012348773"}]}]},
                               token=w.dev)).ok()["issueOwnerNotices"][0]
+    # The notice's PDF is rendered by a job: wait for it, or the matrix would see a document not there yet.
+    deadline = asyncio.get_running_loop().time() + 30
+    while not (await gql(client, "query($n: String!) { paymentNotice(number: $n) { document { id } } }",
+                         {"n": owner_notice["number"]}, token=w.dev)).ok()["paymentNotice"]["document"]:
+        assert asyncio.get_running_loop().time() < deadline, "the owner notice's PDF was not rendered within 30 s"
+        await asyncio.sleep(0.05)
 
     def smaller(house):
         return str((Decimal(house["buildingArea"]) - Decimal("10.00")).quantize(Decimal("0.01")))
