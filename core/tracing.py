@@ -95,11 +95,15 @@ def register_engine(async_engine: Any) -> None:
         _instrument(async_engine.sync_engine)
 
 
-def _statement_started(conn, cursor, statement, parameters, execution, executemany) -> None:
+def _statement_span(sql: str) -> Any:
     # The statement's text only: its parameters may carry personal data.
-    verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else "SQL"
-    execution._wxfund_span = tracer().start_span(verb, kind=trace.SpanKind.CLIENT, attributes={
-        "db.system": "postgresql", "db.statement": statement[:4000], "db.operation": verb})
+    verb = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else "SQL"
+    return tracer().start_span(verb, kind=trace.SpanKind.CLIENT, attributes={
+        "db.system": "postgresql", "db.statement": sql[:4000], "db.operation": verb})
+
+
+def _statement_started(conn, cursor, statement, parameters, execution, executemany) -> None:
+    execution._wxfund_span = _statement_span(statement)
 
 
 def _statement_ended(conn, cursor, statement, parameters, execution, executemany) -> None:
@@ -122,9 +126,7 @@ def statement(sql: str) -> Iterator[None]:
     if _provider is None:
         yield
         return
-    verb = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else "SQL"
-    span = tracer().start_span(verb, kind=trace.SpanKind.CLIENT, attributes={
-        "db.system": "postgresql", "db.statement": sql[:4000], "db.operation": verb})
+    span = _statement_span(sql)
     try:
         yield
     except BaseException as error:

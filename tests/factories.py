@@ -13,6 +13,7 @@ from models import Bank, Organization, User
 from models.enums import Role
 from services import seed
 from services.organizations import AGREEMENT_VERSION
+from services.payments.deposits import recalculate
 from services.validators import credit_code_check_char
 from tests.api import gql
 
@@ -72,6 +73,21 @@ async def make_estate(session: AsyncSession, *, developer_id: int, bank_id: int,
                                          shape=seed.EstateShape(**shape))
     await session.commit()
     return estate_id
+
+
+async def make_paying_estate(session: AsyncSession, **shape) -> tuple[int, OrgFixture, int]:
+    """A bank, a developer, a clerk (clerk1) and a bank user (bank1), the example standards and an
+    estate of the developer's with every house's due computed: (bank id, developer, estate id)."""
+    bank = await make_bank(session)
+    org = await make_org(session)
+    await make_user(session, "clerk1", [Role.CLERK])
+    await make_user(session, "bank1", [Role.BANK], bank_id=bank)
+    await seed.create_example_standards(session)
+    await session.commit()
+    estate = await make_estate(session, developer_id=org.org_id, bank_id=bank, **shape)
+    await recalculate(session, estate_id=estate)
+    await session.commit()
+    return bank, org, estate
 
 
 async def login(client, username: str, password: str = PASSWORD) -> str:

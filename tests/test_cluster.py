@@ -23,11 +23,9 @@ from core.ids import decode_id, encode_id
 from models import (
     Application, ApplicationHouse, Building, Document, House, Job, LedgerEntry, NoticeLine, Payment, PaymentNotice,
 )
-from models.enums import DocumentKind, JobStatus, NoticeStatus, Role
-from services.payments.deposits import recalculate
-from services.seed import create_example_standards
+from models.enums import DocumentKind, JobStatus, NoticeStatus
 from tests.api import gql
-from tests.factories import login, make_bank, make_estate, make_org, make_user
+from tests.factories import login, make_bank, make_org, make_paying_estate
 from tests.processes import free_port, running, start_api, start_worker, stop
 from tests.sheets import XLSX, grid, workbook
 
@@ -157,16 +155,8 @@ def _worker_running(logs, job_id: int) -> int:
 
 
 async def test_two_apis_two_workers_a_killed_worker_and_every_total_adds_up(session, tmp_path):
-    bank = await make_bank(session)
-    org = await make_org(session)
-    await make_user(session, "clerk1", [Role.CLERK])
-    await make_user(session, "bank1", [Role.BANK], bank_id=bank)
-    await create_example_standards(session)
-    await session.commit()
-    estate = await make_estate(session, developer_id=org.org_id, bank_id=bank, buildings=4, floors=3, units=1,
-                               rooms_per_unit=2, sold_ratio=1.0)
-    await recalculate(session, estate_id=estate)
-    await session.commit()
+    _, org, estate = await make_paying_estate(session, buildings=4, floors=3, units=1, rooms_per_unit=2,
+                                              sold_ratio=1.0)
     buildings = [encode_id("Building", b) for b in
                  (await session.scalars(select(Building.id).where(Building.estate_id == estate).order_by(Building.id))).all()]
     org_gid = encode_id("Organization", org.org_id)

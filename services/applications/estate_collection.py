@@ -208,22 +208,16 @@ class CreatingWriter:
         self.building_of = {name: b.id for name, b in active.items()}
 
     async def write(self, rows: Sequence[Any], prepared: snapshots.NewHouses) -> None:
-        firsts: dict[str, tuple] = {}
-        for r in rows:
-            if r.building_name not in firsts:
-                firsts[r.building_name] = (r.building_address, r.built_year, r.structure)
-        await self._add_buildings(rows, firsts)
-        created = await snapshots.insert_prepared(self.session, prepared, [self.building_of[r.building_name] for r in rows])
-        await snapshots.link_created(self.session, self.app, [h for h, _ in created], start=len(self.rows))
-        self.rows.extend(rows)
+        await self._write(rows, snapshots.first_building_columns(rows), prepared)
 
     async def write_apart(self, part: import_process.Part) -> None:
         """write() of a part read in the reading process (files.run_import): its houses' places
         as Located, their values prepared there."""
-        rows = list(map(import_process.Located._make, part.rows or ()))
-        await self._add_buildings(rows, part.firsts)
-        created = await snapshots.insert_prepared(self.session, part.prepared,
-                                                  [self.building_of[r.building_name] for r in rows])
+        await self._write(list(map(import_process.Located._make, part.rows or ())), part.firsts, part.prepared)
+
+    async def _write(self, rows: Sequence[Any], firsts: dict[str, tuple], prepared: snapshots.NewHouses) -> None:
+        await self._add_buildings(rows, firsts)
+        created = await snapshots.insert_prepared(self.session, prepared, [self.building_of[r.building_name] for r in rows])
         await snapshots.link_created(self.session, self.app, [h for h, _ in created], start=len(self.rows))
         self.rows.extend(rows)
 

@@ -19,7 +19,7 @@ import time
 import uuid
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Iterator, NamedTuple, Sequence
+from typing import Any, Iterator, NamedTuple
 
 from core import config
 from core.errors import FileRejected
@@ -39,7 +39,7 @@ class ReaderLost(Exception):
 
 class Located(NamedTuple):
     """What the worker keeps of a house read apart: where it goes (snapshots.taken_rows, the
-    buildings' floors), not its values (those went to PostgreSQL as COPY lines)."""
+    buildings' floors), not its values (those come prepared, in Part.prepared)."""
 
     row: int
     building_name: str
@@ -122,13 +122,8 @@ def next_part(key: str) -> Part | End:
         return End(_taken(steps), stream.errors, stream.buildings, None)
     if not houses or stream.errors:
         return Part(_taken(steps), None, {}, None)
-    prepared = snapshots.prepare_houses(app_id, houses, timing)
-    firsts: dict[str, tuple] = {}
-    for r in houses:
-        if r.building_name not in firsts:
-            firsts[r.building_name] = (r.building_address, r.built_year, r.structure)
-    return Part(_taken(steps), [(r.row, r.building_name, r.unit, r.floor, r.room_number) for r in houses], firsts,
-                prepared)
+    return Part(_taken(steps), [(r.row, r.building_name, r.unit, r.floor, r.room_number) for r in houses],
+                snapshots.first_building_columns(houses), snapshots.prepare_houses(app_id, houses, timing))
 
 
 # ---------------------------------------------------------------- the worker's side

@@ -294,6 +294,15 @@ def prepare_houses(app_id: int, rows: Sequence[Any], deposit_timing: DepositTimi
     return NewHouses(houses, owners)
 
 
+def first_building_columns(rows: Sequence[Any]) -> dict[str, tuple]:
+    """Each building named in `rows` → (address, built year, structure) of its first row there."""
+    firsts: dict[str, tuple] = {}
+    for r in rows:
+        if r.building_name not in firsts:
+            firsts[r.building_name] = (r.building_address, r.built_year, r.structure)
+    return firsts
+
+
 async def insert_prepared(session: AsyncSession, new: NewHouses, building_ids: Sequence[int]) -> list[tuple[int, str]]:
     """Inserts prepared PENDING houses (with their owners) by COPY, house i into building_ids[i].
     Returns (id, 房屋编号) of each."""

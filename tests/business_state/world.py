@@ -18,12 +18,10 @@ from sqlalchemy import text
 from core.db import get_engine, get_sessionmaker
 from core.redis import get_redis
 from models import Base
-from models.enums import Role
-from services.payments.deposits import recalculate
-from services.seed import create_example_standards, fake_resident_id
+from services.seed import fake_resident_id
 from tests.api import Result
 from tests.api import gql as raw_gql
-from tests.factories import login, make_bank, make_estate, make_org, make_user
+from tests.factories import login, make_paying_estate
 from tests.sheets import XLSX, workbook
 
 STATS = {"examples": 0, "steps": 0, "refused": 0}
@@ -181,16 +179,8 @@ class Plumbing(RuleBasedStateMachine):
             await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         await get_redis().flushdb()
         async with get_sessionmaker()() as session:
-            bank = await make_bank(session)
-            org = await make_org(session)
-            await make_user(session, "clerk1", [Role.CLERK])
-            await make_user(session, "bank1", [Role.BANK], bank_id=bank)
-            await create_example_standards(session)
-            await session.commit()
-            estate = await make_estate(session, developer_id=org.org_id, bank_id=bank, buildings=2, floors=3, units=1,
-                                       rooms_per_unit=2, sold_ratio=0.75)
-            await recalculate(session, estate_id=estate)
-            await session.commit()
+            _, org, estate = await make_paying_estate(session, buildings=2, floors=3, units=1, rooms_per_unit=2,
+                                                      sold_ratio=0.75)
         self.dev = await login(self.client, org.admin_username)
         self.clerk = await login(self.client, "clerk1")
         self.bank = await login(self.client, "bank1")
