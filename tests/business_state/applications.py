@@ -154,12 +154,15 @@ class ApplicationRules(Plumbing):
         ws = wb.active
         header_row = next(row for row in ws.iter_rows() if any(c.value == "房屋编号" for c in row))
         col = {c.value: c.column for c in header_row}
-        expect = {}
+        expect, areas = {}, {}
         for row in ws.iter_rows(min_row=header_row[0].row + 1):
             code = row[col["房屋编号"] - 1].value
             if code not in by_code:
                 continue
-            area = money(data.draw(st.sampled_from(AREAS), label=f"area {code}"))
+            # A house with several owners is several rows, and its house columns must agree on all.
+            if code not in areas:
+                areas[code] = money(data.draw(st.sampled_from(AREAS), label=f"area {code}"))
+            area = areas[code]
             ws.cell(row[0].row, col["建筑面积"]).value = float(area)
             ws.cell(row[0].row, col["套内面积"]).value = float((area * Decimal("0.8")).quantize(Decimal("0.01")))
             expect[by_code[code]["id"]] = {"buildingArea": str(area)}
