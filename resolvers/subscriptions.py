@@ -72,13 +72,16 @@ async def job_updated(info, gid: str) -> AsyncIterator[Any]:
         yield record
         if record.status.value in TERMINAL:
             return
-        async for channel, payload in messages:
+        # Heard nothing for as long as the sweeper waits before it judges a job's worker lost: the
+        # row is read, as the end of a job whose worker died before publishing it is never heard.
+        async for channel, payload in events.with_quiet(messages, jobs.liveness().stale):
             if channel.startswith("user:"):
                 await _signed_in(info)
                 continue
             info.context.renew_loaders()
-            if payload is events.RESUBSCRIBED:
-                # Redis was away: the job may have moved on, or ended, meanwhile (the row is the truth).
+            if payload is events.RESUBSCRIBED or payload is events.QUIET:
+                # Redis was away, or all was quiet: the job may have moved on, or ended, meanwhile
+                # (the row is the truth).
                 async with info.context.sessions() as session:
                     fresh = await jobs.get_record(session, pk)
                 if fresh is None:

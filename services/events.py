@@ -54,6 +54,8 @@ RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0)
 # Told to every listener of a channel once it is subscribed again after a reconnect (this very
 # object, past the filters: compare with `is`): events of the gap are lost, re-read what you watch.
 RESUBSCRIBED = {"resubscribed": True}
+# Given by `with_quiet` when nothing came for a while (compare with `is`).
+QUIET = {"quiet": True}
 # (channel, payload) → whether a subscription wants the event; run in the listener, so a subscription
 # whose filter says no is not even woken. Keep it cheap and free of I/O.
 Wants = Callable[[str, dict[str, Any]], bool]
@@ -262,6 +264,29 @@ class Hub:
 
 
 hub = Hub()
+
+
+async def with_quiet(messages: AsyncIterator[tuple[str, dict[str, Any]]],
+                     seconds: float) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    """`messages`, and ("", QUIET) each time nothing came for `seconds`: for a subscriber whose
+    event may never be sent (a worker that died between committing a job's end and publishing
+    it), so that it looks at the database, the truth, now and then."""
+    pending: asyncio.Future | None = None
+    try:
+        while True:
+            if pending is None:
+                pending = asyncio.ensure_future(anext(messages))
+            done, _ = await asyncio.wait({pending}, timeout=seconds)
+            if not done:
+                yield "", QUIET
+                continue
+            message, pending = pending.result(), None
+            yield message
+    except StopAsyncIteration:
+        return
+    finally:
+        if pending is not None:
+            pending.cancel()
 
 
 def listen(*channels: str, wants: Wants | None = None):

@@ -206,3 +206,26 @@ async def test_a_failure_while_a_subscription_runs_is_a_coded_error_without_its_
     errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
     assert errors[0]["extensions"]["code"] == "INTERNAL" and errors[0]["extensions"].get("requestId") is not None
     assert "SELECT" not in json.dumps(errors, ensure_ascii=False) and "owners" not in errors[0]["message"]
+
+
+async def test_a_job_that_ended_unannounced_reaches_its_subscriber(session, monkeypatch):
+    """A worker killed between committing a job's end and publishing it: the event is never sent.
+    A jobUpdated subscriber that has heard nothing for JOB_STALE_SECONDS reads the row, and gets
+    the end from it (tests/test_cluster.py met this once: a flow waited for good)."""
+    from sqlalchemy import update
+
+    from core.ids import decode_id
+    from models import Job
+    from models.enums import JobStatus
+
+    monkeypatch.setenv("JOB_STALE_SECONDS", "0.5")
+    org = await make_org(session)
+    job = await _queued_job(session, org.org_id)
+    async with ws_client() as client:
+        token = await login(client, org.admin_username)
+        async with subscribe(client, JOB, {"id": job}, token=token) as sub:
+            assert (await sub.next())["payload"]["data"]["jobUpdated"]["status"] == "QUEUED"
+            await session.execute(update(Job).where(Job.id == decode_id(job, "Job")).values(status=JobStatus.SUCCEEDED))
+            await session.commit()  # and no event: its worker died before publishing
+            ended = await asyncio.wait_for(sub.next(), 10)
+            assert ended["payload"]["data"]["jobUpdated"]["status"] == "SUCCEEDED", ended
