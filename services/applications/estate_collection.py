@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import AppError, Conflict, NotFound, ValidationFailed
 from models import Application, ApplicationHouse, Bank, Building, Estate, House
 from models.enums import DISTRICTS, ApplicationType, DepositTiming, RecordStatus
-from services import audit, codes
+from services import audit, bulk, codes
 from services.access import Viewer
 from services.applications import common
 from services.applications.common import ZERO, Impact, active_estate_of_viewer, clean_text, editable
@@ -197,6 +197,8 @@ class CreatingWriter:
         self.building_of: dict[str, int] = {}
         self.created: dict[str, int] = {}
         self.floors: dict[str, list[int]] = {}
+        self.skip_reference_triggers = False
+        self.held: set[int] = set()  # the existing buildings whose rows this import holds (FOR KEY SHARE)
 
     def prepare(self, rows: Sequence[Any]) -> snapshots.NewHouses:
         return snapshots.prepare_houses(self.app_id, rows, self.timing)
@@ -206,6 +208,10 @@ class CreatingWriter:
         await self.session.execute(delete(ApplicationHouse).where(ApplicationHouse.application_id == self.app.id))
         active = await _active_buildings(self.session, self.app.estate_id) if self.handler.supplement else {}
         self.building_of = {name: b.id for name, b in active.items()}
+        self.skip_reference_triggers = await bulk.may_skip_reference_triggers(self.session)
+        if self.skip_reference_triggers:
+            # What the houses' and application rows' foreign-key triggers would do for the application.
+            await self.session.execute(select(Application.id).where(Application.id == self.app.id).with_for_update(key_share=True))
 
     async def write(self, rows: Sequence[Any], prepared: snapshots.NewHouses) -> None:
         await self._write(rows, snapshots.first_building_columns(rows), prepared)
@@ -217,9 +223,30 @@ class CreatingWriter:
 
     async def _write(self, rows: Sequence[Any], firsts: dict[str, tuple], prepared: snapshots.NewHouses) -> None:
         await self._add_buildings(rows, firsts)
-        created = await snapshots.insert_prepared(self.session, prepared, [self.building_of[r.building_name] for r in rows])
-        await snapshots.link_created(self.session, self.app, [h for h, _ in created], start=len(self.rows))
+        building_ids = [self.building_of[r.building_name] for r in rows]
+        # Every reference of these rows is sure without PostgreSQL's per-row triggers: the owners
+        # and application rows point at the houses written with them, the houses at this
+        # application (held since start) and at buildings this import wrote (unseen by others
+        # until it commits) or holds (_hold_buildings).
+        await self._hold_buildings(building_ids)
+        async with bulk.references_checked_by_caller(self.session, self.skip_reference_triggers):
+            created = await snapshots.insert_prepared(self.session, prepared, building_ids)
+            await snapshots.link_created(self.session, self.app, [h for h, _ in created], start=len(self.rows))
         self.rows.extend(rows)
+
+    async def _hold_buildings(self, building_ids: Sequence[int]) -> None:
+        """The existing buildings the part's houses go into, held FOR KEY SHARE until commit (as a
+        foreign-key trigger holds them), and found to be there; once a building an import."""
+        if not self.skip_reference_triggers:
+            return
+        wanted = set(building_ids) - set(self.created.values()) - self.held
+        if not wanted:
+            return
+        found = set(await self.session.scalars(
+            select(Building.id).where(Building.id.in_(wanted)).with_for_update(key_share=True)))
+        if found != wanted:
+            raise Conflict("导入的房屋所属楼幢已不存在，本次导入未写入，请重新导入", field="file")
+        self.held |= found
 
     async def _add_buildings(self, rows: Sequence[Any], firsts: dict[str, tuple]) -> None:
         """The part's buildings that are not there yet, from the columns of each one's first row
