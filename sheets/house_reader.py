@@ -233,12 +233,16 @@ class HouseSheetStream:
         with _reading(self.filename):
             assembler = _Assembler(self.with_code)
             self._stated = assembler.stated
-            for lines in _lines(sheet, with_code=self.with_code, progress=self.progress, chunk=self.chunk,
-                                first_chunk=min(self.chunk, self.first_chunk)):
+            finished = False
+            for lines, last_chunk in _lines(sheet, with_code=self.with_code, progress=self.progress,
+                                            chunk=self.chunk, first_chunk=min(self.chunk, self.first_chunk)):
                 houses = [self._house(group) for line in lines if (group := assembler.feed(line)) is not None]
+                if last_chunk:  # the sheet's last house goes with its last part, not in a part of its own
+                    finished = True
+                    if (group := assembler.finish()) is not None:
+                        houses.append(self._house(group))
                 yield [h for h in houses if h is not None]
-            last = assembler.finish()
-            if last is not None and (house := self._house(last)) is not None:
+            if not finished and (last := assembler.finish()) is not None and (house := self._house(last)) is not None:
                 yield [house]
             _sort_errors(self.errors)
             self.buildings = _buildings(self._stated)
@@ -261,7 +265,7 @@ def _buildings(stated: dict[tuple[str, str], Any]) -> dict[str, BuildingFields]:
 def _lines(sheet, *, with_code: bool, progress: Callable[[int, int], None] | None,
            chunk: int, first_chunk: int) -> Iterator[list[_Line]]:
     """The parsed data rows (blank rows left out), `first_chunk` rows of the sheet, then `chunk`
-    rows at a time. Parsing is per cell, with the value caches shared by every chunk, so the
+    rows at a time, each time with whether they are the sheet's last. Parsing is per cell, with the value caches shared by every chunk, so the
     chunk sizes change nothing."""
     end = sheet.end
     if end is None:
@@ -314,7 +318,7 @@ def _lines(sheet, *, with_code: bool, progress: Callable[[int, int], None] | Non
                 raise reject(f"数据超过 {MAX_ROWS} 行的上限，请分批导入")
             kept += 1
             lines.append(line)
-        yield lines
+        yield lines, end == len(table)
     if progress is not None:
         progress(processed, processed)
 

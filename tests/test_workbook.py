@@ -523,3 +523,16 @@ def test_typed_cells_store_text_as_text(text):
 
     row = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue())).get_sheet_by_index(0).to_python()[0]
     assert row[:3] == [text.replace("\x01", ""), 12.5, 3]
+
+
+def test_the_sheets_last_house_comes_with_its_last_part():
+    """A stream's parts are the sheet's houses in order, none left for a part of its own at the
+    end (an import wrote a last part of one house: one more round trip to PostgreSQL)."""
+    rows = [as_row(house_cells(f"{floor}0{room}", floor=floor)) for floor in range(1, 5) for room in range(1, 3)]
+    stream = house_reader.HouseSheetStream(xlsx(rows), "houses.xlsx", chunk=3, first_chunk=2)
+    parts = [[h.room_number for h in part] for part in stream]
+    assert not stream.errors
+    # rows of 2, 3 and 3: a part holds the houses its rows close (a house may go on over the next
+    # row), and the last part the sheet's last house too; it was [1, 3, 3, 1]
+    assert [len(p) for p in parts] == [1, 3, 4]
+    assert [room for part in parts for room in part] == [f"{floor}0{room}" for floor in range(1, 5) for room in range(1, 3)]
