@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import struct
 import zipfile
 from pathlib import Path
@@ -269,3 +270,32 @@ def test_arbitrary_records_in_a_legacy_workbook_never_raise_anything_else(record
     records_bytes = b"".join(biff(kind, body) for kind, body in records)
     filler = biff(0x00FC, bytes(4096))  # the stream ends where the records end, not in padding
     passes_or_is_refused(ole2(BOF + filler + records_bytes[:max(0, len(records_bytes) - cut)]))
+
+
+_OLD_FAR = re.compile(rb'<c r="(?=[A-Za-z]{2}|[A-Za-z]+[0-9]{6})([A-Za-z]+)([0-9]+)')
+_OLD_ODD = re.compile(rb'<c(?:[\t\n\r/>]| (?!r="[A-Za-z]))')
+
+_cell_tags = st.one_of(
+    st.builds(lambda letters, digits: f'<c r="{letters}{digits}" s="1"><v>1</v></c>',
+              st.text("ABCXYZabz", min_size=1, max_size=3), st.integers(0, 10**8)),
+    st.sampled_from(['<c t="s" r="A1"><v>0</v></c>', "<c><v>1</v></c>", "<c/>", '<c r="$A$1"/>', '<c\tr="A1"/>',
+                     '<c r="A"/>', '<col min="1" max="2"/>', '<cols>', "<cfRule/>", '<c r="A1234567"/>',
+                     '<c r="A12345"/>', '<c r="A123456"/>', "<row>", "</row>", '<x:c r="A1"/>']),
+)
+
+
+@given(st.lists(_cell_tags, max_size=30))
+def test_one_pass_over_the_cells_finds_what_two_passes_found(tags):
+    """_XlsxSheetExtent finds the far and odd cells in one pass: the same extent and verdict as its
+    two passes (FAR's findall and ODD's search) found."""
+    piece = ("<sheetData>" + "".join(tags)).encode()
+    extent = guard._XlsxSheetExtent()
+    extent.feed(piece)
+    max_col = max_row = 0
+    for letters, digits in _OLD_FAR.findall(piece):
+        if len(letters) > 1:
+            max_col = max(max_col, guard._column_number(letters))
+        if len(digits) > 5:
+            max_row = max(max_row, int(digits) if len(digits) < 12 else 10**12)
+    odd = bool(_OLD_ODD.search(piece) or (b":c" in piece and guard._XlsxSheetExtent.PREFIXED.search(piece)))
+    assert (extent.max_col, extent.max_row, extent.irregular) == (max_col, max_row, odd)
