@@ -168,3 +168,25 @@ async def test_a_reading_process_killed_mid_import_fails_the_job_cleanly_and_the
     done = await _import(client, world.dev, app, workbook(varied_rows(2)))
     assert done["status"] == "SUCCEEDED", done
     assert len(await _written(session, app)) == 2 * 240 + 2
+
+
+async def test_a_reading_stopped_early_leaves_no_reader_in_the_child():
+    """An import that stops before its End (overtaken, a write failed) drops its reader in the
+    child, and what it asked for ahead; one read to the End drops it itself."""
+    data = workbook(varied_rows(24))  # 5 762 rows: parts of 500, 2 000, 2 000 and 1 262; two are asked ahead
+    from models.enums import DepositTiming
+
+    readers = lambda: asyncio.wrap_future(import_process.pool().submit(import_process.open_readers))  # noqa: E731
+    before = await readers()
+    sheet = import_process.RemoteSheet(data, "houses.xlsx", with_code=False, app_id=1, timing=DepositTiming.BEFORE_HANDOVER)
+    part = await sheet.next()
+    assert isinstance(part, import_process.Part) and part.prepared is not None
+    assert await readers() == before + 1
+    sheet.close()
+    assert await readers() == before
+    whole = import_process.RemoteSheet(data, "houses.xlsx", with_code=False, app_id=1, timing=DepositTiming.BEFORE_HANDOVER)
+    while not isinstance(await whole.next(), import_process.End):
+        pass
+    assert not whole.pending and await readers() == before
+    whole.close()
+    assert await readers() == before
