@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core.ids import decode_id
 from models import ApplicationHouse, Building, House, Owner
+from models.enums import DepositTiming
 from services import pii
 from services.applications import files
 from services.houses import import_process
@@ -174,7 +175,6 @@ async def test_a_reading_stopped_early_leaves_no_reader_in_the_child():
     """An import that stops before its End (overtaken, a write failed) drops its reader in the
     child, and what it asked for ahead; one read to the End drops it itself."""
     data = workbook(varied_rows(24))  # 5 762 rows: parts of 500, 2 000, 2 000 and 1 262; two are asked ahead
-    from models.enums import DepositTiming
 
     readers = lambda: asyncio.wrap_future(import_process.pool().submit(import_process.open_readers))  # noqa: E731
     before = await readers()
