@@ -1,13 +1,13 @@
-"""A big import's reading in a process of its own: the workbook is read, checked and listed
-(each house's and owner's values) in a child process, while the worker seals each part's owners
-(in a thread, as soon as the part arrives) and COPYs its values. The worker's Python and the
-reader's no longer share one GIL, so the reader (one core) and PostgreSQL with the sealing (the
-other) work at the same time.
+"""A big import's reading in a process of its own: the workbook is read, checked and prepared
+(owners sealed and hashed, each house's and owner's values listed) in a child process, while the
+worker's event loop only COPYs each part's values. The worker's Python and the reader's no longer
+share one GIL, so the reader (one core) and PostgreSQL (the other) work at the same time.
 
 One child a worker process, started once (`spawn`: the worker has threads and an event loop, not
-safe to fork) and kept. An import asks it for one part at a time and asks for the next before it
-COPYs the one it has. The child holds each open import's reader (`_streams`), keyed by a name the
-worker draws. The child does not seal: the worker does, with its current keys."""
+safe to fork) and kept. An import keeps two parts asked of it (RemoteSheet.AHEAD), so the child
+reads on while the worker COPYs. The child holds each open import's reader (`_streams`), keyed by
+a name the worker draws. The sealing keys come with each import from the worker's settings (they may have
+been rotated since the child started), through the pipe, never a file."""
 
 from __future__ import annotations
 
@@ -22,8 +22,10 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Iterator, NamedTuple
 
+from core import config
 from core.errors import FileRejected
 from models.enums import DepositTiming
+from services import pii
 from services.houses import snapshots
 from sheets.house_reader import HouseSheetStream
 
@@ -38,7 +40,7 @@ class ReaderLost(Exception):
 
 class Located(NamedTuple):
     """What the worker keeps of a house read apart: where it goes (snapshots.taken_rows, the
-    buildings' floors), not its values (those come listed, in Part.listed)."""
+    buildings' floors), not its values (those come prepared, in Part.prepared)."""
 
     row: int
     building_name: str
@@ -51,8 +53,7 @@ class Part(NamedTuple):
     steps: list[tuple[int, int]]  # the progress steps (rows read, rows in all) since the last part
     rows: list[tuple] | None  # each house's Located values; None: not to be written (a row error before)
     firsts: dict[str, tuple]  # building name → (address, built year, structure) of its first house here
-    listed: snapshots.ListedHouses | None  # the houses' and owners' values, as the child sends them
-    prepared: snapshots.NewHouses | None = None  # the same with the owners sealed, by the worker (insert_prepared)
+    prepared: snapshots.NewHouses | None  # the houses' and owners' values, owners sealed (insert_prepared)
 
 
 class End(NamedTuple):
@@ -65,6 +66,15 @@ class End(NamedTuple):
 # ---------------------------------------------------------------- the child
 
 _streams: dict[str, tuple[HouseSheetStream, Iterator, list, int, DepositTiming]] = {}
+
+
+def _use_keys(keys: tuple[str, str, str]) -> None:
+    """The worker's SECRET_KEY, PII_KEYS and PII_HASH_KEY as this process's settings."""
+    names = ("SECRET_KEY", "PII_KEYS", "PII_HASH_KEY")
+    if tuple(os.environ.get(n) for n in names) != keys:
+        os.environ.update(zip(names, keys))
+        config.get_settings.cache_clear()
+        pii.forget_keys()
 
 
 def _watch_parent(parent: int) -> None:
@@ -83,7 +93,9 @@ def warm() -> None:
     """Nothing: the child imports this module (and the reader's) to run it."""
 
 
-def open_stream(key: str, data: bytes, filename: str, with_code: bool, app_id: int, timing: str) -> None:
+def open_stream(key: str, data: bytes, filename: str, with_code: bool, app_id: int, timing: str,
+                keys: tuple[str, str, str]) -> None:
+    _use_keys(keys)
     steps: list[tuple[int, int]] = []
     stream = HouseSheetStream(data, filename, with_code=with_code, progress=lambda done, total: steps.append((done, total)))
     _streams[key] = (stream, iter(stream), steps, app_id, DepositTiming(timing))
@@ -120,7 +132,7 @@ def next_part(key: str) -> Part | End | None:
     if not houses or stream.errors:
         return Part(_taken(steps), None, {}, None)
     return Part(_taken(steps), [(r.row, r.building_name, r.unit, r.floor, r.room_number) for r in houses],
-                snapshots.first_building_columns(houses), snapshots.list_houses(app_id, houses, timing))
+                snapshots.first_building_columns(houses), snapshots.prepare_houses(app_id, houses, timing))
 
 
 # ---------------------------------------------------------------- the worker's side
@@ -157,11 +169,16 @@ def _forget(broken: ProcessPoolExecutor) -> None:
     broken.shutdown(wait=False, cancel_futures=True)
 
 
+def _keys() -> tuple[str, str, str]:
+    settings = config.get_settings()
+    return (settings.secret_key, ",".join(f"{key_id}:{key}" for key_id, key in settings.pii_keys),
+            settings.pii_hash_key)
+
+
 class RemoteSheet:
-    """One import's parts, read apart: `await next()` gives each Part (its owners sealed), then the
-    End. The worker keeps AHEAD parts asked for, so the child goes from one part to the next
-    without waiting for the worker to ask (the round trip through a worker busy writing took it
-    10-20 ms a part), and seals each part in a thread as soon as it comes."""
+    """One import's parts, read apart: `await next()` gives each Part, then the End. The worker
+    keeps AHEAD parts asked for, so the child goes from one part to the next without waiting for
+    the worker to ask (the round trip through a worker busy writing took it 10-20 ms a part)."""
 
     AHEAD = 2
 
@@ -172,7 +189,7 @@ class RemoteSheet:
         for attempt in range(2):  # a child that died between two imports is replaced once
             self.executor = pool()
             try:
-                self.executor.submit(open_stream, self.key, data, filename, with_code, app_id, timing.value)
+                self.executor.submit(open_stream, self.key, data, filename, with_code, app_id, timing.value, _keys())
                 self.pending.extend(self._ask() for _ in range(self.AHEAD))
                 return
             except BrokenProcessPool as exc:
@@ -182,15 +199,7 @@ class RemoteSheet:
                     raise ReaderLost() from exc
 
     def _ask(self) -> asyncio.Future:
-        asked = self.executor.submit(next_part, self.key)
-
-        async def sealed() -> Part | End | None:
-            part = await asyncio.wrap_future(asked)
-            if isinstance(part, Part) and part.listed is not None:
-                part = part._replace(listed=None, prepared=await asyncio.to_thread(snapshots.seal_listed, part.listed))
-            return part
-
-        return asyncio.ensure_future(sealed())
+        return asyncio.wrap_future(self.executor.submit(next_part, self.key))
 
     async def next(self) -> Part | End:
         assert self.pending

@@ -280,36 +280,18 @@ class NewHouses(NamedTuple):
     owners: list[tuple]  # an owner's: the index of its row, then OWNER_COPY_COLUMNS[2:]
 
 
-class ListedHouses(NamedTuple):
-    """NewHouses before its owners' numbers are sealed (list_houses, then seal_listed)."""
-
-    houses: list[tuple]  # as NewHouses.houses
-    owners: list[tuple]  # the index of its row, position, name, ID type, ID number, phone, share
-
-
-def list_houses(app_id: int, rows: Sequence[Any], deposit_timing: DepositTiming) -> ListedHouses:
-    """The values of PENDING houses for imported rows, the owners' numbers still in the clear.
-    Pure, and free of keys: a big import lists its parts in the reading process
-    (services/houses/import_process.py) and seals them in the worker."""
-    # The values every row shares are looked up once (an enum's .value is a descriptor call).
-    tail = (deposit_timing.value, RecordStatus.PENDING.value, AccountStatus.UNOPENED.value, app_id)
-    houses = [(*_house_values(r), *tail) for r in rows]
-    owners = [(n, i, o.name, o.id_type.value, o.id_number, o.phone, getattr(o, "share", None))
-              for n, r in enumerate(rows) for i, o in enumerate(r.owners)]
-    return ListedHouses(houses, owners)
-
-
-def seal_listed(listed: ListedHouses) -> NewHouses:
-    """The listed houses with their owners' numbers sealed and hashed (pii.sealed_many)."""
-    sealed = pii.sealed_many([(o[4], o[5]) for o in listed.owners])
-    return NewHouses(listed.houses, [(*o[:4], *numbers, o[6]) for o, numbers in zip(listed.owners, sealed)])
-
-
 def prepare_houses(app_id: int, rows: Sequence[Any], deposit_timing: DepositTiming) -> NewHouses:
     """The values of PENDING houses for imported rows, with their owners' numbers sealed. Pure
     (no session): an import prepares a part of the sheet in its reading thread while PostgreSQL
     writes the one before."""
-    return seal_listed(list_houses(app_id, rows, deposit_timing))
+    # The values every row shares are looked up once (an enum's .value is a descriptor call).
+    tail = (deposit_timing.value, RecordStatus.PENDING.value, AccountStatus.UNOPENED.value, app_id)
+    houses = [(*_house_values(r), *tail) for r in rows]
+    listed = [(n, i, o) for n, r in enumerate(rows) for i, o in enumerate(r.owners)]
+    sealed = pii.sealed_many([(o.id_number, o.phone) for _, _, o in listed])
+    owners = [(n, i, o.name, o.id_type.value, *numbers, getattr(o, "share", None))
+              for (n, i, o), numbers in zip(listed, sealed)]
+    return NewHouses(houses, owners)
 
 
 def first_building_columns(rows: Sequence[Any]) -> dict[str, tuple]:
