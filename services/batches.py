@@ -48,18 +48,17 @@ class DriverQuery:
     values (each column goes through the result processor SQLAlchemy would apply, chosen by the
     type PostgreSQL reports), without SQLAlchemy's per-row work: its cursor adapter, Row objects
     and processor dispatch cost three times what asyncpg itself does for the 10 000 houses and
-    owners of an estate tree (docs/benchmarks.md). A session (a transaction) reads the usual way.
-    The statement gets a tracing span of its own (core.tracing.statement), as SQLAlchemy's do."""
+    owners of an estate tree (docs/benchmarks.md). A session (a transaction) reads the usual way
+    (_records). The statement gets a tracing span of its own (core.tracing.statement), as
+    SQLAlchemy's do."""
 
     def __init__(self, statement: Select) -> None:
         self.statement = statement
         self._plan: _Plan | None = None
         self._makers: dict[type, Callable[[Any], Any]] = {}
 
-    async def records(self, reader: Reader, keys: Sequence[int], cls: type) -> list[Any]:
+    async def records(self, reader: AsyncConnection, keys: Sequence[int], cls: type) -> list[Any]:
         """The rows as records of `cls` (its fields in the order of the selected columns)."""
-        if not isinstance(reader, AsyncConnection):
-            return [to_record(cls, row) for row in (await reader.execute(self.statement, {KEYS: list(keys)})).all()]
         pooled = await reader.get_raw_connection()
         driver = pooled.driver_connection
         try:
@@ -126,7 +125,9 @@ def _lookup(impl: Enum, process: Callable[[Any], Any]) -> _Converted:
 
 async def _records(session: Reader, statement: Select | DriverQuery, cls: type, keys: Sequence[int]) -> list[Any]:
     if isinstance(statement, DriverQuery):
-        return await statement.records(session, keys, cls)
+        if isinstance(session, AsyncConnection):  # a loader's connection: on the driver
+            return await statement.records(session, keys, cls)
+        statement = statement.statement
     return [to_record(cls, row) for row in (await session.execute(statement, {KEYS: list(keys)})).all()]
 
 

@@ -110,7 +110,7 @@ def sealed_many(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str, str, s
     (an import of 100 000 rows seals and hashes 200 000 numbers, and the calls were most of it)."""
     keys = _keys()
     encrypt, hash_key, prefix = keys.aeads[keys.current].encrypt, keys.hash_key, f"{PREFIX}{keys.current}:"
-    id_data, phone_data = ID_NUMBER.encode(), PHONE.encode()
+    id_data, phone_data = _AAD[ID_NUMBER], _AAD[PHONE]
     id_head, phone_head = f"{ID_NUMBER}\0", f"{PHONE}\0"
     nonces = os.urandom(24 * len(pairs))  # two 12-byte nonces an owner, from one call
     keyed = hmac.new(hash_key, digestmod="sha256")  # the key's padding hashed once, copied for each number

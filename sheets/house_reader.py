@@ -233,17 +233,14 @@ class HouseSheetStream:
         with _reading(self.filename):
             assembler = _Assembler(self.with_code)
             self._stated = assembler.stated
-            finished = False
             for lines, last_chunk in _lines(sheet, with_code=self.with_code, progress=self.progress,
                                             chunk=self.chunk, first_chunk=min(self.chunk, self.first_chunk)):
                 houses = [self._house(group) for line in lines if (group := assembler.feed(line)) is not None]
-                if last_chunk:  # the sheet's last house goes with its last part, not in a part of its own
-                    finished = True
-                    if (group := assembler.finish()) is not None:
-                        houses.append(self._house(group))
+                # The sheet's last house goes with its last part, not in a part of its own (a sheet
+                # without data rows has no part, and no house to close).
+                if last_chunk and (group := assembler.finish()) is not None:
+                    houses.append(self._house(group))
                 yield [h for h in houses if h is not None]
-            if not finished and (last := assembler.finish()) is not None and (house := self._house(last)) is not None:
-                yield [house]
             _sort_errors(self.errors)
             self.buildings = _buildings(self._stated)
 
@@ -265,8 +262,8 @@ def _buildings(stated: dict[tuple[str, str], Any]) -> dict[str, BuildingFields]:
 def _lines(sheet, *, with_code: bool, progress: Callable[[int, int], None] | None,
            chunk: int, first_chunk: int) -> Iterator[list[_Line]]:
     """The parsed data rows (blank rows left out), `first_chunk` rows of the sheet, then `chunk`
-    rows at a time, each time with whether they are the sheet's last. Parsing is per cell, with the value caches shared by every chunk, so the
-    chunk sizes change nothing."""
+    rows at a time, each time with whether they are the sheet's last. Parsing is per cell, with
+    the value caches shared by every chunk, so the chunk sizes change nothing."""
     end = sheet.end
     if end is None:
         raise reject("第一张工作表是空的，请下载系统模板填写")

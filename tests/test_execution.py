@@ -131,13 +131,27 @@ async def test_leaf_executor_matches_graphql_core_on_good_and_bad_values():
     assert {path for _, path, _ in errors} >= {("items", 1, "name"), ("items", 2, "colour"), ("strict", 1, "name")}
 
 
-async def test_estate_tree_is_the_same_with_either_executor(client, session, monkeypatch):
+async def developers_estate(client, session, *, buildings: int, floors: int) -> tuple[int, str, object]:
+    """An estate of a developer (2 units of 2 rooms a floor, one basement): its id, the developer
+    admin's token and viewer."""
     bank = await make_bank(session)
     org = await make_org(session)
-    estate = await make_estate(session, developer_id=org.org_id, bank_id=bank, buildings=2, floors=3, units=2,
-                               rooms_per_unit=2, basement_floors=1)
+    estate = await make_estate(session, developer_id=org.org_id, bank_id=bank, buildings=buildings, floors=floors,
+                               units=2, rooms_per_unit=2, basement_floors=1)
     token = await login(client, org.admin_username)
-    viewer = await auth.authenticate(session, token)
+    return estate, token, await auth.authenticate(session, token)
+
+
+def slow_fields(monkeypatch) -> list:
+    """The fields graphql-core's execute_field completes from now on (the path not taken at once)."""
+    calls: list = []
+    real = FastExecutionContext.execute_field
+    monkeypatch.setattr(FastExecutionContext, "execute_field", lambda *a: calls.append(a[3]) or real(*a))
+    return calls
+
+
+async def test_estate_tree_is_the_same_with_either_executor(client, session, monkeypatch):
+    estate, token, viewer = await developers_estate(client, session, buildings=2, floors=3)
     query = TREE.replace("query($id: ID!)", "query").replace("$id", f'"{encode_id("Estate", estate)}"')
     from schema import build_schema
 
@@ -150,9 +164,7 @@ async def test_estate_tree_is_the_same_with_either_executor(client, session, mon
     assert results[0] == results[1] == results[2] and not results[0][1]
     # Over HTTP (Strawberry's executor set-up, with its middleware manager) the leaves take the
     # fast path: graphql-core's execute_field runs for the non-leaf fields only.
-    calls = []
-    real = FastExecutionContext.execute_field
-    monkeypatch.setattr(FastExecutionContext, "execute_field", lambda *a: calls.append(a[3]) or real(*a))
+    calls = slow_fields(monkeypatch)
     over_http = (await gql(client, TREE, {"id": encode_id("Estate", estate)}, token=token)).ok()
     assert over_http == results[0][0]
     houses = [h for b in over_http["estate"]["buildings"] for h in b["houses"]]
@@ -287,12 +299,7 @@ async def test_lists_completed_by_reads_alone_match_graphql_core_on_good_and_bad
 async def test_floor_plan_is_the_same_with_either_executor_and_its_grid_is_read_at_once(client, session, monkeypatch):
     from bench.queries import FLOOR_PLAN
 
-    bank = await make_bank(session)
-    org = await make_org(session)
-    estate = await make_estate(session, developer_id=org.org_id, bank_id=bank, buildings=1, floors=4, units=2,
-                               rooms_per_unit=2, basement_floors=1)
-    token = await login(client, org.admin_username)
-    viewer = await auth.authenticate(session, token)
+    estate, token, viewer = await developers_estate(client, session, buildings=1, floors=4)
     tree = (await gql(client, "query($id: ID!) { estate(id: $id) { buildings { id } } }",
                       {"id": encode_id("Estate", estate)}, token=token)).ok()
     building = tree["estate"]["buildings"][0]["id"]
@@ -302,9 +309,7 @@ async def test_floor_plan_is_the_same_with_either_executor_and_its_grid_is_read_
         ctx = Context(sessions=None, viewer=viewer, request_id=None)  # type: ignore[arg-type]
         results.append(await run(app_schema, query, ctx, executor))
     assert results[0] == results[1] and not results[0][1]
-    calls = []
-    real = FastExecutionContext.execute_field
-    monkeypatch.setattr(FastExecutionContext, "execute_field", lambda *a: calls.append(a[3]) or real(*a))
+    calls = slow_fields(monkeypatch)
     over_http = (await gql(client, FLOOR_PLAN, {"id": building}, token=token)).ok()
     assert over_http == results[0][0]
     assert sum(len(f["houses"]) for f in over_http["building"]["floorPlan"]["floors"]) == 5 * 2 * 2
